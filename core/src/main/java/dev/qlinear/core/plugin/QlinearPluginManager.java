@@ -1,0 +1,32 @@
+package dev.qlinear.core.plugin;
+
+import dev.qlinear.spi.SpiVersion;
+import org.pf4j.DefaultPluginManager;
+import org.pf4j.JarPluginLoader;
+import org.pf4j.PluginClassLoader;
+import org.pf4j.PluginDescriptor;
+import org.pf4j.PluginLoader;
+
+import java.nio.file.Path;
+
+/**
+ * PF4J, set up for kernel plugins: jars only (never development folders), SPI classes from the host, and
+ * {@code plugin.requires} checked against the SPI version. Not thread-safe, like PF4J: used while discovering only.
+ */
+final class QlinearPluginManager extends DefaultPluginManager {
+
+    QlinearPluginManager(Path pluginsRoot) {
+        super(pluginsRoot);
+        setSystemVersion(SpiVersion.current());
+    }
+
+    @Override
+    protected PluginLoader createPluginLoader() {
+        return new JarPluginLoader(this) {
+            @Override
+            protected PluginClassLoader createPluginClassLoader(Path pluginPath, PluginDescriptor pluginDescriptor) {
+                return new SpiFirstPluginClassLoader(pluginManager, pluginDescriptor, QlinearPluginManager.class.getClassLoader());
+            }
+        };
+    }
+}
