@@ -31,8 +31,8 @@ public record GroupShape(int rows, int cols) {
             case "per-token", "token" -> PER_TOKEN;
             case "per-channel", "channel" -> PER_CHANNEL;
             default -> {
-                String[] parts = text.trim().split("x");
-                if (parts.length != 2) {
+                String[] parts = text.trim().toLowerCase(java.util.Locale.ROOT).split("x", -1);
+                if (parts.length != 2 || parts[0].isBlank() || parts[1].isBlank()) {
                     throw new IllegalArgumentException("invalid group shape '" + text + "': expected per-tensor, per-token, per-channel or <rows>x<cols> such as 128x128");
                 }
                 try {

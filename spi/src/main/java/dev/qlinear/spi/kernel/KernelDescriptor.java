@@ -42,7 +42,7 @@ public record KernelDescriptor(
         if (family.isBlank()) {
             throw new IllegalArgumentException("kernel family of '" + id + "' must not be blank");
         }
-        if (!version.matches("\\d+\\.\\d+\\.\\d+([-+][0-9A-Za-z.-]+)?")) {
+        if (!version.matches("\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?")) {
             throw new IllegalArgumentException("version '" + version + "' of kernel '" + id + "' must be major.minor.patch");
         }
         if (platforms.isEmpty()) {

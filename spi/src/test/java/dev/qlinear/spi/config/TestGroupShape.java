@@ -26,7 +26,7 @@ final class TestGroupShape {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"per-block", "128", "128x", "1x2x3"})
+    @ValueSource(strings = {"per-block", "128", "128x", "1x2x3", "128x128x", "1x2x"})
     void refusesMalformedText(String text) {
         assertThatThrownBy(() -> GroupShape.parse(text))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -39,6 +39,7 @@ final class TestKernelDescriptor {
         assertThat(descriptor.platforms()).containsExactlyElementsOf(PLATFORMS);
         assertThat(descriptor("0day", "1.0.0-rc.1", PLATFORMS).version()).isEqualTo("1.0.0-rc.1");
         assertThat(descriptor("0day", "0.1.0-SNAPSHOT", PLATFORMS).version()).isEqualTo("0.1.0-SNAPSHOT");
+        assertThat(descriptor("0day", "1.0.0-rc.1+build.5", PLATFORMS).version()).isEqualTo("1.0.0-rc.1+build.5");
         assertThat(descriptor("0day", "1.0.0+build.5", PLATFORMS).version()).isEqualTo("1.0.0+build.5");
     }
 
