@@ -87,7 +87,7 @@ public final class PluginJarInspector {
             problems.add("plugin descriptor has no plugin id");
             return Optional.empty();
         }
-        if (version == null || !version.trim().matches("\\d+\\.\\d+\\.\\d+([-+][0-9A-Za-z.-]+)?")) {
+        if (version == null || !version.trim().matches("\\d+\\.\\d+\\.\\d+(-[0-9A-Za-z.-]+)?(\\+[0-9A-Za-z.-]+)?")) {
             problems.add("plugin '" + id.trim() + "' has no valid version (major.minor.patch): '" + version + "'");
             return Optional.empty();
         }
