@@ -23,8 +23,8 @@ import java.util.stream.Collectors;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Chooses the kernel for a layer on a platform under a policy, and explains the choice. Every installed kernel is
- * a candidate: its declared platforms and capabilities are checked by the engine, then the kernel's own
+ * Chooses the kernel for a layer on a platform under a policy, and explains the choice. Every installed kernel of
+ * the layer's kind is a candidate: its declared platforms and capabilities are checked by the engine, then the kernel's own
  * {@code supports} and {@code canImplement}. Decisions are cached per (platform, layer, policy); safe for
  * concurrent use.
  */
@@ -75,15 +75,16 @@ public final class KernelSelector {
         warnAboutUnknownIds(policy);
         Set<String> forced = forcedFor(config, policy);
 
-        List<Evaluated> evaluated = orderedCandidates(platform, policy).stream()
+        List<Evaluated> evaluated = orderedCandidates(config, platform, policy).stream()
                 .map(kernel -> evaluate(kernel, platform, config, policy, forced))
                 .toList();
-        Optional<Evaluated> chosen = evaluated.stream().filter(candidate -> candidate.reasons().isEmpty()).findFirst();
+        boolean forcedUnusable = forced.size() > 1 || forced.stream().anyMatch(id -> registry.kernel(id).isEmpty());
+        Optional<Evaluated> chosen = forcedUnusable ? Optional.empty() : evaluated.stream().filter(candidate -> candidate.reasons().isEmpty()).findFirst();
 
         List<CandidateVerdict> verdicts = new ArrayList<>();
         for (Evaluated candidate : evaluated) {
             CandidateVerdict.Status status = candidate.reasons().isEmpty()
-                    ? (chosen.orElseThrow() == candidate ? CandidateVerdict.Status.SELECTED : CandidateVerdict.Status.ACCEPTED)
+                    ? (chosen.isPresent() && chosen.get() == candidate ? CandidateVerdict.Status.SELECTED : CandidateVerdict.Status.ACCEPTED)
                     : CandidateVerdict.Status.REFUSED;
             verdicts.add(new CandidateVerdict(candidate.kernel(), candidate.priority(), status, candidate.reasons()));
         }
@@ -120,14 +121,18 @@ public final class KernelSelector {
         return new Evaluated(kernel, priority, reasons);
     }
 
-    /** Preferred kernels first in the order given, then by declared priority on the platform (undeclared last), then by id. */
-    private List<RegisteredKernel> orderedCandidates(Platform platform, SelectionPolicy policy) {
+    /**
+     * The kernels of the layer's kind: preferred ones first in the order given, then by declared priority on the
+     * platform (undeclared last), then by id.
+     */
+    private List<RegisteredKernel> orderedCandidates(LayerConfig config, Platform platform, SelectionPolicy policy) {
         Comparator<RegisteredKernel> byPreference = Comparator.comparingInt(kernel -> {
             int index = policy.preferred().indexOf(kernel.id());
             return index < 0 ? Integer.MAX_VALUE : index;
         });
         Comparator<RegisteredKernel> byPriority = Comparator.comparingInt(kernel -> -kernel.descriptor().priorityOn(platform).orElse(-1));
         return registry.kernels().stream()
+                .filter(kernel -> kernel.descriptor().layerKind() == config.kind())
                 .sorted(byPreference.thenComparing(byPriority).thenComparing(RegisteredKernel::id))
                 .toList();
     }
@@ -156,7 +161,7 @@ public final class KernelSelector {
                     + String.join("; ", verdict.reasons().stream().map(Reason::message).toList());
         }
         if (verdicts.isEmpty()) {
-            return "no kernel can run " + layer + ": no kernels are installed";
+            return "no kernel can run " + layer + ": no " + config.kind() + " kernels are installed";
         }
         StringBuilder message = new StringBuilder("no kernel can run ").append(layer).append("; candidates:");
         for (CandidateVerdict verdict : verdicts) {

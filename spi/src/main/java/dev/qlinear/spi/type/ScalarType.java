@@ -233,9 +233,19 @@ public record ScalarType(
 
     /**
      * The canonical name: {@code [u]int<bits>[b<bias>]} for integers, {@code float<bits>_e<E>m<M>} with {@code f}
-     * for finite-only and {@code n} for a NaN encoding ({@code uz} for the negative-zero NaN) for floats.
+     * for finite-only and {@code n} for a NaN encoding ({@code nuz} for the negative-zero NaN) for floats, except
+     * the IEEE types everyone knows by name: {@code float16}, {@code bfloat16}, {@code float32}.
      */
     public String name() {
+        if (equals(FLOAT16)) {
+            return "float16";
+        }
+        if (equals(BFLOAT16)) {
+            return "bfloat16";
+        }
+        if (equals(FLOAT32)) {
+            return "float32";
+        }
         if (isInteger()) {
             return (signed ? "int" : "uint") + sizeBits() + (bias != 0 ? "b" + bias : "");
         }
@@ -266,9 +276,9 @@ public record ScalarType(
 
     private static Map<String, ScalarType> byName() {
         Map<String, ScalarType> aliases = Map.of(
-                "fp16", FLOAT16, "float16", FLOAT16, "half", FLOAT16,
-                "bf16", BFLOAT16, "bfloat16", BFLOAT16,
-                "fp32", FLOAT32, "float32", FLOAT32,
+                "fp16", FLOAT16, "float16_e5m10", FLOAT16, "half", FLOAT16,
+                "bf16", BFLOAT16, "float16_e8m7", BFLOAT16,
+                "fp32", FLOAT32, "float32_e8m23", FLOAT32,
                 "fp8_e4m3fn", FLOAT8_E4M3FN, "fp8_e4m3fnuz", FLOAT8_E4M3FNUZ, "fp8_e5m2", FLOAT8_E5M2);
         return Stream.concat(
                         NAMED.stream().collect(Collectors.toMap(ScalarType::name, Function.identity())).entrySet().stream(),

@@ -25,7 +25,7 @@ final class TestScalarType {
     void namedTypesHaveCanonicalNames() {
         assertThat(ScalarType.NAMED).extracting(ScalarType::name).containsExactly(
                 "int4", "uint4", "uint4b8", "int8", "uint8", "uint8b128", "int32",
-                "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float16_e5m10", "float16_e8m7", "float32_e8m23");
+                "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float16", "bfloat16", "float32");
         assertThat(ScalarType.UINT4B8).hasToString("uint4b8");
     }
 
