@@ -6,6 +6,7 @@ import org.pf4j.JarPluginLoader;
 import org.pf4j.PluginClassLoader;
 import org.pf4j.PluginDescriptor;
 import org.pf4j.PluginLoader;
+import org.pf4j.PluginStatusProvider;
 
 import java.nio.file.Path;
 
@@ -18,6 +19,27 @@ final class QlinearPluginManager extends DefaultPluginManager {
     QlinearPluginManager(Path pluginsRoot) {
         super(pluginsRoot);
         setSystemVersion(SpiVersion.current());
+    }
+
+    // Which jars run is decided by the folder's contents and our checks; PF4J's enabled.txt/disabled.txt files
+    // would add a second, silent switch (and PF4J writes to them when a plugin is started).
+    @Override
+    protected PluginStatusProvider createPluginStatusProvider() {
+        return new PluginStatusProvider() {
+            @Override
+            public boolean isPluginDisabled(String pluginId) {
+                return false;
+            }
+
+            @Override
+            public void disablePlugin(String pluginId) {
+                throw new UnsupportedOperationException("plugins are disabled by removing their jar, or per kernel by the selection policy");
+            }
+
+            @Override
+            public void enablePlugin(String pluginId) {
+            }
+        };
     }
 
     @Override
