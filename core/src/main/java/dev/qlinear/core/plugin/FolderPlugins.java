@@ -5,6 +5,7 @@ import dev.qlinear.core.manifest.KernelManifestCodec;
 import dev.qlinear.spi.kernel.KernelDescriptor;
 import dev.qlinear.spi.kernel.KernelProvider;
 import dev.qlinear.spi.kernel.LinearKernel;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.zafarkhaja.semver.Version;
 import org.pf4j.PluginWrapper;
 import org.slf4j.Logger;
@@ -199,14 +200,25 @@ final class FolderPlugins {
                 KernelDescriptor fromManifest = manifest.kernels().get(i);
                 KernelDescriptor fromCode = kernels.get(i).descriptor();
                 if (!fromManifest.equals(fromCode)) {
-                    problems.add("kernel manifest is stale for '" + fromCode.id() + "': manifest says "
-                            + KernelManifestCodec.toJson(fromManifest) + " but the kernel says " + KernelManifestCodec.toJson(fromCode));
+                    problems.add("kernel manifest is stale for '" + fromCode.id() + "': " + differences(fromManifest, fromCode) + "; rebuild the plugin");
                 }
             }
         }
         if (!problems.isEmpty()) {
             throw new PluginRefusedException(problems);
         }
+    }
+
+    private static String differences(KernelDescriptor fromManifest, KernelDescriptor fromCode) {
+        ObjectNode manifest = KernelManifestCodec.toJson(fromManifest);
+        ObjectNode code = KernelManifestCodec.toJson(fromCode);
+        List<String> differences = new ArrayList<>();
+        code.fieldNames().forEachRemaining(field -> {
+            if (!code.get(field).equals(manifest.get(field))) {
+                differences.add(field + " is " + manifest.get(field) + " in the manifest but " + code.get(field) + " in the kernel");
+            }
+        });
+        return String.join(", ", differences);
     }
 
     private static void unloadQuietly(QlinearPluginManager manager, String pluginId) {
