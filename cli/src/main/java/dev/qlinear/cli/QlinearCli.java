@@ -108,6 +108,7 @@ public final class QlinearCli implements Callable<Integer> {
                 .setOut(out)
                 .setErr(err)
                 .setCaseInsensitiveEnumValuesAllowed(true)
+                .setAllowSubcommandsAsOptionParameters(true)
                 .setParameterExceptionHandler(cli::handleParameterException)
                 .setExecutionExceptionHandler(cli::handleExecutionException);
         try {

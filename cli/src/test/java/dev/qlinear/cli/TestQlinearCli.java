@@ -82,6 +82,15 @@ final class TestQlinearCli {
     }
 
     @Test
+    void aPluginsFolderNamedLikeACommandIsTakenAsTheFolder() {
+        // "plugins" is also a subcommand; as the value of --plugins it must still be read as a path
+        CliRun run = CliRun.of("--plugins", "plugins", "plugins");
+
+        assertThat(run.exitCode()).isEqualTo(QlinearCli.BAD_INPUT);
+        assertThat(run.err()).contains("plugins folder plugins (from --plugins) does not exist");
+    }
+
+    @Test
     void pluginsOptionIsAcceptedAfterTheSubcommand() {
         CliRun run = CliRun.of("plugins", "--plugins", plugins.toString());
 
