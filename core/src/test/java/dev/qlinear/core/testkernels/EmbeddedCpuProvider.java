@@ -9,7 +9,7 @@ import dev.qlinear.spi.kernel.KernelProvider;
 import dev.qlinear.spi.kernel.LinearKernel;
 import dev.qlinear.spi.kernel.PlatformSupport;
 import dev.qlinear.spi.kernel.PreparedLayer;
-import dev.qlinear.spi.kernel.QuantizedWeights;
+import dev.qlinear.spi.weights.QuantizedWeights;
 import dev.qlinear.spi.kernel.ToleranceClass;
 import dev.qlinear.spi.kernel.Verdict;
 import dev.qlinear.spi.kernel.WeightOnlyCapabilities;

@@ -5,6 +5,7 @@ import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.platform.Platform;
+import dev.qlinear.spi.weights.QuantizedWeights;
 
 /**
  * A quantized linear-layer kernel: {@code y = x * W^T (+ bias)} for one kind of {@link LayerConfig}.

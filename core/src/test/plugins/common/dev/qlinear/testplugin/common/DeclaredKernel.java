@@ -7,7 +7,7 @@ import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.kernel.KernelDescriptor;
 import dev.qlinear.spi.kernel.LinearKernel;
 import dev.qlinear.spi.kernel.PreparedLayer;
-import dev.qlinear.spi.kernel.QuantizedWeights;
+import dev.qlinear.spi.weights.QuantizedWeights;
 import dev.qlinear.spi.kernel.Verdict;
 import dev.qlinear.spi.platform.Platform;
 
