@@ -43,6 +43,8 @@ public record ScalarType(
     /** GPTQ 8-bit: stored 0..255, value = stored - 128. */
     public static final ScalarType UINT8B128 = integer(8, false, 128);
     public static final ScalarType INT32 = integer(31, true, 0);
+    /** 64-bit integers, for shapes and indices; {@link #decode} is exact up to 2^53 only. */
+    public static final ScalarType INT64 = integer(63, true, 0);
     /** OCP FP8 e4m3: bias 7, largest finite 448, NaN only at 0x7F/0xFF, negative zero at 0x80. */
     public static final ScalarType FLOAT8_E4M3FN = new ScalarType(4, 3, true, 0, true, NanRepresentation.EXTENDED_RANGE_MAX_MIN);
     /** AMD MI300 FP8 e4m3: bias 8, largest finite 240, NaN only at 0x80, no negative zero. */
@@ -54,7 +56,7 @@ public record ScalarType(
 
     /** Every named type, in a stable order. */
     public static final List<ScalarType> NAMED = List.of(
-            INT4, UINT4, UINT4B8, INT8, UINT8, UINT8B128, INT32,
+            INT4, UINT4, UINT4B8, INT8, UINT8, UINT8B128, INT32, INT64,
             FLOAT8_E4M3FN, FLOAT8_E4M3FNUZ, FLOAT8_E5M2, FLOAT16, BFLOAT16, FLOAT32);
 
     private static final Map<String, ScalarType> BY_NAME = byName();
@@ -64,8 +66,8 @@ public record ScalarType(
         if (exponentBits < 0 || exponentBits > 11) {
             throw new IllegalArgumentException("exponent bits must be in [0, 11], got " + exponentBits);
         }
-        if (mantissaBits < 0 || mantissaBits > 52) {
-            throw new IllegalArgumentException("mantissa bits must be in [0, 52], got " + mantissaBits);
+        if (mantissaBits < 0 || mantissaBits > (exponentBits == 0 ? 63 : 52)) {
+            throw new IllegalArgumentException("mantissa bits must be in [0, 52] for floats and [0, 63] for integers, got " + mantissaBits);
         }
         int size = exponentBits + mantissaBits + (signed ? 1 : 0);
         if (size < 1 || size > 64) {

@@ -9,6 +9,11 @@ import static java.util.Objects.requireNonNull;
  * is {@code W[K, N]} of codes in {@link #weightType()}, with groups of {@link #groupSize()} rows along K sharing a
  * scale (and a zero point).
  *
+ * <p>A checkpoint stores the codes in int32 words as a 2-D tensor whose rows run along {@link #rowDimension()} and
+ * whose words pack consecutive codes along {@link #packedDimension()}: GPTQ {@code qweight [K/8, N]} is (K, K),
+ * AWQ {@code qweight [K, N/8]} is (K, N) with the AWQ slot order, compressed-tensors {@code weight_packed [N, K/8]}
+ * is (N, K).
+ *
  * <p>The {@linkplain #canonical canonical} layout, the one every kernel's {@code prepare} receives: codes packed
  * along K into int32 words {@code [ceil(K / pf), N]}, sequential slots (row {@code pf * r + i} of column n in slot i of
  * word (r, n), LSB first; a partial last word is padded with zero codes), zero points unpacked true values
@@ -18,6 +23,7 @@ import static java.util.Objects.requireNonNull;
  * @param k input features K
  * @param n output features N
  * @param groupSize rows per group along K; -1 for one group (channelwise)
+ * @param rowDimension the logical dimension the tensor's rows run along
  * @param packedDimension the dimension whose consecutive codes share a word
  * @param slotOrder the order of codes inside a word
  * @param zeroPoints what stored zero points mean
@@ -28,13 +34,15 @@ public record WeightLayout(
         int k,
         int n,
         int groupSize,
-        PackedDimension packedDimension,
+        WeightDimension rowDimension,
+        WeightDimension packedDimension,
         SlotOrder slotOrder,
         ZeroPointConvention zeroPoints,
         boolean actOrder) {
 
     public WeightLayout {
         requireNonNull(weightType, "weightType is null");
+        requireNonNull(rowDimension, "rowDimension is null");
         requireNonNull(packedDimension, "packedDimension is null");
         requireNonNull(slotOrder, "slotOrder is null");
         requireNonNull(zeroPoints, "zeroPoints is null");
@@ -57,7 +65,7 @@ public record WeightLayout(
 
     /** The canonical layout of a layer. */
     public static WeightLayout canonical(ScalarType weightType, int k, int n, int groupSize, boolean zeroPoints, boolean actOrder) {
-        return new WeightLayout(weightType, k, n, groupSize, PackedDimension.K, SlotOrder.SEQUENTIAL,
+        return new WeightLayout(weightType, k, n, groupSize, WeightDimension.K, WeightDimension.K, SlotOrder.SEQUENTIAL,
                 zeroPoints ? ZeroPointConvention.TRUE_VALUE : ZeroPointConvention.NONE, actOrder);
     }
 
@@ -77,6 +85,6 @@ public record WeightLayout(
 
     /** Whether this is the canonical layout. */
     public boolean isCanonical() {
-        return packedDimension == PackedDimension.K && slotOrder == SlotOrder.SEQUENTIAL && zeroPoints != ZeroPointConvention.STORED_MINUS_ONE;
+        return rowDimension == WeightDimension.K && packedDimension == WeightDimension.K && slotOrder == SlotOrder.SEQUENTIAL && zeroPoints != ZeroPointConvention.STORED_MINUS_ONE;
     }
 }

@@ -24,7 +24,7 @@ final class TestScalarType {
     @Test
     void namedTypesHaveCanonicalNames() {
         assertThat(ScalarType.NAMED).extracting(ScalarType::name).containsExactly(
-                "int4", "uint4", "uint4b8", "int8", "uint8", "uint8b128", "int32",
+                "int4", "uint4", "uint4b8", "int8", "uint8", "uint8b128", "int32", "int64",
                 "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float16", "bfloat16", "float32");
         assertThat(ScalarType.UINT4B8).hasToString("uint4b8");
     }
@@ -239,9 +239,12 @@ final class TestScalarType {
 
     @Test
     void tooManyOrTooFewBitsAreRefused() {
-        assertThatThrownBy(() -> new ScalarType(0, 53, false, 0, false, NanRepresentation.IEEE_754))
+        assertThatThrownBy(() -> new ScalarType(5, 53, true, 0, false, NanRepresentation.IEEE_754))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("mantissa bits must be in [0, 52], got 53");
+                .hasMessage("mantissa bits must be in [0, 52] for floats and [0, 63] for integers, got 53");
+        assertThatThrownBy(() -> new ScalarType(0, 64, false, 0, false, NanRepresentation.IEEE_754))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("mantissa bits must be in [0, 52] for floats and [0, 63] for integers, got 64");
         assertThatThrownBy(() -> new ScalarType(12, 3, true, 0, false, NanRepresentation.IEEE_754))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("exponent bits must be in [0, 11], got 12");
