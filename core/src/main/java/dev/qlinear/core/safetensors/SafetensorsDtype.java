@@ -27,7 +27,7 @@ public enum SafetensorsDtype {
     I32(4, ScalarType.INT32),
     F32(4, ScalarType.FLOAT32),
     U64(8, null),
-    I64(8, null),
+    I64(8, ScalarType.INT64),
     F64(8, null);
 
     private static final Map<String, SafetensorsDtype> BY_NAME = Arrays.stream(values())

@@ -217,7 +217,8 @@ final class TestSafetensorsRoundTrip {
     void mapsDtypesToScalarTypes() {
         assertThat(SafetensorsDtype.F8_E4M3.scalarType()).contains(ScalarType.FLOAT8_E4M3FN);
         assertThat(SafetensorsDtype.BF16.scalarType()).contains(ScalarType.BFLOAT16);
-        assertThat(SafetensorsDtype.I64.scalarType()).isEmpty();
+        assertThat(SafetensorsDtype.I64.scalarType()).contains(ScalarType.INT64);
+        assertThat(SafetensorsDtype.F64.scalarType()).isEmpty();
         assertThat(SafetensorsDtype.I64.elementBytes()).isEqualTo(8);
         assertThat(SafetensorsDtype.byName("F8_E5M2")).contains(SafetensorsDtype.F8_E5M2);
         assertThat(SafetensorsDtype.byName("f16")).isEmpty();
