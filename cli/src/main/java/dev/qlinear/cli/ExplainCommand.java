@@ -3,6 +3,9 @@ package dev.qlinear.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.qlinear.core.Qlinear;
+import dev.qlinear.core.checkpoint.CheckpointConfigException;
+import dev.qlinear.core.checkpoint.LayerNames;
+import dev.qlinear.core.checkpoint.ModelReport;
 import dev.qlinear.core.plugin.RegisteredKernel;
 import dev.qlinear.core.select.CandidateVerdict;
 import dev.qlinear.core.select.LayerDescriptions;
@@ -24,7 +27,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,11 +40,12 @@ import java.util.stream.Collectors;
 
 /** {@code qlinear explain}: which kernel would run a layer on a platform, and why each other candidate would not. */
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Explains which kernel would run a layer on a platform, and why each candidate was accepted or refused.",
-                "Exits 0 when a kernel is selected, 1 when none can run the layer (the report is still printed)."},
+        description = {"Explains which kernel would run a layer (or every layer of a checkpoint) on a platform, and why each candidate was accepted or refused.",
+                "Exits 0 when a kernel is selected (for every quantized layer), 1 when not (the report is still printed)."},
         footer = {"", "Examples:",
                 "  qlinear explain --platform cuda:sm_80 --weight-type uint4b8 --act-type fp16 \\",
                 "      --k 4096 --n 4096 --group-size 128",
+                "  qlinear explain --model path/to/checkpoint --platform cuda:sm_90 --tp 2",
                 "  qlinear explain --kind scaled-mm --platform cuda:sm_90 --k 4096 --n 14336 \\",
                 "      --act-scales per-tensor --static-act-scales"})
 final class ExplainCommand implements Callable<Integer> {
@@ -60,6 +66,10 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--platform", paramLabel = "SPEC", converter = Converters.Platforms.class,
             description = "Where the layer would run: cuda:sm_90, rocm:gfx942, cpu (default: the detected platform).")
     private Platform platform;
+
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "A checkpoint directory (config.json + safetensors): explains every linear layer, reading headers only.")
+    private Path model;
 
     @Option(names = "--kind", paramLabel = "KIND", converter = Converters.LayerKinds.class, defaultValue = "weight-only",
             description = "weight-only (W4A16, W8A16) or scaled-mm (FP8 W8A8) (default: ${DEFAULT-VALUE}).")
@@ -97,7 +107,7 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--tp", paramLabel = "RANKS", defaultValue = "1", description = "Tensor-parallel ranks the layer is split over (default: ${DEFAULT-VALUE}).")
     private int tensorParallel;
 
-    @Option(names = "--parallel", paramLabel = "column|row", description = "With --tp: column splits N, row splits K.")
+    @Option(names = "--parallel", paramLabel = "column|row", description = "With --tp: column splits N, row splits K (with --model: by layer name).")
     private Parallel parallel;
 
     @Option(names = "--weight-scales", paramLabel = "SHAPE", converter = Converters.GroupShapes.class, defaultValue = "per-channel",
@@ -133,9 +143,14 @@ final class ExplainCommand implements Callable<Integer> {
 
     private static final List<String> WEIGHT_ONLY_OPTIONS = List.of("--group-size", "--zero-points", "--act-order");
     private static final List<String> SCALED_MM_OPTIONS = List.of("--weight-scales", "--act-scales", "--static-act-scales", "--input-type", "--bias");
+    private static final List<String> LAYER_OPTIONS = List.of("--kind", "--weight-type", "--act-type", "--out-type", "--k", "--n", "--group-size", "--zero-points",
+            "--act-order", "--parallel", "--weight-scales", "--act-scales", "--static-act-scales", "--input-type", "--bias");
 
     @Override
     public Integer call() {
+        if (model != null) {
+            return explainModel();
+        }
         LayerConfig config = layer();
         Qlinear qlinear = cli.qlinear();
         SelectionPolicy policy = policy(qlinear.policy());
@@ -147,6 +162,65 @@ final class ExplainCommand implements Callable<Integer> {
             case JSON -> Json.print(cli.out(), toJson(report));
         }
         return report.selected().isPresent() ? QlinearCli.OK : QlinearCli.NEGATIVE;
+    }
+
+    private int explainModel() {
+        List<String> misplaced = LAYER_OPTIONS.stream().filter(option -> spec.commandLine().getParseResult().hasMatchedOption(option)).toList();
+        if (!misplaced.isEmpty()) {
+            throw new UsageException(String.join(", ", misplaced) + (misplaced.size() == 1 ? " describes" : " describe")
+                    + " a single layer; with --model the checkpoint describes its layers");
+        }
+        if (tensorParallel < 1) {
+            throw new UsageException("--tp must be at least 1, got " + tensorParallel);
+        }
+        Qlinear qlinear = cli.qlinear();
+        SelectionPolicy policy = policy(qlinear.policy());
+        warnAboutUnknownKernels(qlinear, policy);
+        Platform target = platform != null ? platform : qlinear.platform();
+        ModelReport report;
+        try {
+            report = qlinear.explainModel(model, target, policy, tensorParallel);
+        }
+        catch (CheckpointConfigException e) {
+            throw new UsageException("checkpoint " + model + ": " + e.getMessage(), e);
+        }
+        catch (IOException e) {
+            throw new UsageException("cannot read checkpoint " + model + ": " + e.getMessage(), e);
+        }
+        switch (format) {
+            case TEXT -> ModelReportText.print(cli.out(), report);
+            case JSON -> Json.print(cli.out(), modelJson(report));
+        }
+        return report.allQuantizedLayersHaveAKernel() ? QlinearCli.OK : QlinearCli.NEGATIVE;
+    }
+
+    private static ObjectNode modelJson(ModelReport report) {
+        ObjectNode root = Json.object();
+        root.put("checkpoint", report.checkpoint().toString());
+        root.put("method", report.method());
+        root.put("platform", report.platform().spec());
+        root.put("tensorParallel", report.tensorParallel());
+        root.put("allQuantizedLayersHaveAKernel", report.allQuantizedLayersHaveAKernel());
+        ArrayNode groups = root.putArray("groups");
+        for (ModelReport.LayerGroup group : report.groups()) {
+            ObjectNode node = groups.addObject();
+            ArrayNode layers = node.putArray("layers");
+            group.layers().forEach(layers::add);
+            ArrayNode summary = node.putArray("summary");
+            LayerNames.summarize(group.layers()).forEach(summary::add);
+            node.put("format", group.format());
+            node.put("parallelism", group.parallelism().name().toLowerCase(Locale.ROOT));
+            node.put("layer", group.config().map(LayerDescriptions::describe).orElse(null));
+            node.put("selected", group.selection().flatMap(SelectionReport::selectedKernelId).orElse(null));
+            if (group.selection().isPresent()) {
+                node.set("selection", toJson(group.selection().get()));
+            }
+            else {
+                node.putNull("selection");
+            }
+            node.put("problem", group.problem().orElse(null));
+        }
+        return root;
     }
 
     private LayerConfig layer() {
@@ -257,27 +331,32 @@ final class ExplainCommand implements Callable<Integer> {
         }
         Text.field(out, "", WIDTH, "selected", report.selectedKernelId().orElse("none"));
         out.println();
+        printCandidates(out, "", report);
+    }
+
+    /** The candidates of a report, their verdicts and reasons, then any warning or failure; each line indented. */
+    static void printCandidates(PrintWriter out, String indent, SelectionReport report) {
         if (report.candidates().isEmpty()) {
-            out.println("candidates: none");
+            out.println(indent + "candidates: none");
         }
         else {
-            out.println("candidates, in the order considered:");
+            out.println(indent + "candidates, in the order considered:");
             int idWidth = report.candidates().stream().mapToInt(candidate -> candidate.kernelId().length()).max().orElse(0);
             int pluginWidth = report.candidates().stream().mapToInt(candidate -> plugin(candidate.kernel()).length()).max().orElse(0);
             for (CandidateVerdict candidate : report.candidates()) {
                 String priority = candidate.priority().isPresent() ? "priority " + candidate.priority().getAsInt() : "not declared";
-                out.println(String.format(Locale.ROOT, "  %-" + idWidth + "s  %-" + pluginWidth + "s  %-12s  %s",
+                out.println(indent + String.format(Locale.ROOT, "  %-" + idWidth + "s  %-" + pluginWidth + "s  %-12s  %s",
                         candidate.kernelId(), plugin(candidate.kernel()), priority, candidate.status().name()));
-                candidate.reasons().forEach(reason -> out.println("      - " + reason.message()));
+                candidate.reasons().forEach(reason -> out.println(indent + "      - " + reason.message()));
             }
         }
         report.performanceWarning().ifPresent(warning -> {
             out.println();
-            out.println("warning: " + warning);
+            out.println(indent + "warning: " + warning);
         });
         report.failure().ifPresent(failure -> {
             out.println();
-            out.println("failure: " + failure);
+            out.println(indent + "failure: " + failure.replace("\n", "\n" + indent));
         });
     }
 

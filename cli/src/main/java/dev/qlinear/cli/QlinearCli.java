@@ -35,7 +35,7 @@ import static java.util.Objects.requireNonNull;
         mixinStandardHelpOptions = true,
         versionProvider = QlinearCli.Version.class,
         description = "Lists qlinear kernel plugins and explains which kernel runs a quantized linear layer.",
-        subcommands = {PlatformCommand.class, PluginsCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {PlatformCommand.class, PluginsCommand.class, ExplainCommand.class, FixturesCommand.class, CommandLine.HelpCommand.class},
         footer = {"",
                 "Environment:",
                 "  QLINEAR_PLUGINS_DIR        plugins folder when --plugins is not given",

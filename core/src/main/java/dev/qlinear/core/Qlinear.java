@@ -3,6 +3,9 @@ package dev.qlinear.core;
 import com.google.inject.Guice;
 import com.google.inject.Inject;
 import com.google.inject.Injector;
+import dev.qlinear.core.checkpoint.CheckpointReader;
+import dev.qlinear.core.checkpoint.ModelExplainer;
+import dev.qlinear.core.checkpoint.ModelReport;
 import dev.qlinear.core.inject.QlinearModule;
 import dev.qlinear.core.inject.QlinearOptions;
 import dev.qlinear.core.platform.PlatformDetector;
@@ -17,6 +20,7 @@ import dev.qlinear.core.select.SelectionReport;
 import dev.qlinear.spi.config.LayerConfig;
 import dev.qlinear.spi.platform.Platform;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -105,6 +109,15 @@ public final class Qlinear {
     /** Why each kernel was accepted or refused for a layer on a platform under a policy. */
     public SelectionReport explain(LayerConfig config, Platform platform, SelectionPolicy policy) {
         return selector.explain(config, platform, policy);
+    }
+
+    /**
+     * Which kernel would run each linear layer of a checkpoint directory (config.json and safetensors headers only).
+     *
+     * @param tensorParallel the tensor-parallel degree to split layers for; 1 for none
+     */
+    public ModelReport explainModel(Path checkpoint, Platform platform, SelectionPolicy policy, int tensorParallel) throws IOException {
+        return new ModelExplainer(selector).explain(CheckpointReader.summarize(checkpoint), platform, policy, tensorParallel);
     }
 
     /** The static checks on a plugin jar, without installing it. */
