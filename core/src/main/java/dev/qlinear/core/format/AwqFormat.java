@@ -11,7 +11,6 @@ import dev.qlinear.spi.weights.ZeroPointConvention;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -51,12 +50,7 @@ public record AwqFormat() implements WeightOnlyFormat {
 
         PackedGrid canonical = PackedGrid.codesOf(expected);
         HostTensor canonicalCodes = HostTensor.wrap(canonical.pack(arena, (row, column) -> codes.get(qweight, row, column)), ScalarType.INT32, canonical.wordShape());
-        HostTensor zeroPoints = HostTensor.allocate(arena, ScalarType.UINT8, zeros.k(), zeros.n());
-        for (int group = 0; group < zeros.k(); group++) {
-            for (int column = 0; column < zeros.n(); column++) {
-                zeroPoints.segment().set(ValueLayout.JAVA_BYTE, (long) group * zeros.n() + column, (byte) zeros.get(qzeros, group, column));
-            }
-        }
+        HostTensor zeroPoints = zeros.unpackToBytes(qzeros, arena);
         return new QuantizedWeights.WeightOnly(expected, canonicalCodes, scales, Optional.<Tensor>of(zeroPoints), Optional.empty(), Formats.bias(tensors, expected.n()));
     }
 
@@ -73,8 +67,7 @@ public record AwqFormat() implements WeightOnlyFormat {
         PackedGrid zeros = zeroGrid(layout);
         Map<String, HostTensor> tensors = new HashMap<>();
         tensors.put("qweight", HostTensor.wrap(codes.pack(arena, (row, column) -> canonical.get(canonicalCodes, row, column)), ScalarType.INT32, codes.wordShape()));
-        tensors.put("qzeros", HostTensor.wrap(zeros.pack(arena, (group, column) ->
-                Byte.toUnsignedInt(zeroBytes.get(ValueLayout.JAVA_BYTE, (long) group * layout.n() + column))), ScalarType.INT32, zeros.wordShape()));
+        tensors.put("qzeros", zeros.packBytes(zeroBytes, arena));
         tensors.put("scales", Formats.copy(weights.scales(), arena));
         weights.bias().ifPresent(bias -> tensors.put("bias", Formats.copy(bias, arena)));
         return new LayerTensors(layer, tensors);

@@ -61,13 +61,7 @@ public record CompressedTensorsFormat() implements WeightOnlyFormat {
         if (expected.hasZeroPoints()) {
             PackedGrid zeros = zeroGrid(expected);
             MemorySegment stored = tensors.required("weight_zero_point", ScalarType.INT32, zeros.wordShape()).segment();
-            HostTensor trueZeros = HostTensor.allocate(arena, ScalarType.UINT8, groups, n);
-            for (int group = 0; group < groups; group++) {
-                for (int column = 0; column < n; column++) {
-                    trueZeros.segment().set(ValueLayout.JAVA_BYTE, (long) group * n + column, (byte) zeros.get(stored, group, column));
-                }
-            }
-            zeroPoints = Optional.of(trueZeros);
+            zeroPoints = Optional.of(zeros.unpackToBytes(stored, arena));
         }
         else if (tensors.tensors().containsKey("weight_zero_point")) {
             throw new CheckpointFormatException(tensors.layer() + ": symmetric " + expected.weightType() + " layer has a weight_zero_point tensor; the config must say symmetric: false");
@@ -90,12 +84,7 @@ public record CompressedTensorsFormat() implements WeightOnlyFormat {
         Map<String, HostTensor> tensors = new HashMap<>();
         tensors.put("weight_packed", HostTensor.wrap(codes.pack(arena, (row, column) -> canonical.get(canonicalCodes, row, column)), ScalarType.INT32, codes.wordShape()));
         tensors.put("weight_scale", CanonicalWeights.transpose(Formats.copy(weights.scales(), arena), arena));
-        weights.zeroPoints().ifPresent(zeroTensor -> {
-            MemorySegment zeroBytes = CanonicalWeights.host(zeroTensor);
-            PackedGrid zeros = zeroGrid(layout);
-            tensors.put("weight_zero_point", HostTensor.wrap(zeros.pack(arena, (group, column) ->
-                    Byte.toUnsignedInt(zeroBytes.get(ValueLayout.JAVA_BYTE, (long) group * layout.n() + column))), ScalarType.INT32, zeros.wordShape()));
-        });
+        weights.zeroPoints().ifPresent(zeroTensor -> tensors.put("weight_zero_point", zeroGrid(layout).packBytes(CanonicalWeights.host(zeroTensor), arena)));
         weights.groupIndex().ifPresent(index -> tensors.put("weight_g_idx", Formats.copy(index, arena)));
         HostTensor shape = HostTensor.allocate(arena, ScalarType.INT64, 2);
         shape.segment().setAtIndex(LONG, 0, layout.n());

@@ -1,5 +1,7 @@
 package dev.qlinear.core.format;
 
+import dev.qlinear.core.weights.HostTensor;
+import dev.qlinear.spi.type.ScalarType;
 import dev.qlinear.spi.weights.SlotOrder;
 import dev.qlinear.spi.weights.WeightDimension;
 import dev.qlinear.spi.weights.WeightLayout;
@@ -104,6 +106,23 @@ record PackedGrid(int k, int n, WeightDimension rowDimension, WeightDimension pa
             }
         }
         return words;
+    }
+
+    /** The codes as unsigned bytes, row-major {@code [k, n]}: how canonical zero points are held. */
+    HostTensor unpackToBytes(MemorySegment words, Arena arena) {
+        HostTensor bytes = HostTensor.allocate(arena, ScalarType.UINT8, k, n);
+        for (int row = 0; row < k; row++) {
+            for (int column = 0; column < n; column++) {
+                bytes.segment().set(ValueLayout.JAVA_BYTE, (long) row * n + column, (byte) get(words, row, column));
+            }
+        }
+        return bytes;
+    }
+
+    /** Packs unsigned bytes, row-major {@code [k, n]}, into words. */
+    HostTensor packBytes(MemorySegment bytes, Arena arena) {
+        return HostTensor.wrap(pack(arena, (row, column) -> Byte.toUnsignedInt(bytes.get(ValueLayout.JAVA_BYTE, (long) row * n + column))),
+                ScalarType.INT32, wordShape());
     }
 
     private static int ceilDiv(int value, int divisor) {
