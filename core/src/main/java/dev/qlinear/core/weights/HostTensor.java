@@ -22,6 +22,29 @@ public final class HostTensor implements Tensor {
     private final long[] strides;
     private final MemorySegment segment;
 
+    private HostTensor(ScalarType dtype, long[] shape, long[] strides, MemorySegment segment) {
+        this.dtype = requireNonNull(dtype, "dtype is null");
+        this.shape = shape.clone();
+        this.strides = strides.clone();
+        this.segment = requireNonNull(segment, "segment is null");
+        if (shape.length != strides.length) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " and strides " + Arrays.toString(strides) + " differ in rank");
+        }
+        long lastElement = 0;
+        for (int dimension = 0; dimension < shape.length; dimension++) {
+            if (shape[dimension] < 1 || strides[dimension] < 0) {
+                throw new IllegalArgumentException("a strided view needs positive extents and non-negative strides, got shape "
+                        + Arrays.toString(shape) + " strides " + Arrays.toString(strides));
+            }
+            lastElement = Math.addExact(lastElement, Math.multiplyExact(shape[dimension] - 1, strides[dimension]));
+        }
+        long span = Math.multiplyExact(lastElement + 1, dtype.storageBytes());
+        if (span > segment.byteSize()) {
+            throw new IllegalArgumentException("a view " + Arrays.toString(shape) + " with strides " + Arrays.toString(strides) + " spans " + span
+                    + " bytes, the segment has " + segment.byteSize());
+        }
+    }
+
     private HostTensor(ScalarType dtype, long[] shape, MemorySegment segment) {
         this.dtype = requireNonNull(dtype, "dtype is null");
         this.shape = shape.clone();
@@ -51,6 +74,27 @@ public final class HostTensor implements Tensor {
     /** Views the segment as a row-major tensor; its size must match the shape exactly. */
     public static HostTensor wrap(MemorySegment segment, ScalarType dtype, long... shape) {
         return new HostTensor(dtype, shape, segment);
+    }
+
+    /**
+     * A strided view: element {@code (i, j, ...)} is at element offset {@code i * strides[0] + j * strides[1] + ...} from
+     * the start of the segment, such as a column slice of a wider activation.
+     */
+    public static HostTensor strided(MemorySegment segment, ScalarType dtype, long[] shape, long[] strides) {
+        return new HostTensor(dtype, shape, strides, segment);
+    }
+
+    /** Columns {@code [from, from + count)} of a contiguous 2-D tensor, as a strided view of the same memory. */
+    public HostTensor columns(long from, long count) {
+        if (rank() != 2 || !isContiguous()) {
+            throw new IllegalArgumentException("column slices are taken from contiguous 2-D tensors, not " + this);
+        }
+        if (from < 0 || count < 1 || from + count > shape[1]) {
+            throw new IllegalArgumentException("columns [" + from + ", " + (from + count) + ") are outside the " + shape[1] + " columns of " + this);
+        }
+        long bytes = dtype.storageBytes();
+        MemorySegment start = segment.asSlice(from * bytes);
+        return new HostTensor(dtype, new long[] {shape[0], count}, new long[] {strides[0], 1}, start);
     }
 
     /** A zero-filled tensor whose memory lives as long as the arena. */
@@ -107,8 +151,11 @@ public final class HostTensor implements Tensor {
         return segment;
     }
 
-    /** Whether both tensors have the same dtype, shape and bytes. */
+    /** Whether both contiguous tensors have the same dtype, shape and bytes. */
     public boolean contentEquals(HostTensor other) {
+        if (!isContiguous() || !other.isContiguous()) {
+            throw new IllegalArgumentException("contentEquals compares contiguous tensors");
+        }
         return dtype.equals(other.dtype) && Arrays.equals(shape, other.shape) && segment.mismatch(other.segment) == -1;
     }
 

@@ -7,6 +7,8 @@ import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.platform.Platform;
 import dev.qlinear.spi.weights.QuantizedWeights;
 
+import java.util.Optional;
+
 /**
  * A quantized linear-layer kernel: {@code y = x * W^T (+ bias)} for one kind of {@link LayerConfig}.
  *
@@ -30,6 +32,15 @@ public interface LinearKernel<C extends LayerConfig> {
      */
     default Verdict supports(Platform platform) {
         return Verdict.accepted();
+    }
+
+    /**
+     * The name of the layout {@link #prepare} produces, when qlinear's reference packers know it (such as
+     * {@code "cpu-vector-w4"}): the conformance suite then checks {@link PreparedLayer#layoutTensors()} bit for bit
+     * against the reference. Empty when the layout is private to the kernel and only its outputs are checked.
+     */
+    default Optional<String> preparedLayout() {
+        return Optional.empty();
     }
 
     /**
