@@ -1,0 +1,22 @@
+package dev.qlinear.core.reference.layouts;
+
+import dev.qlinear.core.weights.HostTensor;
+import dev.qlinear.spi.config.LayerConfig;
+import dev.qlinear.spi.weights.QuantizedWeights;
+
+import java.lang.foreign.Arena;
+import java.util.Map;
+
+/**
+ * The reference packer of a prepared layout a kernel declares ({@code LinearKernel.preparedLayout()}): written
+ * from the layout's definition, independently of the kernel's own (fast) packer, so the conformance suite can
+ * compare the kernel's {@code PreparedLayer.layoutTensors()} with it bit for bit.
+ */
+public interface ReferenceLayout {
+
+    /** The layout's name, as kernels declare it. */
+    String name();
+
+    /** The tensors the layout holds for these canonical weights, by the names the kernel exposes them under. */
+    Map<String, HostTensor> pack(LayerConfig config, QuantizedWeights weights, Arena arena);
+}
