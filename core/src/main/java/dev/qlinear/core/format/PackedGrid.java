@@ -86,7 +86,12 @@ record PackedGrid(int k, int n, WeightDimension rowDimension, WeightDimension pa
         else {
             tensorColumn /= packFactor();
         }
-        return (long) tensorRow * wordShape()[1] + tensorColumn;
+        return (long) tensorRow * wordColumns() + tensorColumn;
+    }
+
+    private int wordColumns() {
+        int columns = rowDimension == WeightDimension.K ? n : k;
+        return packedDimension == rowDimension ? columns : ceilDiv(columns, packFactor());
     }
 
     /** Packs codes given by {@code code(row, column)} into new words; padding slots hold 0. */
