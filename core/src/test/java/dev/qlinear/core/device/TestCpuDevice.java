@@ -1,0 +1,45 @@
+package dev.qlinear.core.device;
+
+import dev.qlinear.core.weights.HostTensor;
+import dev.qlinear.spi.platform.Platform;
+import dev.qlinear.spi.type.ScalarType;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.ValueLayout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+final class TestCpuDevice {
+
+    private final CpuDevice device = new CpuDevice(Platform.parse("cpu"));
+
+    @Test
+    void allocatesPerOwnerAndReleasesEverythingTheOwnerHolds() {
+        Object layer = new Object();
+        HostTensor first = device.allocate(layer, ScalarType.FLOAT32, 4, 8);
+        HostTensor second = device.allocate(layer, ScalarType.INT32, 16);
+        first.segment().setAtIndex(ValueLayout.JAVA_FLOAT, 31, 1.5f);
+
+        device.release(layer);
+
+        assertThat(first.segment().scope().isAlive()).isFalse();
+        assertThat(second.segment().scope().isAlive()).isFalse();
+    }
+
+    @Test
+    void copiesBetweenHostTensorsOfTheSameTypeAndSize() {
+        Object owner = new Object();
+        HostTensor source = HostTensor.ofInts(new int[] {3, 1, 4, 1, 5, 9}, 2, 3);
+        HostTensor destination = device.allocate(owner, ScalarType.INT32, 2, 3);
+
+        device.copy(source, destination, device.defaultStream());
+
+        assertThat(destination.contentEquals(source)).isTrue();
+        assertThatThrownBy(() -> device.copy(source, device.allocate(owner, ScalarType.FLOAT32, 2, 3), device.defaultStream()))
+                .hasMessageContaining("copy needs equal dtype and size");
+        assertThatThrownBy(() -> device.loadModule("kernel.cubin", new byte[0]))
+                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("kernel.cubin");
+        device.release(owner);
+    }
+}
