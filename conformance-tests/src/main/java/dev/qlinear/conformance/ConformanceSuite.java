@@ -102,7 +102,7 @@ public final class ConformanceSuite {
             }));
             nodes.add(DynamicContainer.dynamicContainer(entry.kernel().id() + " (plugin " + entry.kernel().pluginId() + ")", cases));
         }
-        nodes.add(DynamicTest.dynamicTest("the run executed at least one case", () -> {
+        nodes.add(DynamicTest.dynamicTest("the run computed at least one case", () -> {
             if (!settings.quiet()) {
                 console.println(tally.table());
             }
@@ -157,8 +157,8 @@ public final class ConformanceSuite {
         if (settings.caseFilter().isPresent()) {
             why.add("the case filter " + settings.caseFilter().get() + " selected " + tally.total() + " cases");
         }
-        String message = "no case executed (" + tally.counts() + ")" + (why.isEmpty() ? "" : ": " + String.join("; ", why))
-                + "; a run must execute at least one case to pass";
+        String message = "no case executed: no kernel computed a case (" + tally.counts() + ")" + (why.isEmpty() ? "" : ": " + String.join("; ", why))
+                + "; a run passes only when at least one computed case ran (must-reject checks need no device, so they alone do not count)";
         CheckResult check = CheckResult.failed(Check.RUN_EXECUTED_CASES, message);
         return new CaseResult("-", "-", "run", CaseKind.RUN, "run", "run", "the run as a whole", Outcome.FAIL, List.of(check), check.toString(), Optional.empty(),
                 "", 0);
