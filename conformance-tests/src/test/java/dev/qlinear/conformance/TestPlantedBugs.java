@@ -26,7 +26,7 @@ final class TestPlantedBugs {
     static void runTheSuiteOnEveryBug() {
         ConformanceSettings settings = ConformanceSettings.defaults().withPluginsFolder(TestPlugins.folderWith(
                 "bug-transposed-unpack", "bug-zero-point", "bug-tile-edge-scale", "bug-bias-ignored", "bug-partial-tile", "bug-contiguous-only",
-                "bug-batch-dependent", "bug-accepts-any-group", "bug-reject-throws"));
+                "bug-batch-dependent", "bug-accepts-any-group", "bug-reject-throws", "bug-unknown-layout"));
         System.out.println("planted bugs: seed " + settings.seed());
         report = ConformanceLauncher.run(settings, Optional.empty(), ProgressListener.NONE);
     }
@@ -37,7 +37,7 @@ final class TestPlantedBugs {
         assertThat(report.passed()).isFalse();
         assertThat(report.kernels()).extracting(KernelSummary::kernelId).containsExactlyInAnyOrder(
                 "bug-transposed-unpack", "bug-zero-point", "bug-tile-edge-scale", "bug-bias-ignored", "bug-partial-tile", "bug-contiguous-only",
-                "bug-batch-dependent", "bug-accepts-any-group", "bug-reject-throws");
+                "bug-batch-dependent", "bug-accepts-any-group", "bug-reject-throws", "bug-unknown-layout");
         for (KernelSummary kernel : report.kernels()) {
             assertThat(report.casesOf(kernel.kernelId())).as(kernel.kernelId()).anyMatch(result -> result.outcome() == Outcome.FAIL);
         }
@@ -49,6 +49,15 @@ final class TestPlantedBugs {
         assertThat(computed).allSatisfy(result -> {
             assertThat(result.failed(Check.PREPARED_LAYOUT)).as(result.caseId()).isTrue();
             assertThat(message(result, Check.PREPARED_LAYOUT)).contains("prepared layout 'canonical' differs from the reference packer", "tensor 'codes'");
+        });
+    }
+
+    @Test
+    void aPreparedLayoutWithoutAReferencePackerFailsEveryCaseSayingSo() {
+        assertThat(computed("bug-unknown-layout")).allSatisfy(result -> {
+            assertThat(result.failedChecks()).extracting(CheckResult::check).containsExactly(Check.PREPARED_LAYOUT);
+            assertThat(message(result, Check.PREPARED_LAYOUT)).startsWith("prepared layout 'scalar-private' has no reference packer in qlinear (known layouts: ")
+                    .contains("canonical");
         });
     }
 

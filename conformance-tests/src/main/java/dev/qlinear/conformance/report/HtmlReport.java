@@ -5,7 +5,6 @@ import dev.qlinear.conformance.CaseResult;
 import dev.qlinear.conformance.ConformanceReport;
 import dev.qlinear.conformance.KernelSummary;
 import dev.qlinear.conformance.Outcome;
-import dev.qlinear.conformance.RunInfo;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +27,7 @@ import java.util.regex.Pattern;
  */
 public final class HtmlReport {
 
-    private static final Pattern ROWS = Pattern.compile("^M=(\\d+) ");
+    private static final Pattern SHAPE = Pattern.compile("^M=(\\d+) K=(\\d+)\\S* N=(\\d+)");
     private static final String CSS = """
             body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px;color:#1d1d1f;background:#fff}
             h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
@@ -62,7 +61,7 @@ public final class HtmlReport {
         html.append("<h1>qlinear conformance <span class=\"verdict ").append(report.passed() ? "pass" : "fail").append("\">")
                 .append(report.passed() ? "passed" : "failed").append("</span></h1>\n");
         report.run().ifPresent(run -> html.append("<p class=\"meta\">").append(escape(run.describe())).append("</p>\n"));
-        html.append("<p class=\"meta\">").append(report.executed()).append(" cases executed in ").append(String.format(Locale.ROOT, "%.1f", report.millis() / 1000.0))
+        html.append("<p class=\"meta\">").append(report.executed()).append(" computed cases in ").append(String.format(Locale.ROOT, "%.1f", report.millis() / 1000.0))
                 .append(" s</p>\n");
         html.append("<p class=\"legend\">").append(legend(Outcome.PASS)).append(legend(Outcome.FAIL)).append(legend(Outcome.NOT_DECLARED))
                 .append(legend(Outcome.CANNOT_RUN_HERE)).append("</p>\n");
@@ -144,7 +143,8 @@ public final class HtmlReport {
             }
             rows.computeIfAbsent(result.row(), row -> new LinkedHashMap<>()).computeIfAbsent(result.column(), column -> new ArrayList<>()).add(result);
         }
-        rowOrder.sort(Comparator.comparingInt(HtmlReport::rowCount).thenComparing(Comparator.naturalOrder()));
+        rowOrder.sort(Comparator.comparingInt((String row) -> dimension(row, 1)).thenComparingInt(row -> dimension(row, 2))
+                .thenComparingInt(row -> dimension(row, 3)).thenComparing(Comparator.naturalOrder()));
         html.append("<h3>Computed cases</h3>\n<table class=\"grid\"><tr><th>shape</th>");
         columns.forEach(column -> html.append("<th class=\"variant\">").append(escape(column)).append("</th>"));
         html.append("</tr>\n");
@@ -185,9 +185,10 @@ public final class HtmlReport {
         return outcome.label().replace(' ', '-');
     }
 
-    private static int rowCount(String row) {
-        Matcher matcher = ROWS.matcher(row);
-        return matcher.find() ? Integer.parseInt(matcher.group(1)) : Integer.MAX_VALUE;
+    /** M, K or N of a row {@code M=13 K=2752/11008 N=256}, for sorting. */
+    private static int dimension(String row, int group) {
+        Matcher matcher = SHAPE.matcher(row);
+        return matcher.find() ? Integer.parseInt(matcher.group(group)) : Integer.MAX_VALUE;
     }
 
     private static String anchor(String id) {
@@ -207,10 +208,5 @@ public final class HtmlReport {
             }
         }
         return escaped.toString();
-    }
-
-    /** The run header, for callers that print one. */
-    static String header(RunInfo run) {
-        return run.describe();
     }
 }

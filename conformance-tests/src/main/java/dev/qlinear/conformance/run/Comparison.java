@@ -18,15 +18,28 @@ import static java.util.Objects.requireNonNull;
  * @param badRows rows holding an element outside the tolerance
  * @param badColumns columns holding an element outside the tolerance
  * @param nonFinite outputs that are NaN or infinite
- * @param message what failed and where; empty when passed
+ * @param verdict what failed, such as {@code 12 of 4224 elements differ (bit-exact)}; empty when passed
+ * @param details where and by how much; empty when passed
  */
-public record Comparison(boolean passed, ErrorSummary error, int firstBad, boolean[] badRows, boolean[] badColumns, long nonFinite, String message) {
+public record Comparison(boolean passed, ErrorSummary error, int firstBad, boolean[] badRows, boolean[] badColumns, long nonFinite, String verdict,
+        String details) {
 
     public Comparison {
         requireNonNull(error, "error is null");
         requireNonNull(badRows, "badRows is null");
         requireNonNull(badColumns, "badColumns is null");
-        requireNonNull(message, "message is null");
+        requireNonNull(verdict, "verdict is null");
+        requireNonNull(details, "details is null");
+    }
+
+    /** What failed, then where and by how much; empty when passed. */
+    public String message() {
+        return passed ? "" : verdict + "; " + details;
+    }
+
+    /** The message with a diagnosis right after the verdict, where a reader looks first. */
+    public String message(String diagnosis) {
+        return diagnosis.isEmpty() ? message() : verdict + "; diagnosis: " + diagnosis + "; " + details;
     }
 
     /** The first bad row, or -1. */

@@ -71,14 +71,14 @@ final class Comparisons {
             verdict = badCount + " of " + values.length + " elements differ (" + criterion + ")";
         }
         if (passed) {
-            return new Comparison(true, error, -1, badRows, badColumns, nonFinite, "");
+            return new Comparison(true, error, -1, badRows, badColumns, nonFinite, "", "");
         }
         int m = firstBad / columns;
         int n = firstBad % columns;
         String first = "first at (m=" + m + ", n=" + n + "): kernel " + output.describe(firstBad) + ", " + what + " "
                 + (expected != null ? expected.describe(firstBad) : Comparison.format(reference[firstBad]));
         String where = "bad rows " + Comparison.ranges(badRows) + ", bad columns " + Comparison.ranges(badColumns);
-        String message = verdict + "; " + first + "; " + error.describe() + "; " + where + (nonFinite > 0 ? "; " + nonFinite + " outputs are NaN or infinite" : "");
-        return new Comparison(false, error, firstBad, badRows, badColumns, nonFinite, message);
+        String details = first + "; " + error.describe() + "; " + where + (nonFinite > 0 ? "; " + nonFinite + " outputs are NaN or infinite" : "");
+        return new Comparison(false, error, firstBad, badRows, badColumns, nonFinite, verdict, details);
     }
 }

@@ -118,7 +118,7 @@ public final class ComputeRunner {
             }
             else {
                 String diagnosis = diagnose(model, input, x, xBits, first, comparison, layout.isFailed(), written.isFailed(), inputType, arena, prepared);
-                checks.add(CheckResult.failed(Check.REFERENCE, comparison.message() + (diagnosis.isEmpty() ? "" : "; diagnosis: " + diagnosis)));
+                checks.add(CheckResult.failed(Check.REFERENCE, comparison.message(diagnosis)));
             }
 
             Outputs second = apply(prepared, input.tensor(), m, n, outputType, arena);

@@ -51,7 +51,7 @@ final class TestReports {
         assertThat(json.get("kernels")).hasSize(2);
         JsonNode broken = Stream.of(json.get("kernels").get(0), json.get("kernels").get(1)).filter(kernel -> kernel.get("kernel").asText().equals("bug-bias-ignored"))
                 .findFirst().orElseThrow();
-        assertThat(broken.get("counts").get("fail").asInt()).isEqualTo((int) report.failures().size());
+        assertThat(broken.get("counts").get("fail").asInt()).isEqualTo(report.failures().size());
         assertThat(broken.get("tolerance").asText()).isEqualTo("bit-exact");
         assertThat(json.get("cases")).hasSize(report.cases().size());
         CaseResult failure = report.failures().getFirst();

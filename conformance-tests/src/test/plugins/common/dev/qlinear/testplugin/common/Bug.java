@@ -21,5 +21,7 @@ public enum Bug {
     /** canImplement does not check the group size. */
     ACCEPTS_ANY_GROUP,
     /** canImplement throws for an activation type it does not support instead of refusing. */
-    REJECT_THROWS
+    REJECT_THROWS,
+    /** The kernel declares a prepared layout qlinear has no reference packer for. */
+    UNKNOWN_LAYOUT
 }

@@ -55,7 +55,7 @@ public final class ScalarW4a16Kernel implements LinearKernel<WeightOnlyConfig> {
 
     @Override
     public Optional<String> preparedLayout() {
-        return Optional.of("canonical");
+        return Optional.of(bug == Bug.UNKNOWN_LAYOUT ? "scalar-private" : "canonical");
     }
 
     @Override
