@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -122,6 +121,10 @@ final class ConformanceCommand implements Callable<Integer> {
             writeReports(out, report, reports.get());
         }
         out.println();
+        if (caseFilter != null && report.cases().isEmpty() && report.errors().isEmpty()) {
+            out.println("FAILED: --case " + caseFilter + " matches no case; case ids look like KERNEL/m13-k2112-n192-uint4b8-g64-fp16-bias, as failures print them");
+            return QlinearCli.NEGATIVE;
+        }
         out.println(verdict(report));
         return report.passed() ? QlinearCli.OK : QlinearCli.NEGATIVE;
     }

@@ -78,6 +78,16 @@ final class TestConformanceCommand {
     }
 
     @Test
+    void aCaseFilterThatMatchesNothingFails() throws IOException {
+        install("scalar-fp8");
+
+        CliRun run = CliRun.of("--plugins", plugins.toString(), "conformance", "--case", "scalar-fp8/m3-no-such-case");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.out()).contains("FAILED: --case scalar-fp8/m3-no-such-case matches no case");
+    }
+
+    @Test
     void anEmptyPluginsFolderFails() {
         CliRun run = CliRun.of("--plugins", plugins.toString(), "conformance");
 

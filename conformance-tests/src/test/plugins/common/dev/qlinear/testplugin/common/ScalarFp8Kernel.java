@@ -1,7 +1,6 @@
 package dev.qlinear.testplugin.common;
 
 import dev.qlinear.spi.config.GroupShape;
-import dev.qlinear.spi.config.LayerConfig;
 import dev.qlinear.spi.config.ScaledMmConfig;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
