@@ -9,8 +9,10 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * The self-test's plugins as real jars, built once per test JVM from {@code src/test/plugins}: the correct scalar
@@ -68,11 +70,22 @@ final class TestPlugins {
         if (root == null) {
             try {
                 root = Files.createTempDirectory("qlinear-conformance-selftest-");
+                Path created = root;
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(created)));
             }
             catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return root;
+    }
+
+    private static void deleteTree(Path folder) {
+        try (Stream<Path> paths = Files.walk(folder)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        catch (IOException e) {
+            // a temporary folder left behind costs disk space only
+        }
     }
 }
