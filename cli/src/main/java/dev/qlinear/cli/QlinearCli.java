@@ -34,8 +34,8 @@ import static java.util.Objects.requireNonNull;
 @Command(name = "qlinear",
         mixinStandardHelpOptions = true,
         versionProvider = QlinearCli.Version.class,
-        description = "Lists qlinear kernel plugins and explains which kernel runs a quantized linear layer.",
-        subcommands = {PlatformCommand.class, PluginsCommand.class, ExplainCommand.class, FixturesCommand.class, CommandLine.HelpCommand.class},
+        description = "Lists qlinear kernel plugins, explains which kernel runs a quantized linear layer, and checks plugins' conformance.",
+        subcommands = {PlatformCommand.class, PluginsCommand.class, ExplainCommand.class, FixturesCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class},
         footer = {"",
                 "Environment:",
                 "  QLINEAR_PLUGINS_DIR        plugins folder when --plugins is not given",
@@ -44,7 +44,7 @@ import static java.util.Objects.requireNonNull;
                 "  QLINEAR_FORCED_KERNELS     the only kernel considered per layer kind",
                 "  QLINEAR_DEBUG=1            stack traces for internal errors",
                 "",
-                "Exit codes: 0 success, 1 no kernel can run the layer or the jar has problems, 2 bad input, 3 internal error."})
+                "Exit codes: 0 success, 1 no kernel can run the layer, the jar has problems or a conformance case failed, 2 bad input, 3 internal error."})
 public final class QlinearCli implements Callable<Integer> {
 
     static final int OK = 0;

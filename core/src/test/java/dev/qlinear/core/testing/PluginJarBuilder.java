@@ -41,6 +41,7 @@ public final class PluginJarBuilder {
     private static final Path PLUGIN_SOURCES = Path.of("src/test/plugins");
 
     private final String sourceFolder;
+    private Path sourcesRoot = PLUGIN_SOURCES;
     private String pluginId;
     private String version = "1.0.0";
     private String requires = ">=1.0.0 & <2.0.0";
@@ -60,6 +61,12 @@ public final class PluginJarBuilder {
         PluginJarBuilder builder = new PluginJarBuilder(sourceFolder);
         builder.providerClass = "dev.qlinear.testplugin." + sourceFolder.replace("-", "") + ".Provider";
         return builder;
+    }
+
+    /** Reads the plugin sources from another folder than this module's {@code src/test/plugins}, such as another module's. */
+    public PluginJarBuilder sourcesFrom(Path root) {
+        this.sourcesRoot = requireNonNull(root, "root is null");
+        return this;
     }
 
     public PluginJarBuilder id(String id) {
@@ -133,8 +140,12 @@ public final class PluginJarBuilder {
     private void compile(Path classes) throws IOException {
         JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
         List<Path> sources = new ArrayList<>();
-        sources.addAll(javaFiles(PLUGIN_SOURCES.resolve(sourceFolder)));
-        sources.addAll(javaFiles(PLUGIN_SOURCES.resolve("common")));
+        List<Path> own = javaFiles(sourcesRoot.resolve(sourceFolder));
+        if (own.isEmpty()) {
+            throw new IllegalStateException("test plugin '" + sourceFolder + "' has no sources under " + sourcesRoot.toAbsolutePath().resolve(sourceFolder));
+        }
+        sources.addAll(own);
+        sources.addAll(javaFiles(sourcesRoot.resolve("common")));
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         List<String> options = new ArrayList<>(List.of(
                 "--release", "25",

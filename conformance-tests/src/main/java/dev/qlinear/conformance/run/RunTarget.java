@@ -1,0 +1,75 @@
+package dev.qlinear.conformance.run;
+
+import dev.qlinear.core.device.CpuDevice;
+import dev.qlinear.core.plugin.RegisteredKernel;
+import dev.qlinear.spi.device.Device;
+import dev.qlinear.spi.kernel.Verdict;
+import dev.qlinear.spi.platform.Architecture;
+import dev.qlinear.spi.platform.Platform;
+
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Where a kernel's cases run: the platform under test and, when this process can reach it, its device. When a
+ * kernel cannot run here, {@link #cannotRunHere} says why.
+ *
+ * @param platform the platform under test
+ * @param device the device of that platform in this process, when there is one
+ * @param cannotRunHere why the kernel's cases cannot run here, if they cannot
+ */
+public record RunTarget(Platform platform, Optional<Device> device, Optional<String> cannotRunHere) {
+
+    public RunTarget {
+        requireNonNull(platform, "platform is null");
+        requireNonNull(device, "device is null");
+        requireNonNull(cannotRunHere, "cannotRunHere is null");
+        if (cannotRunHere.isEmpty() && device.isEmpty()) {
+            throw new IllegalArgumentException("a target that can run needs a device");
+        }
+    }
+
+    /**
+     * The target for one kernel: it cannot run here when it does not declare the platform, when its
+     * {@code supports} refuses it, or when this process has no device of that platform.
+     */
+    public static RunTarget of(RegisteredKernel kernel, Platform platform, Platform host) {
+        if (kernel.descriptor().priorityOn(platform).isEmpty()) {
+            return cannot(platform, "kernel '" + kernel.id() + "' declares " + String.join(", ", kernel.descriptor().platforms().stream()
+                    .map(support -> support.requirement().spec()).toList()) + ", not " + platform.spec());
+        }
+        Verdict supports;
+        try {
+            supports = KernelCalls.call(kernel, "supports(" + platform.spec() + ")", () -> kernel.kernel().supports(platform));
+        }
+        catch (KernelCallException e) {
+            return cannot(platform, e.getMessage());
+        }
+        if (!supports.isAccepted()) {
+            return cannot(platform, "kernel '" + kernel.id() + "' refuses " + platform.spec() + " in supports: " + supports);
+        }
+        Optional<Device> device = device(platform, host);
+        if (device.isEmpty()) {
+            return cannot(platform, "this process has no " + platform.spec() + " device: this machine is " + host.spec()
+                    + (platform.vendor() == host.vendor() ? "" : "; run the suite on a " + platform.vendor().name().toLowerCase(java.util.Locale.ROOT) + " host"));
+        }
+        return new RunTarget(platform, device, Optional.empty());
+    }
+
+    /** A device of the platform in this process: the CPU for this machine's ISA. */
+    static Optional<Device> device(Platform platform, Platform host) {
+        if (platform.architecture() instanceof Architecture.Cpu cpu && host.architecture() instanceof Architecture.Cpu hostCpu && cpu.equals(hostCpu)) {
+            return Optional.of(new CpuDevice(platform));
+        }
+        return Optional.empty();
+    }
+
+    private static RunTarget cannot(Platform platform, String why) {
+        return new RunTarget(platform, Optional.empty(), Optional.of(why));
+    }
+
+    public boolean canRun() {
+        return cannotRunHere.isEmpty();
+    }
+}

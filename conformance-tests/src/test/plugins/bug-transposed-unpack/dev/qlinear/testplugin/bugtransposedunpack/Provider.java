@@ -1,0 +1,21 @@
+package dev.qlinear.testplugin.bugtransposedunpack;
+
+import dev.qlinear.spi.kernel.KernelProvider;
+import dev.qlinear.spi.kernel.LinearKernel;
+import dev.qlinear.testplugin.common.Bug;
+import dev.qlinear.testplugin.common.ScalarW4a16Kernel;
+import org.pf4j.Extension;
+
+import java.util.List;
+
+/** The scalar W4A16 kernel with K and N swapped in the unpack. */
+@Extension
+public final class Provider implements KernelProvider {
+
+    private final List<LinearKernel<?>> kernels = List.of(new ScalarW4a16Kernel("bug-transposed-unpack", Bug.TRANSPOSED_UNPACK));
+
+    @Override
+    public List<LinearKernel<?>> kernels() {
+        return kernels;
+    }
+}
