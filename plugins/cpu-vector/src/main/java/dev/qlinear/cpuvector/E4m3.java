@@ -51,6 +51,14 @@ final class E4m3 {
         return (code & 0x7F) == 0x7F;
     }
 
+    /** The exponent field of the smallest normal binade, 1, in place. */
+    static final int SMALLEST_NORMAL_EXPONENT_FIELD = 1 << MANTISSA_BITS;
+
+    /** Whether a code is subnormal: exponent field 0 and a non-zero mantissa. */
+    static boolean isSubnormal(int code) {
+        return (code & 0x78) == 0 && (code & 0x07) != 0;
+    }
+
     private static float decodeSlowly(int code) {
         if (isNan(code)) {
             return Float.NaN;

@@ -20,7 +20,8 @@ import static dev.qlinear.cpuvector.Fp8Layer.BLOCK;
  * {@code k ≡ c (mod 4)} in ascending k with fused multiply-adds; then {@code dot = (c0 + c1) + (c2 + c3)} and
  * {@code y = fma(dot · 2^56, s_w · s_a, bias)}, the {@code 2^56} being exact. Scaling every product by a power of
  * two changes no rounding, so this is the same sum as of the plain products. Same operations and order for every
- * tile, row count and thread: deterministic and batch-invariant.
+ * tile, row count and thread: deterministic and batch-invariant. Subnormal codes arrive raised by {@code 2^-6}
+ * (see {@link Fp8Kernel}); {@link #store} subtracts {@code 2^-6 · a[k]} for each from the dot product, in ascending k.
  */
 final class Fp8Compute {
 
@@ -33,6 +34,8 @@ final class Fp8Compute {
     static final float ACTIVATION_FACTOR = 0x1p64f;
 
     private static final float UNSCALE = 0x1p56f;
+    /** What raising a subnormal code to the normal binade adds to its decoded {@code w · 2^-120}: {@code 2^-6 · 2^-120}. */
+    private static final float SUBNORMAL_RAISE = 0x1p-126f;
     private static final int SIGN_AND_MAGNITUDE = 0x87F00000;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
@@ -98,9 +101,14 @@ final class Fp8Compute {
             c2 = weights(codes, at + 2 * BLOCK).fma(bcast(as[x + k + 2]), c2);
             c3 = weights(codes, at + 3 * BLOCK).fma(bcast(as[x + k + 3]), c3);
         }
-        store(c0.add(c1).add(c2.add(c3)), layer, block, lane, row, rowScales, stage, out, columns);
+        store(c0.add(c1).add(c2.add(c3)), layer, block, lane, row, as, rowScales, stage, out, columns);
     }
 
+    /*
+     * The multi-row tiles walk k two at a time and swap their chain pairs after each step, so that k ≡ c (mod 4) still
+     * lands in chain c: fully unrolled they would pass C2's inlining budget, and a Vector API call it does not inline
+     * boxes its vectors, which costs far more than the loop.
+     */
     private static void tile2(Fp8Layer layer, int block, int lane, float[] as, float[] rowScales, int row, float[] stage, OutputRows out, int columns) {
         MemorySegment codes = layer.codes();
         int paddedK = layer.paddedK();
@@ -116,23 +124,26 @@ final class Fp8Compute {
         FloatVector b1 = zero;
         FloatVector b2 = zero;
         FloatVector b3 = zero;
-        for (int k = 0; k < paddedK; k += 4) {
+        for (int k = 0; k < paddedK; k += 2) {
             long at = base + (long) k * BLOCK;
             FloatVector w = weights(codes, at);
-            a0 = w.fma(bcast(as[xa + k]), a0);
-            b0 = w.fma(bcast(as[xb + k]), b0);
+            FloatVector na = w.fma(bcast(as[xa + k]), a0);
+            FloatVector nb = w.fma(bcast(as[xb + k]), b0);
             w = weights(codes, at + BLOCK);
-            a1 = w.fma(bcast(as[xa + k + 1]), a1);
-            b1 = w.fma(bcast(as[xb + k + 1]), b1);
-            w = weights(codes, at + 2 * BLOCK);
-            a2 = w.fma(bcast(as[xa + k + 2]), a2);
-            b2 = w.fma(bcast(as[xb + k + 2]), b2);
-            w = weights(codes, at + 3 * BLOCK);
-            a3 = w.fma(bcast(as[xa + k + 3]), a3);
-            b3 = w.fma(bcast(as[xb + k + 3]), b3);
+            FloatVector ma = w.fma(bcast(as[xa + k + 1]), a1);
+            FloatVector mb = w.fma(bcast(as[xb + k + 1]), b1);
+            a0 = a2;
+            a1 = a3;
+            a2 = na;
+            a3 = ma;
+            b0 = b2;
+            b1 = b3;
+            b2 = nb;
+            b3 = mb;
         }
-        store(a0.add(a1).add(a2.add(a3)), layer, block, lane, row, rowScales, stage, out, columns);
-        store(b0.add(b1).add(b2.add(b3)), layer, block, lane, row + 1, rowScales, stage, out, columns);
+        // paddedK is a multiple of 4, so an even number of swaps has put every chain back in place
+        store(a0.add(a1).add(a2.add(a3)), layer, block, lane, row, as, rowScales, stage, out, columns);
+        store(b0.add(b1).add(b2.add(b3)), layer, block, lane, row + 1, as, rowScales, stage, out, columns);
     }
 
     private static void tile4(Fp8Layer layer, int block, int lane, float[] as, float[] rowScales, int row, float[] stage, OutputRows out, int columns) {
@@ -160,37 +171,59 @@ final class Fp8Compute {
         FloatVector d1 = zero;
         FloatVector d2 = zero;
         FloatVector d3 = zero;
-        for (int k = 0; k < paddedK; k += 4) {
+        for (int k = 0; k < paddedK; k += 2) {
             long at = base + (long) k * BLOCK;
             FloatVector w = weights(codes, at);
-            a0 = w.fma(bcast(as[xa + k]), a0);
-            b0 = w.fma(bcast(as[xb + k]), b0);
-            c0 = w.fma(bcast(as[xc + k]), c0);
-            d0 = w.fma(bcast(as[xd + k]), d0);
+            FloatVector na = w.fma(bcast(as[xa + k]), a0);
+            FloatVector nb = w.fma(bcast(as[xb + k]), b0);
+            FloatVector nc = w.fma(bcast(as[xc + k]), c0);
+            FloatVector nd = w.fma(bcast(as[xd + k]), d0);
             w = weights(codes, at + BLOCK);
-            a1 = w.fma(bcast(as[xa + k + 1]), a1);
-            b1 = w.fma(bcast(as[xb + k + 1]), b1);
-            c1 = w.fma(bcast(as[xc + k + 1]), c1);
-            d1 = w.fma(bcast(as[xd + k + 1]), d1);
-            w = weights(codes, at + 2 * BLOCK);
-            a2 = w.fma(bcast(as[xa + k + 2]), a2);
-            b2 = w.fma(bcast(as[xb + k + 2]), b2);
-            c2 = w.fma(bcast(as[xc + k + 2]), c2);
-            d2 = w.fma(bcast(as[xd + k + 2]), d2);
-            w = weights(codes, at + 3 * BLOCK);
-            a3 = w.fma(bcast(as[xa + k + 3]), a3);
-            b3 = w.fma(bcast(as[xb + k + 3]), b3);
-            c3 = w.fma(bcast(as[xc + k + 3]), c3);
-            d3 = w.fma(bcast(as[xd + k + 3]), d3);
+            FloatVector ma = w.fma(bcast(as[xa + k + 1]), a1);
+            FloatVector mb = w.fma(bcast(as[xb + k + 1]), b1);
+            FloatVector mc = w.fma(bcast(as[xc + k + 1]), c1);
+            FloatVector md = w.fma(bcast(as[xd + k + 1]), d1);
+            a0 = a2;
+            a1 = a3;
+            a2 = na;
+            a3 = ma;
+            b0 = b2;
+            b1 = b3;
+            b2 = nb;
+            b3 = mb;
+            c0 = c2;
+            c1 = c3;
+            c2 = nc;
+            c3 = mc;
+            d0 = d2;
+            d1 = d3;
+            d2 = nd;
+            d3 = md;
         }
-        store(a0.add(a1).add(a2.add(a3)), layer, block, lane, row, rowScales, stage, out, columns);
-        store(b0.add(b1).add(b2.add(b3)), layer, block, lane, row + 1, rowScales, stage, out, columns);
-        store(c0.add(c1).add(c2.add(c3)), layer, block, lane, row + 2, rowScales, stage, out, columns);
-        store(d0.add(d1).add(d2.add(d3)), layer, block, lane, row + 3, rowScales, stage, out, columns);
+        store(a0.add(a1).add(a2.add(a3)), layer, block, lane, row, as, rowScales, stage, out, columns);
+        store(b0.add(b1).add(b2.add(b3)), layer, block, lane, row + 1, as, rowScales, stage, out, columns);
+        store(c0.add(c1).add(c2.add(c3)), layer, block, lane, row + 2, as, rowScales, stage, out, columns);
+        store(d0.add(d1).add(d2.add(d3)), layer, block, lane, row + 3, as, rowScales, stage, out, columns);
     }
 
-    private static void store(FloatVector dot, Fp8Layer layer, int block, int lane, int row, float[] rowScales, float[] stage, OutputRows out, int columns) {
+    private static void store(FloatVector dot, Fp8Layer layer, int block, int lane, int row, float[] as, float[] rowScales, float[] stage,
+            OutputRows out, int columns) {
         int column = block * BLOCK + lane;
+        Fp8Layer.Corrections corrections = layer.corrections();
+        if (corrections.inBlock(block)) {
+            dot.intoArray(stage, 0);
+            int x = row * layer.paddedK();
+            for (int j = 0; j < columns; j++) {
+                float value = stage[j];
+                for (int i = corrections.start(column + j), end = corrections.end(column + j); i < end; i++) {
+                    int entry = corrections.entry(i);
+                    float term = as[x + (entry >>> 1)] * SUBNORMAL_RAISE;
+                    value -= (entry & 1) == 0 ? term : -term;
+                }
+                stage[j] = value;
+            }
+            dot = FloatVector.fromArray(FLOATS, stage, 0);
+        }
         FloatVector scale = FloatVector.fromArray(FLOATS, layer.weightScales(), column).mul(rowScales[row]);
         dot.mul(UNSCALE).fma(scale, FloatVector.fromArray(FLOATS, layer.bias(), column)).intoArray(stage, 0);
         out.write(row, column, stage, columns);

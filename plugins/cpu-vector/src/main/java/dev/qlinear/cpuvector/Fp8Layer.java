@@ -6,6 +6,7 @@ import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.kernel.PreparedLayer;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static java.util.Objects.requireNonNull;
@@ -30,14 +31,17 @@ final class Fp8Layer implements PreparedLayer {
     private final float[] weightScales;
     private final float[] bias;
     private final float inputScale;
+    private final Corrections corrections;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * @param weightScales the scale of every column, padded to whole blocks
      * @param bias the bias of every column, padded to whole blocks (zeros without a bias)
      * @param inputScale the static activation scale, or NaN for dynamic scales
+     * @param corrections the subnormal codes stored raised by {@code 2^-6}
      */
-    Fp8Layer(ScaledMmConfig config, Device device, Object owner, Tensor codes, int paddedK, float[] weightScales, float[] bias, float inputScale) {
+    Fp8Layer(ScaledMmConfig config, Device device, Object owner, Tensor codes, int paddedK, float[] weightScales, float[] bias, float inputScale,
+            Corrections corrections) {
         this.config = requireNonNull(config, "config is null");
         this.device = requireNonNull(device, "device is null");
         this.owner = requireNonNull(owner, "owner is null");
@@ -48,6 +52,7 @@ final class Fp8Layer implements PreparedLayer {
         this.weightScales = requireNonNull(weightScales, "weightScales is null");
         this.bias = requireNonNull(bias, "bias is null");
         this.inputScale = inputScale;
+        this.corrections = requireNonNull(corrections, "corrections is null");
     }
 
     @Override
@@ -84,6 +89,10 @@ final class Fp8Layer implements PreparedLayer {
         return inputScale;
     }
 
+    Corrections corrections() {
+        return corrections;
+    }
+
     boolean isClosed() {
         return closed.get();
     }
@@ -98,5 +107,85 @@ final class Fp8Layer implements PreparedLayer {
     @Override
     public String toString() {
         return "cpu-vector fp8 layer K=" + config.k() + " N=" + config.n();
+    }
+
+    /**
+     * The weights whose subnormal codes were stored raised by {@code 2^-6}, per column in ascending k: entry
+     * {@code i} of column n, for i in {@code [start[n], start[n + 1])}, is {@code k << 1 | negative}.
+     */
+    static final class Corrections {
+
+        private final int[] start;
+        private final int[] entries;
+        private final boolean[] blocks;
+
+        private Corrections(int[] start, int[] entries) {
+            this.start = start;
+            this.entries = entries;
+            this.blocks = new boolean[(start.length - 1 + BLOCK - 1) / BLOCK];
+            for (int column = 0; column + 1 < start.length; column++) {
+                if (start[column + 1] > start[column]) {
+                    blocks[column / BLOCK] = true;
+                }
+            }
+        }
+
+        /** Whether any column of a block has a correction. */
+        boolean inBlock(int block) {
+            return blocks[block];
+        }
+
+        int start(int column) {
+            return start[column];
+        }
+
+        int end(int column) {
+            return start[column + 1];
+        }
+
+        int entry(int index) {
+            return entries[index];
+        }
+
+        int count() {
+            return entries.length;
+        }
+
+        /** Collects corrections column by column, each column's in ascending k. */
+        static final class Builder {
+            private final int[] counts;
+            private int[] columns = new int[16];
+            private int[] values = new int[16];
+            private int size;
+
+            Builder(int paddedColumns) {
+                this.counts = new int[paddedColumns];
+            }
+
+            void add(int column, int k, boolean negative) {
+                if (size == values.length) {
+                    values = Arrays.copyOf(values, size * 2);
+                    columns = Arrays.copyOf(columns, size * 2);
+                }
+                columns[size] = column;
+                values[size] = k << 1 | (negative ? 1 : 0);
+                size++;
+                counts[column]++;
+            }
+
+            Corrections build() {
+                int[] start = new int[counts.length + 1];
+                for (int column = 0; column < counts.length; column++) {
+                    start[column + 1] = start[column] + counts[column];
+                }
+                int[] next = Arrays.copyOf(start, counts.length);
+                int[] entries = new int[size];
+                // added column by column, k ascending within a column: the order is kept
+                for (int i = 0; i < size; i++) {
+                    entries[next[columns[i]]++] = values[i];
+                }
+                return new Corrections(start, entries);
+            }
+        }
     }
 }

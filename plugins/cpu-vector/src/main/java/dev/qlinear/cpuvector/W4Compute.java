@@ -19,9 +19,12 @@ import static dev.qlinear.cpuvector.W4Geometry.SLOTS_PER_WORD;
  * group {@code dot = (c0 + c1) + (c2 + c3)}, {@code acc = fma(dot, s, acc)}, {@code acc = fma(-z·s, Σx, acc)}; finally
  * {@code acc + bias}.
  *
- * <p>Nibble {@code i < 7} of a word is taken in place, {@code w & (0xF << 4i)}, which is {@code q · 16^i}: the
- * activations were scaled by {@code 16^-i} ({@link #SLOT_WEIGHTS}), so each product equals {@code q · x} exactly and
- * one shift per nibble is saved. Nibble 7 is {@code w >>> 28}.
+ * <p>Nibble {@code c} of each 16-bit half of a word is taken in place, {@code h & (0xF << 4c)}, which is
+ * {@code q · 16^c}: the activations were scaled by {@code 16^-c} ({@link #SLOT_WEIGHTS}), so each product equals
+ * {@code q · x} exactly and one shift per nibble is saved. Only the one-row tile is unrolled over a whole word; the
+ * multi-row tiles walk the two halves in a two-step loop: C2 stops inlining Vector API calls past a node budget
+ * ({@code NodeCountInliningCutoff}), and a vector it does not inline is boxed on the heap, which costs far more than
+ * the loop.
  */
 final class W4Compute {
 
@@ -31,10 +34,11 @@ final class W4Compute {
     /** Rows sharing one pass over a block's weights: the accumulators must fit the register file. */
     static final int TILE = LANES >= 16 ? 4 : 2;
     /** The factor each slot's activation is stored with, by position in its word. */
-    static final float[] SLOT_WEIGHTS = {1.0f, 0x1p-4f, 0x1p-8f, 0x1p-12f, 0x1p-16f, 0x1p-20f, 0x1p-24f, 1.0f};
+    static final float[] SLOT_WEIGHTS = {1.0f, 0x1p-4f, 0x1p-8f, 0x1p-12f, 1.0f, 0x1p-4f, 0x1p-8f, 0x1p-12f};
 
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final int WORD_BYTES = BLOCK * Integer.BYTES;
+    private static final int HALF_SLOTS = SLOTS_PER_WORD / 2;
 
     private W4Compute() {
     }
@@ -82,12 +86,9 @@ final class W4Compute {
         return FloatVector.broadcast(FLOATS, value);
     }
 
+    /** Lane-wise {@code word & mask} as floats: nibble c of a half-word in place, {@code q · 16^c}. */
     private static FloatVector nibble(IntVector word, int mask) {
         return (FloatVector) word.and(mask).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector top(IntVector word) {
-        return (FloatVector) word.lanewise(VectorOperators.LSHR, 28).convert(VectorOperators.I2F, 0);
     }
 
     private static void tile1(W4Layer layer, int block, int lane, float[] xs, float[] sums, int row, float[] stage, OutputRows out, int columns) {
@@ -108,16 +109,17 @@ final class W4Compute {
             FloatVector c3 = zero;
             int end = groupWords[group + 1];
             for (int word = groupWords[group]; word < end; word++) {
-                IntVector w = IntVector.fromMemorySegment(INTS, codes, codeBase + (long) word * WORD_BYTES, LE);
+                IntVector low = IntVector.fromMemorySegment(INTS, codes, codeBase + (long) word * WORD_BYTES, LE);
+                IntVector high = low.lanewise(VectorOperators.LSHR, 16);
                 int s = x + word * SLOTS_PER_WORD;
-                c0 = nibble(w, 0xF).fma(bcast(xs[s]), c0);
-                c1 = nibble(w, 0xF0).fma(bcast(xs[s + 1]), c1);
-                c2 = nibble(w, 0xF00).fma(bcast(xs[s + 2]), c2);
-                c3 = nibble(w, 0xF000).fma(bcast(xs[s + 3]), c3);
-                c0 = nibble(w, 0xF0000).fma(bcast(xs[s + 4]), c0);
-                c1 = nibble(w, 0xF00000).fma(bcast(xs[s + 5]), c1);
-                c2 = nibble(w, 0xF000000).fma(bcast(xs[s + 6]), c2);
-                c3 = top(w).fma(bcast(xs[s + 7]), c3);
+                c0 = nibble(low, 0xF).fma(bcast(xs[s]), c0);
+                c1 = nibble(low, 0xF0).fma(bcast(xs[s + 1]), c1);
+                c2 = nibble(low, 0xF00).fma(bcast(xs[s + 2]), c2);
+                c3 = nibble(low, 0xF000).fma(bcast(xs[s + 3]), c3);
+                c0 = nibble(high, 0xF).fma(bcast(xs[s + 4]), c0);
+                c1 = nibble(high, 0xF0).fma(bcast(xs[s + 5]), c1);
+                c2 = nibble(high, 0xF00).fma(bcast(xs[s + 6]), c2);
+                c3 = nibble(high, 0xF000).fma(bcast(xs[s + 7]), c3);
             }
             long at = scaleBase + (long) group * WORD_BYTES;
             FloatVector scale = FloatVector.fromMemorySegment(FLOATS, layer.scales(), at, LE);
@@ -133,12 +135,10 @@ final class W4Compute {
         MemorySegment codes = layer.codes();
         int groups = geometry.groups();
         int[] groupWords = geometry.groupWords();
+        int slots = geometry.slots();
         long codeBase = (long) block * geometry.words() * WORD_BYTES + (long) lane * Integer.BYTES;
         long scaleBase = (long) block * groups * WORD_BYTES + (long) lane * Integer.BYTES;
-        int xa = row * geometry.slots();
-        int xb = xa + geometry.slots();
-        int sa = row * groups;
-        int sb = sa + groups;
+        int xa = row * slots;
         FloatVector zero = FloatVector.zero(FLOATS);
         FloatVector acca = zero;
         FloatVector accb = zero;
@@ -153,40 +153,31 @@ final class W4Compute {
             FloatVector b3 = zero;
             int end = groupWords[group + 1];
             for (int word = groupWords[group]; word < end; word++) {
-                IntVector w = IntVector.fromMemorySegment(INTS, codes, codeBase + (long) word * WORD_BYTES, LE);
-                int s = word * SLOTS_PER_WORD;
-                FloatVector q = nibble(w, 0xF);
-                a0 = q.fma(bcast(xs[xa + s]), a0);
-                b0 = q.fma(bcast(xs[xb + s]), b0);
-                q = nibble(w, 0xF0);
-                a1 = q.fma(bcast(xs[xa + s + 1]), a1);
-                b1 = q.fma(bcast(xs[xb + s + 1]), b1);
-                q = nibble(w, 0xF00);
-                a2 = q.fma(bcast(xs[xa + s + 2]), a2);
-                b2 = q.fma(bcast(xs[xb + s + 2]), b2);
-                q = nibble(w, 0xF000);
-                a3 = q.fma(bcast(xs[xa + s + 3]), a3);
-                b3 = q.fma(bcast(xs[xb + s + 3]), b3);
-                q = nibble(w, 0xF0000);
-                a0 = q.fma(bcast(xs[xa + s + 4]), a0);
-                b0 = q.fma(bcast(xs[xb + s + 4]), b0);
-                q = nibble(w, 0xF00000);
-                a1 = q.fma(bcast(xs[xa + s + 5]), a1);
-                b1 = q.fma(bcast(xs[xb + s + 5]), b1);
-                q = nibble(w, 0xF000000);
-                a2 = q.fma(bcast(xs[xa + s + 6]), a2);
-                b2 = q.fma(bcast(xs[xb + s + 6]), b2);
-                q = top(w);
-                a3 = q.fma(bcast(xs[xa + s + 7]), a3);
-                b3 = q.fma(bcast(xs[xb + s + 7]), b3);
+                IntVector half = IntVector.fromMemorySegment(INTS, codes, codeBase + (long) word * WORD_BYTES, LE);
+                for (int s = xa + word * SLOTS_PER_WORD, last = s + SLOTS_PER_WORD; s < last; s += HALF_SLOTS) {
+                    FloatVector q = nibble(half, 0xF);
+                    a0 = q.fma(bcast(xs[s]), a0);
+                    b0 = q.fma(bcast(xs[s + slots]), b0);
+                    q = nibble(half, 0xF0);
+                    a1 = q.fma(bcast(xs[s + 1]), a1);
+                    b1 = q.fma(bcast(xs[s + 1 + slots]), b1);
+                    q = nibble(half, 0xF00);
+                    a2 = q.fma(bcast(xs[s + 2]), a2);
+                    b2 = q.fma(bcast(xs[s + 2 + slots]), b2);
+                    q = nibble(half, 0xF000);
+                    a3 = q.fma(bcast(xs[s + 3]), a3);
+                    b3 = q.fma(bcast(xs[s + 3 + slots]), b3);
+                    half = half.lanewise(VectorOperators.LSHR, 16);
+                }
             }
             long at = scaleBase + (long) group * WORD_BYTES;
             FloatVector scale = FloatVector.fromMemorySegment(FLOATS, layer.scales(), at, LE);
             FloatVector zeroScale = FloatVector.fromMemorySegment(FLOATS, layer.zeroScales(), at, LE);
+            int sum = row * groups + group;
             acca = a0.add(a1).add(a2.add(a3)).fma(scale, acca);
-            acca = zeroScale.fma(bcast(sums[sa + group]), acca);
+            acca = zeroScale.fma(bcast(sums[sum]), acca);
             accb = b0.add(b1).add(b2.add(b3)).fma(scale, accb);
-            accb = zeroScale.fma(bcast(sums[sb + group]), accb);
+            accb = zeroScale.fma(bcast(sums[sum + groups]), accb);
         }
         store(acca, layer, block, lane, row, stage, out, columns);
         store(accb, layer, block, lane, row + 1, stage, out, columns);
@@ -228,61 +219,43 @@ final class W4Compute {
             FloatVector d3 = zero;
             int end = groupWords[group + 1];
             for (int word = groupWords[group]; word < end; word++) {
-                IntVector w = IntVector.fromMemorySegment(INTS, codes, codeBase + (long) word * WORD_BYTES, LE);
-                int s = word * SLOTS_PER_WORD;
-                FloatVector q = nibble(w, 0xF);
-                a0 = q.fma(bcast(xs[xa + s]), a0);
-                b0 = q.fma(bcast(xs[xb + s]), b0);
-                c0 = q.fma(bcast(xs[xc + s]), c0);
-                d0 = q.fma(bcast(xs[xd + s]), d0);
-                q = nibble(w, 0xF0);
-                a1 = q.fma(bcast(xs[xa + s + 1]), a1);
-                b1 = q.fma(bcast(xs[xb + s + 1]), b1);
-                c1 = q.fma(bcast(xs[xc + s + 1]), c1);
-                d1 = q.fma(bcast(xs[xd + s + 1]), d1);
-                q = nibble(w, 0xF00);
-                a2 = q.fma(bcast(xs[xa + s + 2]), a2);
-                b2 = q.fma(bcast(xs[xb + s + 2]), b2);
-                c2 = q.fma(bcast(xs[xc + s + 2]), c2);
-                d2 = q.fma(bcast(xs[xd + s + 2]), d2);
-                q = nibble(w, 0xF000);
-                a3 = q.fma(bcast(xs[xa + s + 3]), a3);
-                b3 = q.fma(bcast(xs[xb + s + 3]), b3);
-                c3 = q.fma(bcast(xs[xc + s + 3]), c3);
-                d3 = q.fma(bcast(xs[xd + s + 3]), d3);
-                q = nibble(w, 0xF0000);
-                a0 = q.fma(bcast(xs[xa + s + 4]), a0);
-                b0 = q.fma(bcast(xs[xb + s + 4]), b0);
-                c0 = q.fma(bcast(xs[xc + s + 4]), c0);
-                d0 = q.fma(bcast(xs[xd + s + 4]), d0);
-                q = nibble(w, 0xF00000);
-                a1 = q.fma(bcast(xs[xa + s + 5]), a1);
-                b1 = q.fma(bcast(xs[xb + s + 5]), b1);
-                c1 = q.fma(bcast(xs[xc + s + 5]), c1);
-                d1 = q.fma(bcast(xs[xd + s + 5]), d1);
-                q = nibble(w, 0xF000000);
-                a2 = q.fma(bcast(xs[xa + s + 6]), a2);
-                b2 = q.fma(bcast(xs[xb + s + 6]), b2);
-                c2 = q.fma(bcast(xs[xc + s + 6]), c2);
-                d2 = q.fma(bcast(xs[xd + s + 6]), d2);
-                q = top(w);
-                a3 = q.fma(bcast(xs[xa + s + 7]), a3);
-                b3 = q.fma(bcast(xs[xb + s + 7]), b3);
-                c3 = q.fma(bcast(xs[xc + s + 7]), c3);
-                d3 = q.fma(bcast(xs[xd + s + 7]), d3);
+                IntVector half = IntVector.fromMemorySegment(INTS, codes, codeBase + (long) word * WORD_BYTES, LE);
+                for (int s = word * SLOTS_PER_WORD, last = s + SLOTS_PER_WORD; s < last; s += HALF_SLOTS) {
+                    FloatVector q = nibble(half, 0xF);
+                    a0 = q.fma(FloatVector.broadcast(FLOATS, xs[xa + s]), a0);
+                    b0 = q.fma(FloatVector.broadcast(FLOATS, xs[xb + s]), b0);
+                    c0 = q.fma(FloatVector.broadcast(FLOATS, xs[xc + s]), c0);
+                    d0 = q.fma(FloatVector.broadcast(FLOATS, xs[xd + s]), d0);
+                    q = nibble(half, 0xF0);
+                    a1 = q.fma(FloatVector.broadcast(FLOATS, xs[xa + s + 1]), a1);
+                    b1 = q.fma(FloatVector.broadcast(FLOATS, xs[xb + s + 1]), b1);
+                    c1 = q.fma(FloatVector.broadcast(FLOATS, xs[xc + s + 1]), c1);
+                    d1 = q.fma(FloatVector.broadcast(FLOATS, xs[xd + s + 1]), d1);
+                    q = nibble(half, 0xF00);
+                    a2 = q.fma(FloatVector.broadcast(FLOATS, xs[xa + s + 2]), a2);
+                    b2 = q.fma(FloatVector.broadcast(FLOATS, xs[xb + s + 2]), b2);
+                    c2 = q.fma(FloatVector.broadcast(FLOATS, xs[xc + s + 2]), c2);
+                    d2 = q.fma(FloatVector.broadcast(FLOATS, xs[xd + s + 2]), d2);
+                    q = nibble(half, 0xF000);
+                    a3 = q.fma(FloatVector.broadcast(FLOATS, xs[xa + s + 3]), a3);
+                    b3 = q.fma(FloatVector.broadcast(FLOATS, xs[xb + s + 3]), b3);
+                    c3 = q.fma(FloatVector.broadcast(FLOATS, xs[xc + s + 3]), c3);
+                    d3 = q.fma(FloatVector.broadcast(FLOATS, xs[xd + s + 3]), d3);
+                    half = half.lanewise(VectorOperators.LSHR, 16);
+                }
             }
             long at = scaleBase + (long) group * WORD_BYTES;
             FloatVector scale = FloatVector.fromMemorySegment(FLOATS, layer.scales(), at, LE);
             FloatVector zeroScale = FloatVector.fromMemorySegment(FLOATS, layer.zeroScales(), at, LE);
             int sum = row * groups + group;
             acca = a0.add(a1).add(a2.add(a3)).fma(scale, acca);
-            acca = zeroScale.fma(bcast(sums[sum]), acca);
+            acca = zeroScale.fma(FloatVector.broadcast(FLOATS, sums[sum]), acca);
             accb = b0.add(b1).add(b2.add(b3)).fma(scale, accb);
-            accb = zeroScale.fma(bcast(sums[sum + groups]), accb);
+            accb = zeroScale.fma(FloatVector.broadcast(FLOATS, sums[sum + groups]), accb);
             accc = c0.add(c1).add(c2.add(c3)).fma(scale, accc);
-            accc = zeroScale.fma(bcast(sums[sum + 2 * groups]), accc);
+            accc = zeroScale.fma(FloatVector.broadcast(FLOATS, sums[sum + 2 * groups]), accc);
             accd = d0.add(d1).add(d2.add(d3)).fma(scale, accd);
-            accd = zeroScale.fma(bcast(sums[sum + 3 * groups]), accd);
+            accd = zeroScale.fma(FloatVector.broadcast(FLOATS, sums[sum + 3 * groups]), accd);
         }
         store(acca, layer, block, lane, row, stage, out, columns);
         store(accb, layer, block, lane, row + 1, stage, out, columns);

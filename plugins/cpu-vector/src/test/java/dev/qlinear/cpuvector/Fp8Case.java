@@ -3,6 +3,7 @@ package dev.qlinear.cpuvector;
 import dev.qlinear.core.reference.Fp8Matrix;
 import dev.qlinear.core.reference.Fp8Reference;
 import dev.qlinear.core.reference.Fp8Scaling;
+import dev.qlinear.core.reference.ReferenceGemm;
 import dev.qlinear.core.weights.HostTensor;
 import dev.qlinear.spi.config.GroupShape;
 import dev.qlinear.spi.config.LayerShape;
@@ -33,10 +34,19 @@ record Fp8Case(String description, ScaledMmConfig config, Fp8Matrix weightMatrix
 
     static Fp8Case random(long seed, int m, int k, int n, GroupShape weightScales, GroupShape activationScales, boolean staticActivation,
             ScalarType inputType, ScalarType outputType, boolean withBias, Arena arena) {
+        return random(seed, m, k, n, weightScales, activationScales, staticActivation, inputType, outputType, withBias, 0, arena);
+    }
+
+    /**
+     * @param magnitudeOctaves each weight is scaled down by 2^-u, u uniform in [0, octaves): with 20 octaves and
+     *        per-tensor scales a good share of the codes are subnormal
+     */
+    static Fp8Case random(long seed, int m, int k, int n, GroupShape weightScales, GroupShape activationScales, boolean staticActivation,
+            ScalarType inputType, ScalarType outputType, boolean withBias, int magnitudeOctaves, Arena arena) {
         SplittableRandom random = new SplittableRandom(seed);
         double[] w = new double[n * k];
         for (int i = 0; i < w.length; i++) {
-            w[i] = Tensors.gaussian(random) * 0.05;
+            w[i] = Tensors.gaussian(random) * 0.05 * (magnitudeOctaves == 0 ? 1 : Math.pow(2, -random.nextDouble(magnitudeOctaves)));
         }
         Fp8Matrix weightMatrix = weightScales.equals(GroupShape.PER_CHANNEL)
                 ? Fp8Reference.quantizePerToken(w, n, k, SCALING)
@@ -67,9 +77,10 @@ record Fp8Case(String description, ScaledMmConfig config, Fp8Matrix weightMatrix
         return new Fp8Case(description, config, weightMatrix, weights, m, x, bias, staticScale);
     }
 
-    /** The same layer with other activations. */
+    /** The same layer with other activations, rounded to the input type. */
     Fp8Case withActivations(double[] activations, int rows) {
-        return new Fp8Case(description + " (" + rows + " rows of other activations)", config, weightMatrix, weights, rows, activations, bias, staticScale);
+        double[] rounded = ReferenceGemm.roundTo(activations, config.inputType());
+        return new Fp8Case(description + " (" + rows + " rows of other activations)", config, weightMatrix, weights, rows, rounded, bias, staticScale);
     }
 
     HostTensor input(Arena arena) {
@@ -96,6 +107,22 @@ record Fp8Case(String description, ScaledMmConfig config, Fp8Matrix weightMatrix
      * error within one relative unit of the output type, and the FP8 class's {@code rtol = 0.5, atol = 0.15}.
      */
     void assertMatches(double[] out, double[] reference) {
+        assertMatches(out, reference, config.outputType());
+    }
+
+    /**
+     * The unrounded fp32 results: within the fp32 summation bound of the reference, with no output rounding. This is
+     * the check that sees errors far below the 16-bit outputs' resolution.
+     */
+    void assertMatchesFloat32(float[] out, double[] reference) {
+        double[] values = new double[out.length];
+        for (int i = 0; i < out.length; i++) {
+            values[i] = out[i];
+        }
+        assertMatches(values, reference, ScalarType.FLOAT32);
+    }
+
+    private void assertMatches(double[] out, double[] reference, ScalarType dtype) {
         Fp8Matrix activations = activations();
         int k = config.k();
         int n = config.n();
@@ -113,12 +140,12 @@ record Fp8Case(String description, ScaledMmConfig config, Fp8Matrix weightMatrix
         }
         double[] biasAbs = new double[n];
         bias.ifPresent(values -> Arrays.setAll(biasAbs, column -> Math.abs(values[column])));
-        ScalarType dtype = config.outputType();
         for (int row = 0; row < m; row++) {
             for (int column = 0; column < n; column++) {
                 int at = row * n + column;
                 double scale = (double) activations.scale(row) * weightMatrix.scale(column);
-                double bound = Tensors.ulp(dtype, Math.max(Math.abs(out[at]), Math.abs(reference[at])))
+                double rounding = dtype.equals(ScalarType.FLOAT32) ? 0 : Tensors.ulp(dtype, Math.max(Math.abs(out[at]), Math.abs(reference[at])));
+                double bound = rounding
                         + 0x1p-24 * (k / 4.0 + 8) * scale * rowAbs[row] * columnMax[column]
                         + 0x1p-22 * (Math.abs(reference[at]) + biasAbs[column]);
                 if (!(Math.abs(out[at] - reference[at]) <= bound)) {
@@ -132,7 +159,7 @@ record Fp8Case(String description, ScaledMmConfig config, Fp8Matrix weightMatrix
             }
         }
         assertThat(Tensors.relativeMeanError(out, reference)).as("%s: relative mean error", description)
-                .isLessThan(Math.scalb(1.0, -dtype.mantissaBits()));
+                .isLessThan(Math.scalb(1.0, -Math.min(dtype.mantissaBits(), 16)));
     }
 
     @Override

@@ -22,6 +22,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 import static dev.qlinear.spi.config.GroupShape.PER_CHANNEL;
@@ -65,6 +66,23 @@ final class TestFp8Kernel {
         // static: 3 / 448 saturates every |x| above 3
         check(Fp8Case.random(Seeds.fresh(), 21, 576, 40, PER_CHANNEL, PER_TENSOR, true, BFLOAT16, FLOAT16, true, Arena.ofAuto()));
         check(Fp8Case.random(Seeds.fresh(), 300, 64, 20, PER_TENSOR, PER_TENSOR, true, FLOAT16, BFLOAT16, false, Arena.ofAuto()));
+    }
+
+    @Test
+    void computesSubnormalWeightCodesExactly() {
+        try (Arena arena = Arena.ofShared()) {
+            Fp8Case layer = Fp8Case.random(Seeds.fresh(), 6, 704, 50, PER_TENSOR, PER_TOKEN, false, BFLOAT16, FLOAT16, true, 20, arena);
+            byte[] codes = layer.weightMatrix().codes();
+            long subnormal = 0;
+            for (byte code : codes) {
+                subnormal += (code & 0x78) == 0 && (code & 0x07) != 0 ? 1 : 0;
+            }
+            assertThat(subnormal).as("%s: subnormal weight codes", layer).isGreaterThan(codes.length / 20);
+            // raising a subnormal code by 2^-6 and not taking it back would stay below the 16-bit outputs' resolution
+            Fp8Case batch = layer.withActivations(Tensors.randomValues(new SplittableRandom(Seeds.fresh()), 37 * 704, 1.0, BFLOAT16), 37);
+            check(layer);
+            check(batch);
+        }
     }
 
     @Test
@@ -216,11 +234,19 @@ final class TestFp8Kernel {
         return new ScaledMmConfig(new LayerShape(576, 2112), QuantKey.of(FLOAT8_E4M3FN, weights, true), activations, type, type, true);
     }
 
+    /** The 16-bit outputs against the reference, and the fp32 results before rounding against it at fp32 precision. */
     private static void check(Fp8Case layer) {
         try (Arena arena = Arena.ofShared(); PreparedLayer prepared = KERNEL.prepare(layer.config(), layer.weights(), DEVICE)) {
             HostTensor output = Tensors.poisonedOutput(arena, layer.config().outputType(), layer.m(), layer.config().n());
             KERNEL.apply(prepared, layer.input(arena), output, DEVICE.defaultStream());
-            layer.assertMatches(Tensors.values(output), layer.reference());
+            double[] reference = layer.reference();
+            layer.assertMatches(Tensors.values(output), reference);
+            int[] bits = accumulators(WorkerTeam.shared(), prepared, layer.input(arena), arena);
+            float[] values = new float[bits.length];
+            for (int i = 0; i < bits.length; i++) {
+                values[i] = Float.intBitsToFloat(bits[i]);
+            }
+            layer.assertMatchesFloat32(values, reference);
         }
     }
 

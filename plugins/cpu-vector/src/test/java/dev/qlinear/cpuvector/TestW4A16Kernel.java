@@ -283,11 +283,19 @@ final class TestW4A16Kernel {
         }
     }
 
+    /** The 16-bit outputs against the reference, and the fp32 results before rounding against it at fp32 precision. */
     private static void check(W4Case layer) {
         try (Arena arena = Arena.ofShared(); PreparedLayer prepared = KERNEL.prepare(layer.config(), layer.weights(), DEVICE)) {
             HostTensor output = Tensors.poisonedOutput(arena, layer.config().outputType(), layer.m(), layer.config().n());
             KERNEL.apply(prepared, layer.input(arena), output, DEVICE.defaultStream());
-            layer.assertMatches(Tensors.values(output), layer.reference());
+            double[] reference = layer.reference();
+            layer.assertMatches(Tensors.values(output), reference);
+            int[] bits = accumulators(WorkerTeam.shared(), prepared, layer.input(arena), arena);
+            float[] values = new float[bits.length];
+            for (int i = 0; i < bits.length; i++) {
+                values[i] = Float.intBitsToFloat(bits[i]);
+            }
+            layer.assertMatchesFloat32(values, reference);
         }
     }
 
