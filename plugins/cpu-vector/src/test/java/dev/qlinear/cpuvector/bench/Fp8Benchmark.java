@@ -70,7 +70,7 @@ public class Fp8Benchmark {
         }
         Fp8Matrix quantized = Fp8Reference.quantizePerToken(w, n, k, Fp8Scaling.of(ScalarType.FLOAT8_E4M3FN));
         HostTensor weight = HostTensor.allocate(arena, ScalarType.FLOAT8_E4M3FN, n, k);
-        MemorySegment.copy(quantized.codes(), 0, weight.segment(), ValueLayout.JAVA_BYTE, 0, (long) n * k);
+        MemorySegment.copy(quantized.codes(), 0, weight.segment(), ValueLayout.JAVA_BYTE, 0, n * k);
         HostTensor scales = HostTensor.allocate(arena, ScalarType.FLOAT32, n, 1);
         MemorySegment.copy(quantized.scales(), 0, scales.segment(), ValueLayout.JAVA_FLOAT, 0, n);
         QuantizedWeights.ScaledMm weights = new QuantizedWeights.ScaledMm(weight, scales, Optional.empty(), Optional.empty());
