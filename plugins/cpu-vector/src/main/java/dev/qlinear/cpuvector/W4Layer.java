@@ -23,6 +23,8 @@ final class W4Layer implements PreparedLayer {
     private final MemorySegment scales;
     private final MemorySegment zeroScales;
     private final float[] bias;
+    private final boolean sharedZeroPoint;
+    private final float negatedZeroPoint;
     private final long deviceBytes;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -36,6 +38,8 @@ final class W4Layer implements PreparedLayer {
         this.scales = segment("scales");
         this.zeroScales = segment("zero_scales");
         this.bias = requireNonNull(bias, "bias is null");
+        this.sharedZeroPoint = !config.zeroPoints();
+        this.negatedZeroPoint = -config.weightType().bias();
         long bytes = 0;
         for (Tensor tensor : this.tensors.values()) {
             bytes += tensor.elementCount() * tensor.dtype().storageBytes();
@@ -80,6 +84,16 @@ final class W4Layer implements PreparedLayer {
 
     MemorySegment zeroScales() {
         return zeroScales;
+    }
+
+    /** Whether every group has the same zero point, the weight type's bias, so {@code zero_scales} is {@code -z · scales}. */
+    boolean sharedZeroPoint() {
+        return sharedZeroPoint;
+    }
+
+    /** {@code (float) -z} for the shared zero point. */
+    float negatedZeroPoint() {
+        return negatedZeroPoint;
     }
 
     /** The bias per column, padded with zeros to whole blocks (all zeros without a bias). */

@@ -1,5 +1,8 @@
 package dev.qlinear.cpuvector.bench;
 
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -12,12 +15,14 @@ import org.openjdk.jmh.annotations.TearDown;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 /**
  * The memory-bandwidth baseline: copying 1 GiB between two off-heap segments, on one thread and split over every
- * processor. Bandwidth = 2 GiB (read + write) / time.
+ * processor; bandwidth = 2 GiB (read + write) / time. For context, also reading 1 GiB (summing it with vector loads,
+ * the access a weight-streaming kernel makes); bandwidth = 1 GiB / time.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -51,6 +56,29 @@ public class CopyBandwidthBenchmark {
     public MemorySegment copyOneThread() {
         MemorySegment.copy(source, 0, target, 0, BYTES);
         return target;
+    }
+
+    @Benchmark
+    public int readOneThread() {
+        return sum(source, 0, BYTES);
+    }
+
+    @Benchmark
+    public int readAllThreads() {
+        long chunk = BYTES / threads;
+        return IntStream.range(0, threads).parallel().map(part -> sum(source, part * chunk, (part + 1) * chunk)).sum();
+    }
+
+    private static int sum(MemorySegment segment, long from, long to) {
+        VectorSpecies<Integer> species = IntVector.SPECIES_PREFERRED;
+        long step = species.vectorByteSize();
+        IntVector first = IntVector.zero(species);
+        IntVector second = IntVector.zero(species);
+        for (long at = from; at < to; at += 2 * step) {
+            first = first.add(IntVector.fromMemorySegment(species, segment, at, ByteOrder.LITTLE_ENDIAN));
+            second = second.add(IntVector.fromMemorySegment(species, segment, at + step, ByteOrder.LITTLE_ENDIAN));
+        }
+        return first.add(second).reduceLanes(VectorOperators.ADD);
     }
 
     @Benchmark
