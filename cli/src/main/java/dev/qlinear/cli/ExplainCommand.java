@@ -36,7 +36,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 
 /** {@code qlinear explain}: which kernel would run a layer on a platform, and why each other candidate would not. */
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
@@ -311,10 +310,7 @@ final class ExplainCommand implements Callable<Integer> {
 
     /** The selector logs these too, but the CLI keeps the log quiet, so a typo in an id must still be visible. */
     private void warnAboutUnknownKernels(Qlinear qlinear, SelectionPolicy policy) {
-        Set<String> installed = qlinear.kernels().stream().map(RegisteredKernel::id).collect(Collectors.toSet());
-        List<String> named = new ArrayList<>(policy.disabled().keySet());
-        named.addAll(policy.preferred());
-        named.stream().distinct().filter(id -> !installed.contains(id)).sorted()
+        qlinear.uninstalledPolicyIds(policy)
                 .forEach(id -> cli.err().println("qlinear: warning: the kernel policy names '" + id + "', which is not installed"));
         cli.err().flush();
     }

@@ -120,6 +120,11 @@ public final class Qlinear {
         return new ModelExplainer(selector).explain(CheckpointReader.summarize(checkpoint), platform, policy, tensorParallel);
     }
 
+    /** Kernel ids the policy disables or prefers that are not installed; see {@link KernelSelector#uninstalledPolicyIds}. */
+    public List<String> uninstalledPolicyIds(SelectionPolicy policy) {
+        return selector.uninstalledPolicyIds(policy);
+    }
+
     /** The static checks on a plugin jar, without installing it. */
     public JarInspection verify(Path jar) {
         return inspector.inspect(jar);

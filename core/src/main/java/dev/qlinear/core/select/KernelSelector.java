@@ -189,11 +189,16 @@ public final class KernelSelector {
                 + String.join(" | ", better.stream().map(verdict -> verdict.describe() + " [priority " + verdict.priority().getAsInt() + "]").toList()));
     }
 
-    private void warnAboutUnknownIds(SelectionPolicy policy) {
+    /** Kernel ids the policy disables or prefers that are not installed, sorted: most likely typos. */
+    public List<String> uninstalledPolicyIds(SelectionPolicy policy) {
         List<String> named = new ArrayList<>(policy.disabled().keySet());
         named.addAll(policy.preferred());
-        for (String id : named) {
-            if (registry.kernel(id).isEmpty() && unknownIdsWarned.add(id)) {
+        return named.stream().distinct().filter(id -> registry.kernel(id).isEmpty()).sorted().toList();
+    }
+
+    private void warnAboutUnknownIds(SelectionPolicy policy) {
+        for (String id : uninstalledPolicyIds(policy)) {
+            if (unknownIdsWarned.add(id)) {
                 log.warn("Kernel policy names '{}', which is not installed; installed kernels: {}", id,
                         registry.kernels().stream().map(RegisteredKernel::id).sorted().toList());
             }
