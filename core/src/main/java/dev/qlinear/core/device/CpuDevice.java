@@ -13,6 +13,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static java.util.Objects.requireNonNull;
 
@@ -28,6 +29,8 @@ public final class CpuDevice implements Device {
 
     private final Platform platform;
     private final Map<Object, Arena> arenas = new IdentityHashMap<>();
+    private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
+    private final ThreadLocal<MemorySegment> workspaces = ThreadLocal.withInitial(() -> MemorySegment.NULL);
 
     public CpuDevice(Platform platform) {
         this.platform = requireNonNull(platform, "platform is null");
@@ -83,5 +86,30 @@ public final class CpuDevice implements Device {
     @Override
     public GpuModule loadModule(String name, byte[] image) {
         throw new UnsupportedOperationException("the CPU runs no GPU kernel images (asked to load " + name + ")");
+    }
+
+    @Override
+    public void reserveWorkspace(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("a workspace of " + bytes + " bytes cannot be reserved");
+        }
+        reservedWorkspaceBytes.accumulateAndGet(bytes, Math::max);
+    }
+
+    /** The calling thread is the stream, so each thread has its own workspace, made on its first use. */
+    @Override
+    public HostTensor workspace(ExecutionStream stream, ScalarType dtype, long... shape) {
+        requireNonNull(stream, "stream is null");
+        long bytes = HostTensor.contiguousBytes(dtype, shape);
+        long reserved = reservedWorkspaceBytes.get();
+        if (bytes > reserved) {
+            throw new IllegalStateException("a workspace tensor of " + bytes + " bytes exceeds the " + reserved + " bytes reserved; call reserveWorkspace in prepare");
+        }
+        MemorySegment workspace = workspaces.get();
+        if (workspace.byteSize() < reserved) {
+            workspace = Arena.ofAuto().allocate(reserved, 64);
+            workspaces.set(workspace);
+        }
+        return HostTensor.wrap(workspace.asSlice(0, bytes), dtype, shape);
     }
 }

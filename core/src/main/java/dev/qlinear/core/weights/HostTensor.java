@@ -99,8 +99,13 @@ public final class HostTensor implements Tensor {
 
     /** A zero-filled tensor whose memory lives as long as the arena. */
     public static HostTensor allocate(Arena arena, ScalarType dtype, long... shape) {
+        return new HostTensor(dtype, shape, arena.allocate(contiguousBytes(dtype, shape), 8));
+    }
+
+    /** Bytes of a contiguous tensor of this type and shape. */
+    public static long contiguousBytes(ScalarType dtype, long... shape) {
         long elements = Arrays.stream(shape).reduce(1, Math::multiplyExact);
-        return new HostTensor(dtype, shape, arena.allocate(Math.multiplyExact(elements, dtype.storageBytes()), 8));
+        return Math.multiplyExact(elements, dtype.storageBytes());
     }
 
     /** A tensor over a copy of int32 values. */

@@ -3,6 +3,8 @@ package dev.qlinear.spi.device;
 import dev.qlinear.spi.platform.Platform;
 import dev.qlinear.spi.type.ScalarType;
 
+import java.util.Optional;
+
 /**
  * One device as the host gives it to kernels: memory, copies, streams and, on GPUs, loading kernel images. The
  * host implements it; plugins never bind native GPU libraries themselves, since a JNI library can be loaded by
@@ -34,4 +36,25 @@ public interface Device {
      * @throws UnsupportedOperationException on a device that runs no kernel images, such as a CPU
      */
     GpuModule loadModule(String name, byte[] image);
+
+    /**
+     * Raises the size of every stream's workspace to at least {@code bytes}. Kernels that need scratch memory call it
+     * in {@code prepare}, so that {@link #workspace} never allocates in {@code apply} (nor inside a graph capture,
+     * once the stream has been used).
+     */
+    void reserveWorkspace(long bytes);
+
+    /**
+     * Scratch memory on a stream: a contiguous tensor at the start of that stream's workspace, for work queued on the
+     * stream until the next call of this method for it. Streams order their work, so kernels applied one after the
+     * other on a stream may each use it; kernels on different streams never share it.
+     *
+     * @throws IllegalStateException naming both sizes when the tensor exceeds what {@link #reserveWorkspace} reserved
+     */
+    Tensor workspace(ExecutionStream stream, ScalarType dtype, long... shape);
+
+    /** The host's dense float16/bfloat16 GEMM on this device, when it has one (cuBLAS on CUDA). */
+    default Optional<DenseGemm> denseGemm() {
+        return Optional.empty();
+    }
 }
