@@ -68,11 +68,12 @@ public record CaseResult(
     }
 
     /**
-     * Whether the kernel computed this case (passed or failed). Must-reject cases do not count: they ask questions
-     * that need no device, so a run of only those would pass on a machine where the kernel never ran.
+     * Whether the kernel's code ran for this case (passed or failed): it computed a layer or prepared a layout.
+     * Must-reject cases do not count: they ask questions that need no device, so a run of only those would pass on a
+     * machine where the kernel never ran.
      */
     public boolean executed() {
-        return (outcome == Outcome.PASS || outcome == Outcome.FAIL) && kind == CaseKind.COMPUTE;
+        return (outcome == Outcome.PASS || outcome == Outcome.FAIL) && (kind == CaseKind.COMPUTE || kind == CaseKind.LAYOUT);
     }
 
     /** Whether one of the failed checks is this one. */

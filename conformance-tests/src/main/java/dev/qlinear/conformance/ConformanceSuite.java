@@ -3,11 +3,15 @@ package dev.qlinear.conformance;
 import dev.qlinear.conformance.cases.CasePlanner;
 import dev.qlinear.conformance.cases.ComputeCase;
 import dev.qlinear.conformance.cases.KernelPlan;
+import dev.qlinear.conformance.cases.LayoutCase;
 import dev.qlinear.conformance.cases.MustRejectCase;
 import dev.qlinear.conformance.cases.NotDeclaredCase;
 import dev.qlinear.conformance.cases.PlannedCase;
 import dev.qlinear.conformance.report.ResultCodec;
 import dev.qlinear.conformance.run.ComputeRunner;
+import dev.qlinear.conformance.run.KernelCallException;
+import dev.qlinear.conformance.run.KernelCalls;
+import dev.qlinear.conformance.run.LayoutRunner;
 import dev.qlinear.conformance.run.MustRejectRunner;
 import dev.qlinear.conformance.run.RunTarget;
 import dev.qlinear.core.platform.CpuProbe;
@@ -60,7 +64,7 @@ public final class ConformanceSuite {
 
         List<Planned> planned = new ArrayList<>();
         for (RegisteredKernel kernel : loaded.kernels()) {
-            KernelPlan plan = CasePlanner.plan(kernel.descriptor(), platform, sweep, settings);
+            KernelPlan plan = CasePlanner.plan(kernel.descriptor(), declaredLayout(kernel), platform, sweep, settings);
             planned.add(new Planned(kernel, plan, RunTarget.of(kernel, platform, host)));
         }
         int total = planned.stream().mapToInt(entry -> entry.plan().cases().size()).sum() + loaded.problems().size();
@@ -137,8 +141,19 @@ public final class ConformanceSuite {
             case ComputeCase compute -> entry.target().canRun()
                     ? ComputeRunner.run(kernel, compute, entry.target(), settings)
                     : notRun(kernel, planned, Outcome.CANNOT_RUN_HERE, entry.target().cannotRunHere().orElseThrow(), CaseKind.COMPUTE, settings);
+            case LayoutCase layout -> LayoutRunner.run(kernel, layout, entry.target(), settings);
             case MustRejectCase mustReject -> MustRejectRunner.run(kernel, mustReject, settings);
         };
+    }
+
+    /** The layout the kernel declares; a kernel that throws here is failed by its computed cases, which ask again. */
+    private static Optional<String> declaredLayout(RegisteredKernel kernel) {
+        try {
+            return KernelCalls.call(kernel, "preparedLayout", () -> kernel.kernel().preparedLayout());
+        }
+        catch (KernelCallException e) {
+            return Optional.empty();
+        }
     }
 
     private static CaseResult notRun(RegisteredKernel kernel, PlannedCase planned, Outcome outcome, String reason, CaseKind kind, ConformanceSettings settings) {

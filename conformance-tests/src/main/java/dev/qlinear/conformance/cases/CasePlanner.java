@@ -19,6 +19,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -46,8 +47,17 @@ public final class CasePlanner {
     private CasePlanner() {
     }
 
-    /** The plan of one kernel; {@code platform} is where must-reject layers are asked about when the kernel declares it. */
+    /** The plan of a kernel that declares no prepared layout. */
     public static KernelPlan plan(KernelDescriptor descriptor, Platform platform, Sweep sweep, ConformanceSettings settings) {
+        return plan(descriptor, Optional.empty(), platform, sweep, settings);
+    }
+
+    /**
+     * The plan of one kernel; {@code platform} is where must-reject layers are asked about when the kernel declares it.
+     * A kernel that declares a prepared layout also gets layout cases: every variant packed for its smallest shapes.
+     */
+    public static KernelPlan plan(KernelDescriptor descriptor, Optional<String> preparedLayout, Platform platform, Sweep sweep, ConformanceSettings settings) {
+        requireNonNull(preparedLayout, "preparedLayout is null");
         requireNonNull(descriptor, "descriptor is null");
         requireNonNull(platform, "platform is null");
         requireNonNull(sweep, "sweep is null");
@@ -105,6 +115,7 @@ public final class CasePlanner {
             }
         }
         List<MustRejectCase> mustReject = MustRejects.plan(descriptor, platform);
+        List<LayoutCase> layouts = preparedLayout.map(layout -> layoutCases(layout, axes.variants(), shapes)).orElse(List.of());
 
         if (settings.caseFilter().isPresent()) {
             String kernelId = descriptor.id();
@@ -113,8 +124,10 @@ public final class CasePlanner {
             List<ComputeCase> compute = all.stream().filter(entry -> settings.selects(kernelId, entry.id())).toList();
             List<MustRejectCase> rejects = mustReject.stream().filter(entry -> settings.selects(kernelId, entry.id())).toList();
             chosen.addAll(compute);
+            layouts.stream().filter(entry -> settings.selects(kernelId, entry.id())).forEach(chosen::add);
             chosen.addAll(rejects);
-            return new KernelPlan(kernelId, chosen, new PlanStats(all.size(), notApplicable, 0, 0, compute.size(), rejects.size(),
+            return new KernelPlan(kernelId, chosen, new PlanStats(all.size(), notApplicable, 0, 0, compute.size(),
+                    (int) chosen.stream().filter(LayoutCase.class::isInstance).count(), rejects.size(),
                     (int) chosen.stream().filter(NotDeclaredCase.class::isInstance).count(), settings.maxMacs(), true));
         }
 
@@ -123,9 +136,10 @@ public final class CasePlanner {
         List<ComputeCase> sampled = sample(underCap, settings.maxCases(), new Random(settings.seed() ^ Hashing.fnv64(descriptor.id())));
         List<PlannedCase> cases = new ArrayList<>(notDeclared);
         cases.addAll(sampled);
+        cases.addAll(layouts);
         cases.addAll(mustReject);
         return new KernelPlan(descriptor.id(), cases, new PlanStats(all.size(), notApplicable, dropped, underCap.size() - sampled.size(), sampled.size(),
-                mustReject.size(), notDeclared.size(), settings.maxMacs(), false));
+                layouts.size(), mustReject.size(), notDeclared.size(), settings.maxMacs(), false));
     }
 
     private record Axes(List<Variant> variants, List<Boolean> biases, List<NotDeclaredCase> notDeclared) {
@@ -230,6 +244,19 @@ public final class CasePlanner {
             case Variant.WeightOnly weightOnly -> weightOnly.groupSize() == WeightOnlyConfig.CHANNELWISE || shape.k() % weightOnly.groupSize() == 0;
             case Variant.ScaledMm ignored -> true;
         };
+    }
+
+    /** Each variant packed for the two smallest shapes it applies to: layouts do not depend on M, bias or strides. */
+    private static List<LayoutCase> layoutCases(String layout, List<Variant> variants, List<SweepShape> shapes) {
+        List<SweepShape> bySize = shapes.stream().sorted(Comparator.comparingLong(shape -> (long) shape.k() * shape.n())).toList();
+        List<LayoutCase> cases = new ArrayList<>();
+        for (Variant variant : variants) {
+            bySize.stream().filter(shape -> applicable(variant, shape)).limit(2).forEach(shape -> {
+                ComputeCase layer = computeCase(variant, shape, 1, false, false);
+                cases.add(new LayoutCase("layout-" + shape.id() + "-" + variant.id(), layout, layer));
+            });
+        }
+        return cases;
     }
 
     private static ComputeCase computeCase(Variant variant, SweepShape shape, int m, boolean bias, boolean strided) {

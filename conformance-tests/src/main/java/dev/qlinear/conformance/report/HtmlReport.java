@@ -109,6 +109,11 @@ public final class HtmlReport {
         if (!computed.isEmpty()) {
             grid(html, computed);
         }
+        List<CaseResult> layouts = cases.stream().filter(result -> result.kind() == CaseKind.LAYOUT).toList();
+        if (!layouts.isEmpty()) {
+            html.append("<h3>Prepared layout, bit for bit against the reference packer</h3>\n");
+            grid(html, layouts);
+        }
         List<CaseResult> notDeclared = cases.stream().filter(result -> result.kind() == CaseKind.DECLARATION).toList();
         if (!notDeclared.isEmpty()) {
             html.append("<h3>Not declared</h3>\n<p>");

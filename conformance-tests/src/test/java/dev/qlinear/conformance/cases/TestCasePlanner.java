@@ -14,6 +14,7 @@ import dev.qlinear.spi.type.ScalarType;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -46,6 +47,19 @@ final class TestCasePlanner {
         }
         assertThat(cases).allMatch(entry -> entry.macs() <= ConformanceSettings.DEFAULT_MAX_MACS);
         assertThat(cases).allMatch(entry -> entry.config() instanceof WeightOnlyConfig layer && (layer.isChannelwise() || layer.k() % layer.groupSize() == 0));
+    }
+
+    @Test
+    void aKernelThatDeclaresALayoutGetsEveryVariantPackedForItsTwoSmallestShapes() {
+        KernelPlan plan = CasePlanner.plan(W4A16, Optional.of("canonical"), CPU, Sweep.defaults(), ConformanceSettings.defaults().withMaxCases(0));
+        List<LayoutCase> layouts = plan.cases().stream().filter(LayoutCase.class::isInstance).map(LayoutCase.class::cast).toList();
+
+        Set<String> variants = computed(plan).stream().map(entry -> entry.variant().id()).collect(Collectors.toSet());
+        assertThat(layouts.stream().map(entry -> entry.layer().variant().id()).collect(Collectors.toSet())).isEqualTo(variants);
+        assertThat(layouts).allMatch(entry -> entry.layout().equals("canonical") && entry.layer().m() == 1 && !entry.layer().bias() && !entry.layer().strided());
+        assertThat(layouts.stream().collect(Collectors.groupingBy(entry -> entry.layer().variant().id(), Collectors.counting())).values()).containsOnly(2L);
+        assertThat(plan.stats().layoutCases()).isEqualTo(layouts.size());
+        assertThat(CasePlanner.plan(W4A16, CPU, Sweep.defaults(), ConformanceSettings.defaults().withMaxCases(0)).cases()).noneMatch(LayoutCase.class::isInstance);
     }
 
     @Test
