@@ -32,7 +32,7 @@ final class PlatformCommand implements Callable<Integer> {
     public Integer call() {
         Qlinear qlinear = cli.qlinear();
         Platform platform = qlinear.platform();
-        List<String> probes = qlinear.detector().probes().stream().map(PlatformProbe::name).toList();
+        List<ProbeFinding> probes = qlinear.detector().probes().stream().map(ProbeFinding::of).toList();
         switch (format) {
             case TEXT -> printText(cli.out(), platform, probes);
             case JSON -> Json.print(cli.out(), toJson(platform, probes));
@@ -40,7 +40,7 @@ final class PlatformCommand implements Callable<Integer> {
         return QlinearCli.OK;
     }
 
-    private static void printText(PrintWriter out, Platform platform, List<String> probes) {
+    private static void printText(PrintWriter out, Platform platform, List<ProbeFinding> probes) {
         Text.field(out, "", WIDTH, "platform", platform.spec());
         Text.field(out, "", WIDTH, "vendor", platform.vendor().specPrefix());
         Text.field(out, "", WIDTH, "architecture", platform.architecture().name());
@@ -56,10 +56,13 @@ final class PlatformCommand implements Callable<Integer> {
         else {
             Text.field(out, "", WIDTH, "device", "none detected");
         }
-        Text.field(out, "", WIDTH, "probes", Text.list(probes));
+        Text.field(out, "", WIDTH, "probes", Text.list(probes.stream().map(ProbeFinding::name).toList()));
+        for (ProbeFinding probe : probes) {
+            Text.field(out, "  ", WIDTH - 2, probe.name(), probe.describe());
+        }
     }
 
-    private static ObjectNode toJson(Platform platform, List<String> probes) {
+    private static ObjectNode toJson(Platform platform, List<ProbeFinding> probes) {
         ObjectNode root = Json.object();
         root.put("spec", platform.spec());
         root.put("vendor", platform.vendor().specPrefix());
@@ -77,7 +80,26 @@ final class PlatformCommand implements Callable<Integer> {
         else {
             root.putNull("device");
         }
-        root.set("probes", Json.strings(probes));
+        root.set("probes", Json.strings(probes.stream().map(ProbeFinding::name).toList()));
+        ObjectNode findings = root.putObject("findings");
+        for (ProbeFinding probe : probes) {
+            ObjectNode node = findings.putObject(probe.name());
+            probe.found().ifPresentOrElse(found -> node.put("platform", found.spec()), () -> node.putNull("platform"));
+            probe.reason().ifPresent(reason -> node.put("reason", reason));
+        }
         return root;
+    }
+
+    /** What one probe found, or why it found nothing. */
+    private record ProbeFinding(String name, Optional<Platform> found, Optional<String> reason) {
+        static ProbeFinding of(PlatformProbe probe) {
+            Optional<Platform> found = probe.probe();
+            return new ProbeFinding(probe.name(), found, found.isPresent() ? Optional.empty() : probe.unavailableReason());
+        }
+
+        String describe() {
+            return found.map(platform -> platform.spec() + platform.device().map(device -> " (" + device.name() + ")").orElse(""))
+                    .orElseGet(() -> "none" + reason.map(why -> ": " + why).orElse(""));
+        }
     }
 }

@@ -2,6 +2,8 @@ package dev.qlinear.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.qlinear.core.cuda.Cuda;
+import dev.qlinear.core.cuda.CudaAvailability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -9,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 final class TestPlatformCommand {
 
@@ -33,7 +36,22 @@ final class TestPlatformCommand {
         assertThat(json.get("spec").asText()).startsWith("cpu:");
         assertThat(json.get("vendor").asText()).isEqualTo("cpu");
         assertThat(json.get("device").get("computeUnits").asInt()).isPositive();
-        assertThat(json.get("probes")).extracting(JsonNode::asText).contains("cpu");
+        assertThat(json.get("probes")).extracting(JsonNode::asText).containsExactly("cuda", "cpu");
+        assertThat(json.get("findings").get("cpu").get("platform").asText()).isEqualTo(json.get("spec").asText());
+    }
+
+    @Test
+    void saysWhyTheCudaProbeFoundNoGpuOnAMachineWithout() throws IOException {
+        assumeTrue(Cuda.availability() instanceof CudaAvailability.Unavailable, "this machine has a CUDA device");
+        String reason = ((CudaAvailability.Unavailable) Cuda.availability()).reason();
+
+        CliRun text = CliRun.of("--plugins", plugins.toString(), "platform");
+        CliRun json = CliRun.of("--plugins", plugins.toString(), "platform", "--format", "json");
+
+        assertThat(text.out()).contains("cuda:").contains("none: " + reason);
+        JsonNode cuda = new ObjectMapper().readTree(json.out()).get("findings").get("cuda");
+        assertThat(cuda.get("platform").isNull()).isTrue();
+        assertThat(cuda.get("reason").asText()).isEqualTo(reason).isNotBlank();
     }
 
     @Test

@@ -15,6 +15,7 @@ import dev.qlinear.conformance.run.LayoutRunner;
 import dev.qlinear.conformance.run.MustRejectRunner;
 import dev.qlinear.conformance.run.RunTarget;
 import dev.qlinear.core.platform.CpuProbe;
+import dev.qlinear.core.platform.CudaProbe;
 import dev.qlinear.core.platform.PlatformDetector;
 import dev.qlinear.core.plugin.RegisteredKernel;
 import dev.qlinear.spi.config.LayerKind;
@@ -58,17 +59,20 @@ public final class ConformanceSuite {
         requireNonNull(sweep, "sweep is null");
         requireNonNull(settings, "settings is null");
         requireNonNull(reporter, "reporter is null");
-        Platform host = new PlatformDetector(List.of(new CpuProbe())).detect();
-        Platform platform = settings.platform().orElse(host);
+        List<Platform> here = new PlatformDetector(List.of(new CudaProbe(), new CpuProbe())).detectAll();
         KernelSource.Loaded loaded = source.load();
 
         List<Planned> planned = new ArrayList<>();
         for (RegisteredKernel kernel : loaded.kernels()) {
+            Platform platform = settings.platform().orElseGet(() -> RunTarget.platformFor(kernel, here));
             KernelPlan plan = CasePlanner.plan(kernel.descriptor(), declaredLayout(kernel), platform, sweep, settings);
-            planned.add(new Planned(kernel, plan, RunTarget.of(kernel, platform, host)));
+            planned.add(new Planned(kernel, plan, RunTarget.of(kernel, platform, here)));
         }
         int total = planned.stream().mapToInt(entry -> entry.plan().cases().size()).sum() + loaded.problems().size();
-        RunInfo run = new RunInfo(platform.spec(), host.spec(), settings.seed(), settings.maxMacs(), settings.maxCases(), total);
+        String machine = String.join(" + ", here.stream().map(Platform::spec).toList());
+        String platforms = settings.platform().map(Platform::spec)
+                .orElseGet(() -> String.join(" + ", planned.stream().map(entry -> entry.target().platform().spec()).distinct().toList()));
+        RunInfo run = new RunInfo(platforms.isEmpty() ? machine : platforms, machine, settings.seed(), settings.maxMacs(), settings.maxCases(), total);
         reporter.publishEntry(RUN_ENTRY, ResultCodec.line(ResultCodec.toJson(run)));
         PrintStream console = System.out;
         if (!settings.quiet()) {

@@ -6,6 +6,8 @@ import com.google.inject.Injector;
 import dev.qlinear.core.checkpoint.CheckpointReader;
 import dev.qlinear.core.checkpoint.ModelExplainer;
 import dev.qlinear.core.checkpoint.ModelReport;
+import dev.qlinear.core.cuda.Cuda;
+import dev.qlinear.core.device.CpuDevice;
 import dev.qlinear.core.inject.QlinearModule;
 import dev.qlinear.core.inject.QlinearOptions;
 import dev.qlinear.core.platform.PlatformDetector;
@@ -18,7 +20,9 @@ import dev.qlinear.core.select.KernelSelector;
 import dev.qlinear.core.select.SelectionPolicy;
 import dev.qlinear.core.select.SelectionReport;
 import dev.qlinear.spi.config.LayerConfig;
+import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.platform.Platform;
+import dev.qlinear.spi.platform.Vendor;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -48,6 +52,7 @@ public final class Qlinear {
     private final SelectionPolicy policy;
     private final PlatformDetector detector;
     private volatile Platform detected;
+    private volatile Device device;
 
     @Inject
     Qlinear(KernelRegistry registry, KernelSelector selector, PluginJarInspector inspector, SelectionPolicy policy, PlatformDetector detector) {
@@ -74,6 +79,24 @@ public final class Qlinear {
             }
         }
         return platform;
+    }
+
+    /**
+     * The device of the detected platform, made once: CUDA device 0 when CUDA was detected, else the host CPU. The CUDA
+     * device is shared by the process ({@link Cuda#open}); close it when done with the GPU.
+     */
+    public Device device() {
+        Device current = device;
+        if (current == null) {
+            synchronized (this) {
+                if (device == null) {
+                    Platform platform = platform();
+                    device = platform.vendor() == Vendor.CUDA ? Cuda.open(0) : new CpuDevice(platform);
+                }
+                current = device;
+            }
+        }
+        return current;
     }
 
     /** The probes the platform detection runs, in preference order. */

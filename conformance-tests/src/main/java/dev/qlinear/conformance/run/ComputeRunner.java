@@ -142,13 +142,18 @@ public final class ComputeRunner {
         return KernelCalls.call(kernel, "prepare", () -> ((LinearKernel) kernel.kernel()).prepare(config, weights, device));
     }
 
-    private Outputs apply(PreparedLayer prepared, Tensor input, int rows, int n, ScalarType outputType, Arena arena) throws KernelCallException {
+    private Outputs apply(PreparedLayer prepared, HostTensor input, int rows, int n, ScalarType outputType, Arena arena) throws KernelCallException {
         HostTensor output = TensorIo.filled(arena, outputType, TensorIo.poisonBits(outputType), rows, n);
         ExecutionStream stream = device.defaultStream();
-        KernelCalls.run(kernel, "apply", () -> {
-            kernel.kernel().apply(prepared, input, output, stream);
-            stream.synchronize();
-        });
+        try (Staging staging = new Staging(device)) {
+            Tensor stagedInput = staging.toDevice(input);
+            Tensor stagedOutput = staging.toDevice(output);
+            KernelCalls.run(kernel, "apply", () -> {
+                kernel.kernel().apply(prepared, stagedInput, stagedOutput, stream);
+                stream.synchronize();
+            });
+            staging.toHost(stagedOutput, output);
+        }
         return Outputs.of(outputType, rows, n, TensorIo.bits(output));
     }
 

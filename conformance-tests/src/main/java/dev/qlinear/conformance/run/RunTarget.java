@@ -1,5 +1,6 @@
 package dev.qlinear.conformance.run;
 
+import dev.qlinear.core.cuda.Cuda;
 import dev.qlinear.core.device.CpuDevice;
 import dev.qlinear.core.plugin.RegisteredKernel;
 import dev.qlinear.spi.device.Device;
@@ -7,6 +8,8 @@ import dev.qlinear.spi.kernel.Verdict;
 import dev.qlinear.spi.platform.Architecture;
 import dev.qlinear.spi.platform.Platform;
 
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
@@ -33,8 +36,10 @@ public record RunTarget(Platform platform, Optional<Device> device, Optional<Str
     /**
      * The target for one kernel: it cannot run here when it does not declare the platform, when its
      * {@code supports} refuses it, or when this process has no device of that platform.
+     *
+     * @param here the platforms this machine has, as the probes found them
      */
-    public static RunTarget of(RegisteredKernel kernel, Platform platform, Platform host) {
+    public static RunTarget of(RegisteredKernel kernel, Platform platform, List<Platform> here) {
         if (kernel.descriptor().priorityOn(platform).isEmpty()) {
             return cannot(platform, "kernel '" + kernel.id() + "' declares " + String.join(", ", kernel.descriptor().platforms().stream()
                     .map(support -> support.requirement().spec()).toList()) + ", not " + platform.spec());
@@ -49,18 +54,38 @@ public record RunTarget(Platform platform, Optional<Device> device, Optional<Str
         if (!supports.isAccepted()) {
             return cannot(platform, "kernel '" + kernel.id() + "' refuses " + platform.spec() + " in supports: " + supports);
         }
-        Optional<Device> device = device(platform, host);
+        Optional<Device> device = device(platform, here);
         if (device.isEmpty()) {
-            return cannot(platform, "this process has no " + platform.spec() + " device: this machine is " + host.spec()
-                    + (platform.vendor() == host.vendor() ? "" : "; run the suite on a " + platform.vendor().name().toLowerCase(java.util.Locale.ROOT) + " host"));
+            String machine = String.join(" + ", here.stream().map(Platform::spec).toList());
+            boolean vendorHere = here.stream().anyMatch(found -> found.vendor() == platform.vendor());
+            return cannot(platform, "this process has no " + platform.spec() + " device: this machine has " + machine
+                    + (vendorHere ? "" : "; run the suite on a " + platform.vendor().name().toLowerCase(Locale.ROOT) + " host"));
         }
         return new RunTarget(platform, device, Optional.empty());
     }
 
-    /** A device of the platform in this process: the CPU for this machine's ISA. */
-    static Optional<Device> device(Platform platform, Platform host) {
-        if (platform.architecture() instanceof Architecture.Cpu cpu && host.architecture() instanceof Architecture.Cpu hostCpu && cpu.equals(hostCpu)) {
-            return Optional.of(new CpuDevice(platform));
+    /** The platform a kernel is tested on when none is named: the first one here that it declares, else the first one here. */
+    public static Platform platformFor(RegisteredKernel kernel, List<Platform> here) {
+        return here.stream().filter(found -> kernel.descriptor().priorityOn(found).isPresent()).findFirst().orElse(here.getFirst());
+    }
+
+    /** A device of the platform in this process: the CPU for this machine's ISA, or CUDA device 0 of the same architecture. */
+    static Optional<Device> device(Platform platform, List<Platform> here) {
+        for (Platform found : here) {
+            if (!found.architecture().equals(platform.architecture())) {
+                continue;
+            }
+            switch (platform.architecture()) {
+                case Architecture.Cpu ignored -> {
+                    return Optional.of(new CpuDevice(platform));
+                }
+                case Architecture.Cuda ignored -> {
+                    return Optional.of(Cuda.open(0));
+                }
+                case Architecture.Rocm ignored -> {
+                    return Optional.empty();
+                }
+            }
         }
         return Optional.empty();
     }

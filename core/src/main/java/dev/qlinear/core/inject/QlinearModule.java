@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import dev.qlinear.core.platform.CpuProbe;
+import dev.qlinear.core.platform.CudaProbe;
 import dev.qlinear.core.platform.PlatformDetector;
 import dev.qlinear.core.plugin.KernelDiscovery;
 import dev.qlinear.core.plugin.KernelRegistry;
@@ -48,6 +49,6 @@ public final class QlinearModule extends AbstractModule {
     @Provides
     @Singleton
     PlatformDetector platformDetector() {
-        return new PlatformDetector(List.of(new CpuProbe()));
+        return new PlatformDetector(List.of(new CudaProbe(), new CpuProbe()));
     }
 }

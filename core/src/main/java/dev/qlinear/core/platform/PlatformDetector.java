@@ -23,6 +23,11 @@ public final class PlatformDetector {
         return probes;
     }
 
+    /** Every platform the probes find, in preference order: a GPU host also has its CPU. */
+    public List<Platform> detectAll() {
+        return probes.stream().map(PlatformProbe::probe).flatMap(Optional::stream).toList();
+    }
+
     public Platform detect() {
         for (PlatformProbe probe : probes) {
             Optional<Platform> platform = probe.probe();

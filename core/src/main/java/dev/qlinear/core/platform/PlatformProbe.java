@@ -12,4 +12,9 @@ public interface PlatformProbe {
 
     /** The device found, or empty with nothing to run on. Never throws for a missing driver. */
     Optional<Platform> probe();
+
+    /** Why the probe found nothing, when it knows, such as {@code "cuInit: CUDA_ERROR_NO_DEVICE"}. */
+    default Optional<String> unavailableReason() {
+        return Optional.empty();
+    }
 }

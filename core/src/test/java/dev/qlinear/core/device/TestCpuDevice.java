@@ -42,4 +42,25 @@ final class TestCpuDevice {
                 .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("kernel.cubin");
         device.release(owner);
     }
+
+    @Test
+    void workspaceIsTheReservedScratchOfTheCallingThreadAndRefusesMoreThanWasReserved() throws Exception {
+        CpuDevice scratch = new CpuDevice(Platform.parse("cpu"));
+        assertThatThrownBy(() -> scratch.workspace(scratch.defaultStream(), ScalarType.FLOAT16, 4))
+                .isInstanceOf(IllegalStateException.class).hasMessage("a workspace tensor of 8 bytes exceeds the 0 bytes reserved; call reserveWorkspace in prepare");
+
+        scratch.reserveWorkspace(4096);
+        scratch.reserveWorkspace(1024);
+        HostTensor first = scratch.workspace(scratch.defaultStream(), ScalarType.FLOAT32, 32, 32);
+        HostTensor again = scratch.workspace(scratch.defaultStream(), ScalarType.INT32, 16);
+        assertThat(first.address()).isEqualTo(again.address());
+        assertThat(first.segment().byteSize()).isEqualTo(4096);
+        assertThatThrownBy(() -> scratch.workspace(scratch.defaultStream(), ScalarType.FLOAT32, 1025))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("4100 bytes exceeds the 4096 bytes reserved");
+
+        long[] otherThread = new long[1];
+        Thread thread = Thread.ofPlatform().start(() -> otherThread[0] = scratch.workspace(scratch.defaultStream(), ScalarType.FLOAT32, 8).address());
+        thread.join();
+        assertThat(otherThread[0]).isNotZero().isNotEqualTo(first.address());
+    }
 }
