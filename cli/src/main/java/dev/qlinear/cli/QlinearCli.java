@@ -35,7 +35,7 @@ import static java.util.Objects.requireNonNull;
         mixinStandardHelpOptions = true,
         versionProvider = QlinearCli.Version.class,
         description = "Lists qlinear kernel plugins, explains which kernel runs a quantized linear layer, and checks plugins' conformance.",
-        subcommands = {PlatformCommand.class, PluginsCommand.class, ExplainCommand.class, FixturesCommand.class, ConformanceCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {PlatformCommand.class, PluginsCommand.class, ExplainCommand.class, FixturesCommand.class, ConformanceCommand.class, dev.qlinear.cli.bench.BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"",
                 "Environment:",
                 "  QLINEAR_PLUGINS_DIR        plugins folder when --plugins is not given",

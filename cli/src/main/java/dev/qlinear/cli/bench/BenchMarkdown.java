@@ -1,0 +1,148 @@
+package dev.qlinear.cli.bench;
+
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/** {@code bench.md}: the report for people, with the targets first and every row per layer below. */
+public final class BenchMarkdown {
+
+    /** From this M on a layer is compute-bound and the summary compares times rather than speed-ups. */
+    static final int COMPUTE_BOUND_M = 256;
+
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+    private BenchMarkdown() {
+    }
+
+    public static String render(BenchReport report) {
+        StringBuilder out = new StringBuilder();
+        header(out, report);
+        targets(out, report);
+        launches(out, report);
+        layers(out, report);
+        if (!report.notes().isEmpty()) {
+            out.append("\n## Notes\n\n");
+            report.notes().forEach(note -> out.append("- ").append(note).append('\n'));
+        }
+        return out.toString();
+    }
+
+    private static void header(StringBuilder out, BenchReport report) {
+        BenchHeader header = report.header();
+        DeviceSummary device = header.device();
+        BenchSettings settings = header.settings();
+        out.append("# qlinear bench: ").append(device.name()).append(", ").append(DATE.format(header.date())).append("\n\n");
+        out.append("- device: ").append(device.name()).append(", ").append(device.architecture()).append(", ").append(device.multiprocessors())
+                .append(" SMs, ").append(Units.binary(device.memoryBytes())).append(" memory, L2 ").append(Units.binary(device.l2Bytes()))
+                .append(", driver CUDA ").append(device.driver()).append('\n');
+        out.append("- runtime: JDK ").append(header.jdk()).append(", qlinear ").append(header.qlinearVersion()).append('\n');
+        out.append("- copy bandwidth: ").append(Units.fixed(report.copy().gigabytesPerSecond(), 0)).append(" GB/s (device-to-device copy of ")
+                .append(Units.binary(report.copy().bytes())).append(", 2 × bytes / median time ").append(Units.fixed(report.copy().timing().medianMicros(), 1))
+                .append(" µs): the 100 % line of the % copy column\n");
+        out.append("- layers: ").append(settings.weightType().name()).append(" weights, ").append(settings.activationType().name())
+                .append(" activations, group ").append(settings.groupSize() == -1 ? "channelwise" : settings.groupSize())
+                .append(" (smaller where it does not divide K); M ").append(String.join(", ", settings.ms().stream().map(String::valueOf).toList())).append('\n');
+        out.append("- timing: CUDA events around batches of ").append(settings.callsPerSample()).append(" calls on a non-default stream, ")
+                .append(settings.warmupCalls()).append(" warm-up calls, up to ").append(settings.runs()).append(" samples (at most ")
+                .append(Units.fixed(settings.budgetMillis(), 0)).append(" ms of samples, at least ").append(BenchSettings.MIN_SAMPLES)
+                .append("); median, p10 and p90 per call; every call reads the next of copies of the weights spanning ")
+                .append(Units.binary(settings.rotateBytes())).append(", so weights come from memory, not L2\n");
+        out.append("- bytes moved: W4A16 N·K·bits/8 + (K/G)·N·2 + 2·M·K + 2·M·N; fp16 2·N·K + 2·M·K + 2·M·N; fp8 row-wise N·K + 4·N + M·K + 4·M + 2·M·N")
+                .append(" (KERNELS.md §9.2); TFLOP/s = 2·M·N·K / time\n");
+    }
+
+    private static void targets(StringBuilder out, BenchReport report) {
+        out.append("\n## Speed-up over cuBLAS fp16\n\n");
+        out.append("Below M = ").append(COMPUTE_BOUND_M).append(" (memory-bound): cuBLAS time / time, above 1 is faster than cuBLAS fp16. From M = ")
+                .append(COMPUTE_BOUND_M).append(" (compute-bound): time / cuBLAS time, below 1 is faster.\n\n");
+        List<Integer> ms = report.header().settings().ms().stream().sorted().toList();
+        List<String> columns = new ArrayList<>(List.of("kernel", "layer"));
+        ms.forEach(m -> columns.add(m < COMPUTE_BOUND_M ? "M=" + m + " speed-up" : "M=" + m + " time ratio"));
+        MarkdownTable table = new MarkdownTable(columns);
+        for (Series series : report.series()) {
+            if (series.source() == Source.CUBLAS_FP16) {
+                continue;
+            }
+            for (LayerKey layer : report.layers()) {
+                List<Measurement> rows = report.rows(layer).stream().filter(row -> row.series().equals(series)).toList();
+                if (rows.isEmpty()) {
+                    continue;
+                }
+                List<String> cells = new ArrayList<>(List.of(series.title(), describe(report, layer)));
+                for (int m : ms) {
+                    OptionalDouble speedup = rows.stream().filter(row -> row.m() == m).findFirst().map(report::speedupVsCublas).orElse(OptionalDouble.empty());
+                    cells.add(speedup.isEmpty() ? "–" : m < COMPUTE_BOUND_M ? Units.fixed(speedup.getAsDouble(), 2) + "×" : Units.fixed(1 / speedup.getAsDouble(), 2));
+                }
+                table.row(cells);
+            }
+        }
+        append(out, table, "No rows to compare with cuBLAS fp16.");
+    }
+
+    private static void launches(StringBuilder out, BenchReport report) {
+        out.append("\n## Launch overhead at M = 1\n\n");
+        List<LaunchOverhead> overheads = report.overheads();
+        if (overheads.isEmpty()) {
+            out.append("No launch measurements.\n");
+            return;
+        }
+        long met = overheads.stream().filter(LaunchOverhead::hostWithinTarget).count();
+        double worst = overheads.stream().mapToDouble(LaunchOverhead::hostMicrosPerCall).max().orElseThrow();
+        out.append("- host time per `apply` (Java side, ").append(overheads.getFirst().hostCalls()).append(" calls enqueued without synchronizing): ≤ ")
+                .append(Units.fixed(LaunchOverhead.HOST_TARGET_MICROS, 0)).append(" µs on ").append(met).append(" of ").append(overheads.size())
+                .append(" layers, at most ").append(Units.fixed(worst, 2)).append(" µs\n");
+        List<LaunchOverhead> graphs = overheads.stream().filter(overhead -> overhead.graphMicrosPerApply().isPresent()).toList();
+        long faster = graphs.stream().filter(overhead -> overhead.graphSpeedup().getAsDouble() >= 1.0).count();
+        out.append("- CUDA graph replay: captured on ").append(graphs.size()).append(" of ").append(overheads.size()).append(" layers; per apply at most as long as direct launches on ")
+                .append(faster).append(" of them\n\n");
+        MarkdownTable table = new MarkdownTable(List.of("kernel", "layer", "host µs / apply", "≤ 5 µs", "direct µs / apply", "graph µs / apply", "direct / graph"));
+        for (LaunchOverhead overhead : overheads) {
+            table.row(List.of(overhead.kernel(), describe(report, overhead.layer()), Units.fixed(overhead.hostMicrosPerCall(), 2),
+                    overhead.hostWithinTarget() ? "yes" : "**no**", Units.fixed(overhead.directMicrosPerApply(), 2),
+                    overhead.graphMicrosPerApply().isPresent() ? Units.fixed(overhead.graphMicrosPerApply().getAsDouble(), 2) : "failed: " + overhead.graphProblem().orElseThrow(),
+                    overhead.graphSpeedup().isPresent() ? Units.fixed(overhead.graphSpeedup().getAsDouble(), 2) + "×" : "–"));
+        }
+        append(out, table, "");
+    }
+
+    private static void layers(StringBuilder out, BenchReport report) {
+        out.append("\n## Layers\n");
+        for (LayerKey layer : report.layers()) {
+            out.append("\n### ").append(describe(report, layer)).append("\n\n");
+            MarkdownTable table = new MarkdownTable(List.of("M", "source", "group", "median µs", "p10 µs", "p90 µs", "TFLOP/s", "MB moved", "GB/s", "% copy", "vs cuBLAS"));
+            for (Measurement row : report.rows(layer)) {
+                OptionalDouble speedup = report.speedupVsCublas(row);
+                table.row(List.of(String.valueOf(row.m()), row.series().title(), row.group().isPresent() ? String.valueOf(row.group().getAsInt()) : "–",
+                        Units.fixed(row.timing().medianMicros(), 1), Units.fixed(row.timing().p10Micros(), 1), Units.fixed(row.timing().p90Micros(), 1),
+                        Units.fixed(row.tflops(), 1), Units.fixed(row.bytes() / 1e6, 1), Units.fixed(row.gigabytesPerSecond(), 0),
+                        Units.fixed(report.percentOfCopy(row), 0), speedup.isPresent() ? Units.fixed(speedup.getAsDouble(), 2) + "×" : "–"));
+            }
+            append(out, table, "No rows.");
+            List<Refusal> refusals = report.refusals().stream().filter(refusal -> refusal.layer().equals(layer)).toList();
+            if (!refusals.isEmpty()) {
+                out.append('\n');
+                refusals.forEach(refusal -> out.append("- not measured: ").append(refusal.kernel()).append(": ").append(refusal.reason()).append('\n'));
+            }
+        }
+    }
+
+    private static String describe(BenchReport report, LayerKey layer) {
+        Optional<String> name = report.layerName(layer);
+        return layer + name.map(text -> " (" + text + ")").orElse("");
+    }
+
+    private static void append(StringBuilder out, MarkdownTable table, String whenEmpty) {
+        if (table.isEmpty()) {
+            if (!whenEmpty.isEmpty()) {
+                out.append(whenEmpty).append('\n');
+            }
+            return;
+        }
+        table.appendTo(out);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.qlinear.cli.bench;
+
+import dev.qlinear.core.cuda.CudaDevice;
+import dev.qlinear.core.cuda.CudaGraph;
+import dev.qlinear.core.cuda.CudaStream;
+
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Measures what launching costs one kernel on one layer: the host time of {@code apply} (calls enqueued without
+ * waiting for the device), and device time per apply of back-to-back direct launches versus a CUDA graph of the same
+ * calls, replayed.
+ */
+final class LaunchProbe {
+
+    /** Calls enqueued per host measurement. */
+    static final int HOST_CALLS = 200;
+    private static final int HOST_REPEATS = 5;
+    /** Applies captured into the graph, and per direct sample. */
+    static final int GRAPH_CALLS = 20;
+    private static final int SAMPLES = 20;
+
+    /** One {@code apply} on a stream; the index rotates over the prepared copies. */
+    @FunctionalInterface
+    interface StreamCall {
+        void call(int index, CudaStream stream);
+    }
+
+    private final CudaDevice device;
+
+    LaunchProbe(CudaDevice device) {
+        this.device = requireNonNull(device, "device is null");
+    }
+
+    LaunchOverhead measure(String kernel, LayerKey layer, StreamCall call, CudaStream stream) {
+        double host = hostMicrosPerCall(call, stream);
+        try (CudaStream probe = device.newStream()) {
+            double direct;
+            // Direct launches first: they also give the new stream its workspace before a capture could need one.
+            try (EventTimer timer = new EventTimer(device, probe, GRAPH_CALLS, GRAPH_CALLS, SAMPLES, Double.MAX_VALUE)) {
+                direct = timer.time(index -> call.call(index, probe)).medianMicros();
+            }
+            OptionalDouble graph = OptionalDouble.empty();
+            Optional<String> problem = Optional.empty();
+            try (CudaGraph captured = device.capture(probe, () -> {
+                for (int index = 0; index < GRAPH_CALLS; index++) {
+                    call.call(index, probe);
+                }
+            }); EventTimer timer = new EventTimer(device, probe, 3, 1, SAMPLES, Double.MAX_VALUE)) {
+                graph = OptionalDouble.of(timer.time(index -> captured.replay(probe)).medianMicros() / GRAPH_CALLS);
+            }
+            catch (RuntimeException e) {
+                problem = Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            return new LaunchOverhead(kernel, layer, HOST_CALLS, host, direct, graph, problem);
+        }
+    }
+
+    /** The median over a few repeats of host time per call, each repeat starting from an idle stream. */
+    private static double hostMicrosPerCall(StreamCall call, CudaStream stream) {
+        double[] repeats = new double[HOST_REPEATS];
+        for (int repeat = 0; repeat < HOST_REPEATS; repeat++) {
+            stream.synchronize();
+            long start = System.nanoTime();
+            for (int index = 0; index < HOST_CALLS; index++) {
+                call.call(index, stream);
+            }
+            long elapsed = System.nanoTime() - start;
+            repeats[repeat] = elapsed / 1e3 / HOST_CALLS;
+        }
+        stream.synchronize();
+        Arrays.sort(repeats);
+        return repeats[HOST_REPEATS / 2];
+    }
+}
