@@ -1,0 +1,530 @@
+// The exllama plugin's kernels: a fused dequantize-and-multiply kernel for small M, and the dequantize, split-K
+// reduce and bias kernels of the large-M path (dequantize, then the host's cuBLAS). The weights are in the
+// exllama-gptq layout (ExllamaKernel's javadoc defines it): int32 words [K/pf, N] packed along K, 4-bit words
+// shuffled so that slot p holds the code of row [0, 2, 4, 6, 1, 3, 5, 7][p]; fp16 scales [K/G, N]; under act-order
+// the rows are permuted by perm and activation column perm[r] meets weight row r.
+//
+// Every entry point is extern "C" with plain arguments (pointers, int32, int64), matching KernelArguments.Kind.
+
+#include <cuda_fp16.h>
+#include <stdint.h>
+#include <string.h>
+
+namespace {
+
+#ifndef EXLLAMA_WARPS_N
+#define EXLLAMA_WARPS_N 8
+#endif
+#ifndef EXLLAMA_WARPS_K
+#define EXLLAMA_WARPS_K 1
+#endif
+#ifndef EXLLAMA_UNROLL
+#define EXLLAMA_UNROLL 4
+#endif
+// The block shape; the macros let src/test/cuda/exllama_check.cu compare others (FusedPlan in Java must match).
+constexpr int WARPS_N = EXLLAMA_WARPS_N;         // warps side by side along N, 32 columns each
+constexpr int WARPS_K = EXLLAMA_WARPS_K;         // warps splitting a block's K slice, reduced through shared memory
+constexpr int THREADS = 32 * WARPS_N * WARPS_K;  // 256
+constexpr int BLOCK_N = 32 * WARPS_N;            // 256 columns per block
+
+// A quad is what a warp consumes per step: 4 word rows by 32 columns, one 128-bit load per lane, feeding
+// FRAGMENTS mma.m16n8k16 steps along K per 8-column tile.
+template <int BITS>
+struct Packing {
+    static constexpr int K_PER_WORD = 32 / BITS;
+    static constexpr int QUAD_K = 4 * K_PER_WORD;
+    static constexpr int FRAGMENTS = QUAD_K / 16;
+};
+
+// MT m-tiles of 16 rows per block; the activation slice staged per pass takes 32 KB of shared memory. UNROLL quads
+// per warp and batch: 128-bit weight loads in flight per lane, twice that while the next batch loads.
+template <int MT>
+struct Staging {
+    static constexpr int ROWS = 16 * MT;
+    static constexpr int CHUNK_K = 1024 / MT;
+    static constexpr int UNROLL = MT == 4 ? 2 : EXLLAMA_UNROLL;
+    static constexpr int HALVES = ROWS * CHUNK_K;
+};
+
+__device__ __forceinline__ __half2 as_half2(uint32_t bits) {
+    __half2 value;
+    memcpy(&value, &bits, sizeof(value));
+    return value;
+}
+
+__device__ __forceinline__ uint32_t as_bits(__half2 value) {
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof(bits));
+    return bits;
+}
+
+// Weights are read once: keep them out of L1.
+__device__ __forceinline__ uint4 load_stream(const uint32_t* address) {
+    uint4 value;
+    asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+        : "=r"(value.x), "=r"(value.y), "=r"(value.z), "=r"(value.w)
+        : "l"(address));
+    return value;
+}
+
+__device__ __forceinline__ void mma_16816(float (&c)[4], uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t b0, uint32_t b1) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ uint32_t lop3_and_or(uint32_t a, uint32_t mask, uint32_t bits) {
+    uint32_t d;
+    asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(d) : "r"(a), "r"(mask), "r"(bits));
+    return d;
+}
+
+constexpr uint32_t MAGIC = 0x64006400u;         // half2(1024, 1024): OR-ing an integer below 1024 into it adds it
+constexpr uint32_t OFFSET_4BIT = 0x64086408u;   // half2(1032, 1032): 1024 + 8
+constexpr uint32_t OFFSET_8BIT = 0x64806480u;   // half2(1152, 1152): 1024 + 128
+constexpr uint32_t SIXTEENTH = 0x2C002C00u;     // half2(1/16, 1/16)
+constexpr uint32_t MINUS_72 = 0xD480D480u;      // half2(-72, -72): (1024 + 16 v) / 16 - 72 = v - 8
+
+// The 8 codes of a shuffled 4-bit word as 4 half2 (code - 8) * scale, pair p holding rows 2p and 2p + 1. Slot p of
+// the word holds row [0, 2, 4, 6, 1, 3, 5, 7][p], so a pair sits at bits 4p and 16 + 4p: the low nibbles of the
+// word and of the word shifted by 8 give pairs 0 and 2 as 1024 + v, the high nibbles pairs 1 and 3 as 1024 + 16 v.
+// Every step before the scale is exact; the product is rounded once.
+__device__ __forceinline__ void dequantize_4bit(uint32_t word, uint32_t scale, uint32_t (&pairs)[4]) {
+    const uint32_t shifted = word >> 8;
+    const __half2 s = as_half2(scale);
+    pairs[0] = as_bits(__hmul2(__hsub2(as_half2(lop3_and_or(word, 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT)), s));
+    pairs[1] = as_bits(__hmul2(__hfma2(as_half2(lop3_and_or(word, 0x00F000F0u, MAGIC)), as_half2(SIXTEENTH), as_half2(MINUS_72)), s));
+    pairs[2] = as_bits(__hmul2(__hsub2(as_half2(lop3_and_or(shifted, 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT)), s));
+    pairs[3] = as_bits(__hmul2(__hfma2(as_half2(lop3_and_or(shifted, 0x00F000F0u, MAGIC)), as_half2(SIXTEENTH), as_half2(MINUS_72)), s));
+}
+
+// The 4 codes of an 8-bit word as 2 half2 (code - 128) * scale: bytes 2p and 2p + 1 under 0x64 make 1024 + v.
+__device__ __forceinline__ void dequantize_8bit(uint32_t word, uint32_t scale, uint32_t (&pairs)[2]) {
+    const __half2 s = as_half2(scale);
+    pairs[0] = as_bits(__hmul2(__hsub2(as_half2(__byte_perm(word, 0x64646464u, 0x4140u)), as_half2(OFFSET_8BIT)), s));
+    pairs[1] = as_bits(__hmul2(__hsub2(as_half2(__byte_perm(word, 0x64646464u, 0x4342u)), as_half2(OFFSET_8BIT)), s));
+}
+
+// half2(s, s) of half j of four packed halves.
+__device__ __forceinline__ uint32_t broadcast_scale(const uint2& scales, int j) {
+    return __byte_perm(j < 2 ? scales.x : scales.y, 0, (j & 1) == 0 ? 0x1010u : 0x3232u);
+}
+
+template <int BITS>
+__device__ __forceinline__ uint32_t word_of(const uint4& words, int j) {
+    return j == 0 ? words.x : j == 1 ? words.y : j == 2 ? words.z : words.w;
+}
+
+// Where element (r, c) of a staged activation slice lives (row r of the block, position c of the slice), in halves:
+// each lane's A fragment of mma.m16n8k16 is stored as the 16 bytes it loads, so one LDS.128 yields the four
+// registers (rows g and g + 8, K pairs e = 0, 1 then 2, 3 of the lane's t) in the order the instruction takes them.
+template <int BITS, int MT>
+__device__ __forceinline__ int fragment_base(int r, int c) {
+    using P = Packing<BITS>;
+    constexpr int TILE = Staging<MT>::CHUNK_K / P::QUAD_K * P::FRAGMENTS * 256;
+    const int quad = c / P::QUAD_K;
+    const int kk = c % P::QUAD_K;
+    const int t = kk / (4 * P::FRAGMENTS);
+    const int h = (kk / 4) % P::FRAGMENTS;
+    const int lane = 4 * (r % 8) + t;
+    return (r / 16) * TILE + ((quad * P::FRAGMENTS + h) * 32 + lane) * 8;
+}
+
+template <int BITS, int MT>
+__device__ __forceinline__ int fragment_offset(int r, int c) {
+    const int e = c % 4;
+    return fragment_base<BITS, MT>(r, c) + 2 * (2 * (e / 2) + (r % 16) / 8) + e % 2;
+}
+
+// Copies activation rows [m0, m0 + rows) at K positions [k0, k0 + length) into shared memory in fragment order,
+// gathering through the permutation under act-order. Rows past M stay zero.
+template <int BITS, int MT>
+__device__ __forceinline__ void stage(__half* xs, const __half* __restrict__ x, long long ldx, int m0, int rows, int k0, int length,
+                                      const int* __restrict__ perm, int x_vector) {
+    if (perm == nullptr && x_vector) {
+        const int vectors = length / 8;
+        const int items = rows * vectors;
+        for (int i = threadIdx.x; i < items; i += THREADS) {
+            const int r = i / vectors;
+            const int c = 8 * (i - r * vectors);
+            const uint4 values = __ldg(reinterpret_cast<const uint4*>(x + (size_t)(m0 + r) * ldx + k0 + c));
+            const int upper = (r % 16) / 8;
+            uint32_t* first = reinterpret_cast<uint32_t*>(xs + fragment_base<BITS, MT>(r, c));
+            uint32_t* second = reinterpret_cast<uint32_t*>(xs + fragment_base<BITS, MT>(r, c + 4));
+            first[upper] = values.x;
+            first[2 + upper] = values.y;
+            second[upper] = values.z;
+            second[2 + upper] = values.w;
+        }
+    }
+    else {
+        const int items = rows * length;
+        for (int i = threadIdx.x; i < items; i += THREADS) {
+            const int r = i / length;
+            const int c = i - r * length;
+            const int column = perm == nullptr ? k0 + c : __ldg(perm + k0 + c);
+            xs[fragment_offset<BITS, MT>(r, c)] = x[(size_t)(m0 + r) * ldx + column];
+        }
+    }
+}
+
+// Loads the weights and scales of one batch: quads first + wk + WARPS_K u (relative to the block's first quad).
+template <int UNROLL>
+struct Batch {
+    uint4 words[UNROLL];
+    uint2 scales[UNROLL];
+};
+
+template <int UNROLL>
+__device__ __forceinline__ void load_batch(Batch<UNROLL>& batch, const uint32_t* __restrict__ codes, const __half* __restrict__ scales, int n, int n_load,
+                                           bool loads, int quad_begin, int first, int span, int t, int quads_per_group) {
+#pragma unroll
+    for (int u = 0; u < UNROLL; ++u) {
+        const int q = first + u * WARPS_K;
+        batch.words[u] = make_uint4(0, 0, 0, 0);
+        batch.scales[u] = make_uint2(0, 0);
+        if (loads && q < span) {
+            const int quad = quad_begin + q;
+            batch.words[u] = load_stream(codes + ((size_t)quad * 4 + t) * n + n_load);
+            batch.scales[u] = __ldg(reinterpret_cast<const uint2*>(scales + (size_t)(quad / quads_per_group) * n + n_load));
+        }
+    }
+}
+
+// One block: rows [m0, m0 + 16 MT) of the activation, columns [128 by, 128 by + 128), quads of K
+// [z quads_per_split, (z + 1) quads_per_split). Warp (wn, wk) owns 32 columns and every WARPS_K-th quad.
+//
+// The weights enter mma.m16n8k16 as B without any shuffle across lanes: lane (g, t) = (lane / 4, lane % 4) loads
+// word row 4q + t of columns c + 4g .. c + 4g + 3, and for column j of those four it holds the B fragment of an
+// 8-column tile whose column g is that column and whose K rows are the lane's own codes. The matching A fragments
+// are the same K positions of the staged activations: K is permuted inside each quad, identically for A and B.
+//
+// Weights stream in batches of WARPS_K * UNROLL quads, the next batch loading while the current one computes; the
+// activations are staged in passes of CHUNK_K, which always start at a batch.
+template <int BITS, int MT>
+__device__ __forceinline__ void fused(const __half* __restrict__ x, long long ldx, int m, int k, int n, const uint32_t* __restrict__ codes,
+                                      const __half* __restrict__ scales, int group_size, const int* __restrict__ perm,
+                                      const __half* __restrict__ bias, __half* __restrict__ out, float* __restrict__ partials,
+                                      int quads_per_split, int x_vector) {
+    using P = Packing<BITS>;
+    using S = Staging<MT>;
+    constexpr int TILE = S::CHUNK_K / P::QUAD_K * P::FRAGMENTS * 256;
+    constexpr int CHUNK_QUADS = S::CHUNK_K / P::QUAD_K;
+    constexpr int UNROLL = S::UNROLL;
+    constexpr int BATCH = WARPS_K * UNROLL;
+    static_assert(CHUNK_QUADS % BATCH == 0, "a staged pass holds whole batches");
+    __shared__ __align__(16) __half xs[S::HALVES];
+
+    const int warp = threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
+    const int wn = warp % WARPS_N;
+    const int wk = warp / WARPS_N;
+    const int g = lane / 4;
+    const int t = lane % 4;
+    const int n_warp = blockIdx.y * BLOCK_N + wn * 32;
+    const int n_load = n_warp + 4 * g;
+    const bool loads = n_load < n;
+    const int m0 = blockIdx.x * S::ROWS;
+    const int rows = min(S::ROWS, m - m0);
+    const int quad_begin = blockIdx.z * quads_per_split;
+    const int span = max(0, min(k / P::QUAD_K, quad_begin + quads_per_split) - quad_begin);
+    const int quads_per_group = group_size / P::QUAD_K;
+
+    if (rows < S::ROWS) {
+        // fragments of rows past M are read, and must be zeros; staging never writes them
+        for (int i = threadIdx.x; i < S::HALVES / 8; i += THREADS) {
+            reinterpret_cast<uint4*>(xs)[i] = make_uint4(0, 0, 0, 0);
+        }
+    }
+
+    float acc[MT][4][4];
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+#pragma unroll
+            for (int c = 0; c < 4; ++c) {
+                acc[mt][j][c] = 0.0f;
+            }
+        }
+    }
+
+    // stages the pass that starts at this batch, if one does; returns the first quad of the batch's pass
+    auto pass_of = [&](int first) {
+        const int pass = first / CHUNK_QUADS * CHUNK_QUADS;
+        if (first == pass) {
+            __syncthreads();
+            stage<BITS, MT>(xs, x, ldx, m0, rows, (quad_begin + pass) * P::QUAD_K, min(CHUNK_QUADS, span - pass) * P::QUAD_K, perm, x_vector);
+            __syncthreads();
+        }
+        return pass;
+    };
+    auto compute = [&](const Batch<UNROLL>& batch, int first, int pass) {
+#pragma unroll
+        for (int u = 0; u < UNROLL; ++u) {
+            const int q = first + wk + u * WARPS_K;
+            if (q >= span) {
+                break;
+            }
+            // b[j][p]: column j's pair p, (code - zero) * scale
+            uint32_t b[4][2 * P::FRAGMENTS];
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                const uint32_t word = word_of<BITS>(batch.words[u], j);
+                if constexpr (BITS == 4) {
+                    dequantize_4bit(word, broadcast_scale(batch.scales[u], j), b[j]);
+                }
+                else {
+                    dequantize_8bit(word, broadcast_scale(batch.scales[u], j), b[j]);
+                }
+            }
+            const int local = q - pass;
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+                if (rows <= 16 * mt) {
+                    break;
+                }
+#pragma unroll
+                for (int h = 0; h < P::FRAGMENTS; ++h) {
+                    const uint4 a = *reinterpret_cast<const uint4*>(xs + mt * TILE + ((local * P::FRAGMENTS + h) * 32 + lane) * 8);
+#pragma unroll
+                    for (int j = 0; j < 4; ++j) {
+                        mma_16816(acc[mt][j], a.x, a.y, a.z, a.w, b[j][2 * h], b[j][2 * h + 1]);
+                    }
+                }
+            }
+        }
+    };
+
+    // two batches in turn, so that one loads while the other computes, without copying registers
+    Batch<UNROLL> even;
+    Batch<UNROLL> odd;
+    load_batch<UNROLL>(even, codes, scales, n, n_load, loads, quad_begin, wk, span, t, quads_per_group);
+    for (int first = 0; first < span; first += 2 * BATCH) {
+        int pass = pass_of(first);
+        if (first + BATCH < span) {
+            load_batch<UNROLL>(odd, codes, scales, n, n_load, loads, quad_begin, first + BATCH + wk, span, t, quads_per_group);
+        }
+        compute(even, first, pass);
+        if (first + BATCH >= span) {
+            break;
+        }
+        pass = pass_of(first + BATCH);
+        if (first + 2 * BATCH < span) {
+            load_batch<UNROLL>(even, codes, scales, n, n_load, loads, quad_begin, first + 2 * BATCH + wk, span, t, quads_per_group);
+        }
+        compute(odd, first + BATCH, pass);
+    }
+
+    // The K warps meet in shared memory: warps wk > 0 hand their sums to warp wk = 0, which adds them in wk order.
+    if constexpr (WARPS_K > 1) {
+        constexpr int VALUES = MT * 16;
+        static_assert((WARPS_K - 1) * WARPS_N * VALUES * 32 * 4 <= S::HALVES * 2, "the exchange fits the staging buffer");
+        __syncthreads();
+        float* exchange = reinterpret_cast<float*>(xs);
+        if (wk > 0) {
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+#pragma unroll
+                    for (int c = 0; c < 4; ++c) {
+                        exchange[(((wk - 1) * WARPS_N + wn) * VALUES + mt * 16 + j * 4 + c) * 32 + lane] = acc[mt][j][c];
+                    }
+                }
+            }
+        }
+        __syncthreads();
+        if (wk != 0) {
+            return;
+        }
+        for (int other = 1; other < WARPS_K; ++other) {
+#pragma unroll
+            for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+#pragma unroll
+                    for (int c = 0; c < 4; ++c) {
+                        acc[mt][j][c] += exchange[(((other - 1) * WARPS_N + wn) * VALUES + mt * 16 + j * 4 + c) * 32 + lane];
+                    }
+                }
+            }
+        }
+    }
+
+    // Lane (g, t) holds, for rows g and g + 8 of each m-tile, the 8 consecutive columns n_warp + 8t ..: tile j's
+    // accumulator c0 (c2) is column 8t + j, c1 (c3) is column 8t + 4 + j.
+    const int column = n_warp + 8 * t;
+    if (column >= n) {
+        return;
+    }
+    float bias_values[8];
+#pragma unroll
+    for (int i = 0; i < 8; ++i) {
+        bias_values[i] = 0.0f;
+    }
+    if (gridDim.z == 1 && bias != nullptr) {
+        const uint4 raw = __ldg(reinterpret_cast<const uint4*>(bias + column));
+        const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+        for (int i = 0; i < 4; ++i) {
+            const float2 pair = __half22float2(as_half2(words[i]));
+            bias_values[2 * i] = pair.x;
+            bias_values[2 * i + 1] = pair.y;
+        }
+    }
+#pragma unroll
+    for (int mt = 0; mt < MT; ++mt) {
+#pragma unroll
+        for (int half_tile = 0; half_tile < 2; ++half_tile) {
+            const int row = m0 + 16 * mt + g + 8 * half_tile;
+            if (row >= m) {
+                continue;
+            }
+            float values[8];
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                values[j] = acc[mt][j][2 * half_tile];
+                values[4 + j] = acc[mt][j][2 * half_tile + 1];
+            }
+            if (gridDim.z == 1) {
+                uint4 packed;
+                packed.x = as_bits(__floats2half2_rn(values[0] + bias_values[0], values[1] + bias_values[1]));
+                packed.y = as_bits(__floats2half2_rn(values[2] + bias_values[2], values[3] + bias_values[3]));
+                packed.z = as_bits(__floats2half2_rn(values[4] + bias_values[4], values[5] + bias_values[5]));
+                packed.w = as_bits(__floats2half2_rn(values[6] + bias_values[6], values[7] + bias_values[7]));
+                *reinterpret_cast<uint4*>(out + (size_t)row * n + column) = packed;
+            }
+            else {
+                float4* target = reinterpret_cast<float4*>(partials + ((size_t)blockIdx.z * m + row) * n + column);
+                target[0] = make_float4(values[0], values[1], values[2], values[3]);
+                target[1] = make_float4(values[4], values[5], values[6], values[7]);
+            }
+        }
+    }
+}
+
+// Dequantizes the prepared weight into the fp16 weight W[K, columns] (columns [n0, n0 + columns) of the layer), one
+// word row and 4 columns per thread, un-permuting rows under act-order so that W multiplies the activation as it is.
+// Word rows are strided by the grid's y extent, which the host caps at 65535.
+template <int BITS>
+__device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, const __half* __restrict__ scales, int group_size,
+                                           const int* __restrict__ perm, int k, int n, int n0, int columns, __half* __restrict__ w) {
+    constexpr int K_PER_WORD = 32 / BITS;
+    const int c = 4 * (blockIdx.x * blockDim.x + threadIdx.x);
+    if (c >= columns) {
+        return;
+    }
+    for (int word_row = blockIdx.y; word_row < k / K_PER_WORD; word_row += gridDim.y) {
+        const uint4 words = load_stream(codes + (size_t)word_row * n + n0 + c);
+        const int group = word_row * K_PER_WORD / group_size;
+        const uint2 scale_bits = __ldg(reinterpret_cast<const uint2*>(scales + (size_t)group * n + n0 + c));
+        // pairs[j][p]: column c + j, rows 2p and 2p + 1 of the word
+        uint32_t pairs[4][K_PER_WORD / 2];
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+            if constexpr (BITS == 4) {
+                dequantize_4bit(word_of<BITS>(words, j), broadcast_scale(scale_bits, j), pairs[j]);
+            }
+            else {
+                dequantize_8bit(word_of<BITS>(words, j), broadcast_scale(scale_bits, j), pairs[j]);
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < K_PER_WORD; ++i) {
+            const int row = word_row * K_PER_WORD + i;
+            const int target = perm == nullptr ? row : __ldg(perm + row);
+            // element i of the word is the low half of pair i / 2 when i is even, the high half when odd
+            const uint32_t select = (i & 1) == 0 ? 0x5410u : 0x7632u;
+            uint2 out;
+            out.x = __byte_perm(pairs[0][i / 2], pairs[1][i / 2], select);
+            out.y = __byte_perm(pairs[2][i / 2], pairs[3][i / 2], select);
+            *reinterpret_cast<uint2*>(w + (size_t)target * columns + c) = out;
+        }
+    }
+}
+
+}  // namespace
+
+#define EXLLAMA_FUSED(NAME, BITS, MT)                                                                                                       \
+    extern "C" __global__ void __launch_bounds__(THREADS, 2)                                                                              \
+        NAME(const __half* x, long long ldx, int m, int k, int n, const uint32_t* codes, const __half* scales, int group_size, const int* perm, \
+             const __half* bias, __half* out, float* partials, int quads_per_split, int x_vector) {                                        \
+        fused<BITS, MT>(x, ldx, m, k, n, codes, scales, group_size, perm, bias, out, partials, quads_per_split, x_vector);                   \
+    }
+
+EXLLAMA_FUSED(exllama_fused_w4_mt1, 4, 1)
+EXLLAMA_FUSED(exllama_fused_w4_mt2, 4, 2)
+EXLLAMA_FUSED(exllama_fused_w4_mt4, 4, 4)
+EXLLAMA_FUSED(exllama_fused_w8_mt1, 8, 1)
+EXLLAMA_FUSED(exllama_fused_w8_mt2, 8, 2)
+EXLLAMA_FUSED(exllama_fused_w8_mt4, 8, 4)
+
+// out[m, n..n+8) = sum over splits, in split order, of partials[s, m, n..n+8) plus the bias: one thread per 8 columns.
+extern "C" __global__ void exllama_reduce(const float* partials, int splits, int m, int n, const __half* bias, __half* out) {
+    const size_t vectors = (size_t)m * n / 8;
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= vectors) {
+        return;
+    }
+    const size_t element = 8 * i;
+    const int column = (int)(element % n);
+    float sum[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+        sum[e] = 0.0f;
+    }
+    for (int s = 0; s < splits; ++s) {
+        const float4* source = reinterpret_cast<const float4*>(partials + (size_t)s * m * n + element);
+        const float4 a = source[0];
+        const float4 b = source[1];
+        sum[0] += a.x; sum[1] += a.y; sum[2] += a.z; sum[3] += a.w;
+        sum[4] += b.x; sum[5] += b.y; sum[6] += b.z; sum[7] += b.w;
+    }
+    if (bias != nullptr) {
+        const uint4 raw = *reinterpret_cast<const uint4*>(bias + column);
+        const uint32_t words[4] = {raw.x, raw.y, raw.z, raw.w};
+#pragma unroll
+        for (int e = 0; e < 4; ++e) {
+            const float2 pair = __half22float2(as_half2(words[e]));
+            sum[2 * e] += pair.x;
+            sum[2 * e + 1] += pair.y;
+        }
+    }
+    uint4 packed;
+    packed.x = as_bits(__floats2half2_rn(sum[0], sum[1]));
+    packed.y = as_bits(__floats2half2_rn(sum[2], sum[3]));
+    packed.z = as_bits(__floats2half2_rn(sum[4], sum[5]));
+    packed.w = as_bits(__floats2half2_rn(sum[6], sum[7]));
+    *reinterpret_cast<uint4*>(out + element) = packed;
+}
+
+// Grid (ceil(columns / 4 / blockDim.x), min(K / pf, 65535)): W[K, columns] for columns [n0, n0 + columns) of the layer.
+extern "C" __global__ void exllama_dequantize_w4(const uint32_t* codes, const __half* scales, int group_size, const int* perm, int k, int n, int n0,
+                                                 int columns, __half* w) {
+    dequantize<4>(codes, scales, group_size, perm, k, n, n0, columns, w);
+}
+
+extern "C" __global__ void exllama_dequantize_w8(const uint32_t* codes, const __half* scales, int group_size, const int* perm, int k, int n, int n0,
+                                                 int columns, __half* w) {
+    dequantize<8>(codes, scales, group_size, perm, k, n, n0, columns, w);
+}
+
+// out[m, n] += bias[n] for a contiguous fp16 out[M, N]: one thread per 8 columns.
+extern "C" __global__ void exllama_add_bias(__half* out, int m, int n, const __half* bias) {
+    const size_t vectors = (size_t)m * n / 8;
+    const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= vectors) {
+        return;
+    }
+    const size_t element = 8 * i;
+    const int column = (int)(element % n);
+    uint4* target = reinterpret_cast<uint4*>(out + element);
+    uint4 values = *target;
+    const uint4 add = *reinterpret_cast<const uint4*>(bias + column);
+    values.x = as_bits(__hadd2(as_half2(values.x), as_half2(add.x)));
+    values.y = as_bits(__hadd2(as_half2(values.y), as_half2(add.y)));
+    values.z = as_bits(__hadd2(as_half2(values.z), as_half2(add.z)));
+    values.w = as_bits(__hadd2(as_half2(values.w), as_half2(add.w)));
+    *target = values;
+}

@@ -1,0 +1,574 @@
+// Kernel-level check and benchmark of the exllama kernels on a CUDA host, without Java: the same kernels as the
+// plugin jar (this file includes ../../main/cuda/exllama.cu), launched with the plan FusedPlan computes, against a
+// float64 reference on random data, and timed against cuBLAS fp16 with the weights rotated past L2. Build on a GPU host:
+//
+//   nvcc -O3 -std=c++17 -Xcompiler -fopenmp -gencode arch=compute_90a,code=sm_90a -o exllama_check exllama_check.cu -lcublas
+//
+// Modes (run-on-gpu.sh runs the usual ones and keeps the logs):
+//   check         fused and dequantize+cuBLAS paths: 4/8-bit, M 1..257, awkward K and N, every group size, act-order,
+//                 bias, strided inputs; poisoned outputs, bit-identical second calls; exit status 1 on any failure
+//   check-small   a subset, for compute-sanitizer (memcheck, racecheck)
+//   bench         fused vs dequantize+cuBLAS (16 MB, 32 MB chunks, whole weight) vs cuBLAS fp16, M 1..4096
+//   switch        the same for M 32..192: where dequantize+cuBLAS ("deqfull", what the plugin does) overtakes fused
+//   quick         fused only, M 1, 16, 32: for comparing block shapes (-DEXLLAMA_WARPS_N/_WARPS_K/_UNROLL)
+//   tune          fused with other split heuristics (EXLLAMA_WAVES, EXLLAMA_MIN_QUADS are also read from the environment)
+//   once K N M    a few fused calls, for ncu
+//
+// Timings are medians of device time per call, queued back to back (no host launch cost, as under a CUDA graph).
+
+#include "../../main/cuda/exllama.cu"
+
+#include <cublas_v2.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#define CUDA_OK(call)                                                                                     \
+    do {                                                                                                  \
+        cudaError_t status_ = (call);                                                                     \
+        if (status_ != cudaSuccess) {                                                                     \
+            std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(status_)); \
+            std::exit(2);                                                                                 \
+        }                                                                                                 \
+    } while (0)
+
+#define CUBLAS_OK(call)                                                                   \
+    do {                                                                                  \
+        cublasStatus_t status_ = (call);                                                  \
+        if (status_ != CUBLAS_STATUS_SUCCESS) {                                           \
+            std::fprintf(stderr, "%s:%d %s: status %d\n", __FILE__, __LINE__, #call, (int)status_); \
+            std::exit(2);                                                                 \
+        }                                                                                 \
+    } while (0)
+
+namespace {
+
+// ---- the launch plan: the same arithmetic as dev.qlinear.exllama.ExllamaPlan ----
+
+struct Plan {
+    int mt;
+    int row_chunks;
+    int column_blocks;
+    int splits;
+    int quads_per_split;
+};
+
+int ceil_div(long long a, long long b) { return (int)((a + b - 1) / b); }
+
+// Tunables of the split heuristic, overridable here by the environment for the "tune" mode.
+int g_waves = 4;              // blocks aimed for: waves * 2 blocks per SM * SMs
+int g_min_quads = 16;         // fewest quads a split gets
+
+Plan plan_fused(int bits, int m, int k, int n, int sms, long long workspace_bytes) {
+    Plan p{};
+    p.mt = m <= 16 ? 1 : m <= 32 ? 2 : 4;
+    p.row_chunks = ceil_div(m, 16 * p.mt);
+    p.column_blocks = ceil_div(n, BLOCK_N);
+    const int quad_k = bits == 4 ? 32 : 16;
+    const int quads = k / quad_k;
+    const int base = p.row_chunks * p.column_blocks;
+    const int target = g_waves * 2 * sms;
+    int splits = std::max(1, std::min(ceil_div(target, base), quads / g_min_quads));
+    const long long per_split = 4LL * m * n;
+    if (splits > 1) {
+        splits = (int)std::max<long long>(1, std::min<long long>(splits, workspace_bytes / per_split));
+    }
+    p.quads_per_split = ceil_div(quads, splits);
+    p.splits = ceil_div(quads, p.quads_per_split);
+    return p;
+}
+
+// ---- fp16 bits ----
+
+uint16_t to_half(float value) { return __half_as_ushort(__float2half_rn(value)); }
+float from_half(uint16_t bits) { return __half2float(__ushort_as_half(bits)); }
+
+// ---- a layer: canonical codes, its exllama-gptq preparation, the reference ----
+
+struct Layer {
+    int bits, k, n, group_size;  // group_size: K when channelwise
+    bool act_order, has_bias;
+    std::vector<int> codes;         // [K, N] logical codes
+    std::vector<uint16_t> scales;   // [K / G, N]
+    std::vector<int> g_idx;         // [K]
+    std::vector<uint16_t> bias;     // [N]
+    std::vector<int> perm;          // [K]
+    std::vector<uint32_t> words;    // [K / pf, N] exllama-gptq
+
+    int groups() const { return k / group_size; }
+    int group_of(int row) const { return act_order ? g_idx[row] : row / group_size; }
+    double weight(int row, int column) const {
+        const int zero = bits == 4 ? 8 : 128;
+        return (double)(codes[(size_t)row * n + column] - zero) * from_half(scales[(size_t)group_of(row) * n + column]);
+    }
+};
+
+Layer make_layer(std::mt19937_64& random, int bits, int k, int n, int group_size, bool act_order, bool has_bias) {
+    Layer layer{bits, k, n, group_size < 0 ? k : group_size, act_order, has_bias};
+    std::uniform_int_distribution<int> code(0, (1 << bits) - 1);
+    std::uniform_real_distribution<float> scale(0.002f, 0.02f);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    layer.codes.resize((size_t)k * n);
+    for (auto& c : layer.codes) c = code(random);
+    layer.scales.resize((size_t)layer.groups() * n);
+    for (auto& s : layer.scales) s = to_half(scale(random) * (bits == 4 ? 1.0f : 0.0625f));
+    layer.g_idx.resize(k);
+    std::vector<int> visit(k);
+    std::iota(visit.begin(), visit.end(), 0);
+    if (act_order) std::shuffle(visit.begin(), visit.end(), random);
+    for (int j = 0; j < k; ++j) layer.g_idx[visit[j]] = j / layer.group_size;
+    layer.bias.resize(n);
+    for (auto& b : layer.bias) b = to_half(has_bias ? normal(random) : 0.0f);
+    // exllama-gptq: perm = stable argsort(g_idx); row slot p of a 4-bit word holds [0,2,4,6,1,3,5,7][p]
+    layer.perm.resize(k);
+    std::iota(layer.perm.begin(), layer.perm.end(), 0);
+    if (act_order) std::stable_sort(layer.perm.begin(), layer.perm.end(), [&](int a, int b) { return layer.g_idx[a] < layer.g_idx[b]; });
+    const int per_word = 32 / bits;
+    static const int order4[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+    layer.words.assign((size_t)(k / per_word) * n, 0);
+    for (int r = 0; r < k / per_word; ++r) {
+        for (int column = 0; column < n; ++column) {
+            uint32_t word = 0;
+            for (int slot = 0; slot < per_word; ++slot) {
+                const int element = bits == 4 ? order4[slot] : slot;
+                const int row = layer.perm[per_word * r + element];
+                word |= (uint32_t)layer.codes[(size_t)row * n + column] << (bits * slot);
+            }
+            layer.words[(size_t)r * n + column] = word;
+        }
+    }
+    return layer;
+}
+
+// A layer for timing only: random prepared words and scales, no logical codes or reference.
+Layer random_words(std::mt19937_64& random, int k, int n) {
+    Layer layer{4, k, n, 128, false, false};
+    layer.words.resize((size_t)k / 8 * n);
+    for (auto& w : layer.words) w = (uint32_t)random();
+    std::uniform_real_distribution<float> scale(0.002f, 0.02f);
+    layer.scales.resize((size_t)k / 128 * n);
+    for (auto& v : layer.scales) v = to_half(scale(random));
+    return layer;
+}
+
+std::vector<double> reference(const Layer& layer, const std::vector<uint16_t>& x, long long ldx, int m) {
+    std::vector<double> w((size_t)layer.k * layer.n);
+#pragma omp parallel for
+    for (int row = 0; row < layer.k; ++row)
+        for (int column = 0; column < layer.n; ++column) w[(size_t)row * layer.n + column] = layer.weight(row, column);
+    std::vector<double> y((size_t)m * layer.n, 0.0);
+#pragma omp parallel for schedule(dynamic)
+    for (int r = 0; r < m; ++r) {
+        double* out = &y[(size_t)r * layer.n];
+        for (int row = 0; row < layer.k; ++row) {
+            const double a = from_half(x[(size_t)r * ldx + row]);
+            const double* wr = &w[(size_t)row * layer.n];
+            for (int column = 0; column < layer.n; ++column) out[column] += a * wr[column];
+        }
+        for (int column = 0; column < layer.n; ++column) out[column] += from_half(layer.bias[column]);
+    }
+    return y;
+}
+
+// ---- device side ----
+
+struct DeviceLayer {
+    uint32_t* words = nullptr;
+    __half* scales = nullptr;
+    int* perm = nullptr;
+    __half* bias = nullptr;
+};
+
+template <typename T>
+T* upload(const std::vector<T>& host) {
+    T* device = nullptr;
+    CUDA_OK(cudaMalloc(&device, host.size() * sizeof(T)));
+    CUDA_OK(cudaMemcpy(device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
+    return device;
+}
+
+DeviceLayer upload(const Layer& layer) {
+    DeviceLayer d;
+    d.words = upload(layer.words);
+    d.scales = reinterpret_cast<__half*>(upload(layer.scales));
+    if (layer.act_order) d.perm = upload(layer.perm);
+    if (layer.has_bias) d.bias = reinterpret_cast<__half*>(upload(layer.bias));
+    return d;
+}
+
+void release(DeviceLayer& d) {
+    cudaFree(d.words);
+    cudaFree(d.scales);
+    cudaFree(d.perm);
+    cudaFree(d.bias);
+}
+
+using FusedKernel = void (*)(const __half*, long long, int, int, int, const uint32_t*, const __half*, int, const int*, const __half*, __half*, float*, int, int);
+
+FusedKernel fused_kernel(int bits, int mt) {
+    if (bits == 4) return mt == 1 ? exllama_fused_w4_mt1 : mt == 2 ? exllama_fused_w4_mt2 : exllama_fused_w4_mt4;
+    return mt == 1 ? exllama_fused_w8_mt1 : mt == 2 ? exllama_fused_w8_mt2 : exllama_fused_w8_mt4;
+}
+
+struct Context {
+    cublasHandle_t cublas;
+    cudaStream_t stream;
+    int sms;
+    void* workspace;
+    long long workspace_bytes;
+};
+
+void run_fused(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, __half* out, int force_splits = 0) {
+    Plan p = plan_fused(layer.bits, m, layer.k, layer.n, c.sms, c.workspace_bytes);
+    if (force_splits > 0) {
+        const int quads = layer.k / (layer.bits == 4 ? 32 : 16);
+        p.quads_per_split = ceil_div(quads, force_splits);
+        p.splits = ceil_div(quads, p.quads_per_split);
+    }
+    const int x_vector = (reinterpret_cast<uintptr_t>(x) % 16 == 0 && ldx % 8 == 0) ? 1 : 0;
+    float* partials = p.splits > 1 ? static_cast<float*>(c.workspace) : nullptr;
+    dim3 grid(p.row_chunks, p.column_blocks, p.splits);
+    fused_kernel(layer.bits, p.mt)<<<grid, THREADS, 0, c.stream>>>(x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.perm, d.bias, out,
+                                                                   partials, p.quads_per_split, x_vector);
+    CUDA_OK(cudaGetLastError());
+    if (p.splits > 1) {
+        const long long vectors = (long long)m * layer.n / 8;
+        exllama_reduce<<<ceil_div(vectors, 256), 256, 0, c.stream>>>(partials, p.splits, m, layer.n, d.bias, out);
+        CUDA_OK(cudaGetLastError());
+    }
+}
+
+int chunk_columns(int k, int n, long long chunk_bytes) {
+    long long columns = chunk_bytes / (2LL * k) / 128 * 128;
+    return (int)std::min<long long>(n, std::max<long long>(128, columns));
+}
+
+void run_dequantized(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, __half* out, long long chunk_bytes) {
+    const int columns = chunk_columns(layer.k, layer.n, chunk_bytes);
+    __half* w = static_cast<__half*>(c.workspace);
+    const float one = 1.0f, zero = 0.0f;
+    for (int n0 = 0; n0 < layer.n; n0 += columns) {
+        const int width = std::min(columns, layer.n - n0);
+        dim3 grid(ceil_div(width / 4, 128), std::min(65535, layer.k / (32 / layer.bits)));
+        (layer.bits == 4 ? exllama_dequantize_w4 : exllama_dequantize_w8)<<<grid, 128, 0, c.stream>>>(d.words, d.scales, layer.group_size, d.perm, layer.k,
+                                                                                                   layer.n, n0, width, w);
+        CUDA_OK(cudaGetLastError());
+        CUBLAS_OK(cublasGemmEx(c.cublas, CUBLAS_OP_N, CUBLAS_OP_N, width, m, layer.k, &one, w, CUDA_R_16F, width, x, CUDA_R_16F, (int)ldx, &zero,
+                               out + n0, CUDA_R_16F, layer.n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+    }
+    if (d.bias != nullptr) {
+        const long long vectors = (long long)m * layer.n / 8;
+        exllama_add_bias<<<ceil_div(vectors, 256), 256, 0, c.stream>>>(out, m, layer.n, d.bias);
+        CUDA_OK(cudaGetLastError());
+    }
+}
+
+// ---- correctness ----
+
+struct Check {
+    int bits, m, k, n, group;
+    bool act_order, bias, strided;
+};
+
+std::vector<uint16_t> run_twice(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, bool dequantized_path,
+                                int force_splits, size_t& differ) {
+    __half* out = nullptr;
+    const size_t count = (size_t)m * layer.n;
+    CUDA_OK(cudaMalloc(&out, count * 2));
+    std::vector<uint16_t> first(count), second(count);
+    for (int call = 0; call < 2; ++call) {
+        std::vector<uint16_t> poison(count, 0x7E5A);
+        CUDA_OK(cudaMemcpy(out, poison.data(), count * 2, cudaMemcpyHostToDevice));
+        if (dequantized_path) run_dequantized(c, layer, d, x, ldx, m, out, 16LL << 20);
+        else run_fused(c, layer, d, x, ldx, m, out, force_splits);
+        CUDA_OK(cudaStreamSynchronize(c.stream));
+        CUDA_OK(cudaMemcpy(call == 0 ? first.data() : second.data(), out, count * 2, cudaMemcpyDeviceToHost));
+    }
+    differ = 0;
+    for (size_t i = 0; i < count; ++i) differ += first[i] != second[i];
+    cudaFree(out);
+    return first;
+}
+
+bool compare(const char* path, const Check& t, int splits, const std::vector<uint16_t>& out, const std::vector<double>& ref, size_t differ) {
+    double error = 0, magnitude = 0;
+    size_t unwritten = 0;
+    for (size_t i = 0; i < out.size(); ++i) {
+        if (out[i] == 0x7E5A) ++unwritten;
+        error += std::fabs(from_half(out[i]) - ref[i]);
+        magnitude += std::fabs(ref[i]);
+    }
+    const double relative = error / magnitude;
+    const bool ok = unwritten == 0 && differ == 0 && relative < 2e-3 && std::isfinite(relative);
+    std::printf("%s %-8s bits=%d M=%-4d K=%-5d N=%-5d G=%-4d act=%d bias=%d strided=%d splits=%-3d rel=%.2e unwritten=%zu nondeterministic=%zu\n",
+                ok ? "PASS" : "FAIL", path, t.bits, t.m, t.k, t.n, t.group, t.act_order, t.bias, t.strided, splits, relative, unwritten, differ);
+    return ok;
+}
+
+bool check_one(Context& c, std::mt19937_64& random, const Check& t, bool both_paths, int force_splits) {
+    Layer layer = make_layer(random, t.bits, t.k, t.n, t.group, t.act_order, t.bias);
+    DeviceLayer d = upload(layer);
+    const long long ldx = t.strided ? t.k + 24 : t.k;
+    const int offset = t.strided ? 8 : 0;
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<uint16_t> x_host((size_t)t.m * ldx + offset);
+    for (auto& v : x_host) v = to_half(normal(random));
+    __half* x_buffer = reinterpret_cast<__half*>(upload(x_host));
+    const __half* x = x_buffer + offset;
+    std::vector<uint16_t> x_view((size_t)t.m * ldx);
+    std::memcpy(x_view.data(), x_host.data() + offset, x_view.size() * 2);
+    std::vector<double> ref = reference(layer, x_view, ldx, t.m);
+
+    Plan p = plan_fused(t.bits, t.m, t.k, t.n, c.sms, c.workspace_bytes);
+    size_t differ = 0;
+    std::vector<uint16_t> fused = run_twice(c, layer, d, x, ldx, t.m, false, force_splits, differ);
+    bool ok = compare("fused", t, force_splits > 0 ? force_splits : p.splits, fused, ref, differ);
+    if (both_paths) {
+        std::vector<uint16_t> dequantized = run_twice(c, layer, d, x, ldx, t.m, true, 0, differ);
+        ok &= compare("dequant", t, 0, dequantized, ref, differ);
+    }
+    cudaFree(x_buffer);
+    release(d);
+    return ok;
+}
+
+bool check_all(Context& c, bool small) {
+    std::mt19937_64 random(20261121);
+    std::vector<Check> checks;
+    const int ms_small[] = {1, 2, 13, 17, 33};
+    const int ms_large[] = {1, 2, 13, 17, 33, 64, 65, 100, 257};
+    struct Shape { int k, n; };
+    const Shape shapes_small[] = {{128, 64}, {576, 704}, {2112, 192}};
+    const Shape shapes_large[] = {{128, 64}, {256, 200}, {576, 704}, {704, 576}, {2112, 192}, {4224, 128}, {192, 4224}, {512, 1152}, {2752, 256}, {4096, 4096}};
+    int variant = 0;
+    for (int bits : {4, 8}) {
+        for (const Shape& s : small ? std::vector<Shape>(std::begin(shapes_small), std::end(shapes_small)) : std::vector<Shape>(std::begin(shapes_large), std::end(shapes_large))) {
+            for (int m : small ? std::vector<int>(std::begin(ms_small), std::end(ms_small)) : std::vector<int>(std::begin(ms_large), std::end(ms_large))) {
+                const int groups[] = {32, 64, 128, -1};
+                int group = groups[variant % 4];
+                if (group > 0 && s.k % group != 0) group = 32;
+                ++variant;
+                checks.push_back({bits, m, s.k, s.n, group, (variant % 3) == 0 && group > 0, (variant % 2) == 0, (variant % 5) < 2});
+            }
+        }
+    }
+    bool ok = true;
+    for (const Check& t : checks) {
+        ok &= check_one(c, random, t, !small, 0);
+    }
+    // a split-K reduction and a single split on the same layer
+    ok &= check_one(c, random, {4, 5, 2112, 576, 64, true, true, true}, false, 1);
+    ok &= check_one(c, random, {4, 5, 2112, 576, 64, true, true, true}, false, 11);
+    ok &= check_one(c, random, {8, 40, 1024, 1152, 128, false, true, false}, false, 1);
+    std::printf("%s\n", ok ? "ALL CHECKS PASSED" : "SOME CHECKS FAILED");
+    return ok;
+}
+
+// ---- timing ----
+
+struct Timer {
+    cudaEvent_t start, stop;
+    Timer() {
+        CUDA_OK(cudaEventCreate(&start));
+        CUDA_OK(cudaEventCreate(&stop));
+    }
+    // Device time of each call, queued back to back as a graph or a busy engine would run them (the host stays
+    // ahead, so host launch cost is not counted); the median of the calls.
+    template <typename F>
+    double median_us(cudaStream_t stream, int repeats, F&& body) {
+        for (int i = 0; i < 5; ++i) body(i);
+        CUDA_OK(cudaStreamSynchronize(stream));
+        std::vector<cudaEvent_t> events(repeats + 1);
+        for (auto& e : events) CUDA_OK(cudaEventCreate(&e));
+        CUDA_OK(cudaEventRecord(events[0], stream));
+        for (int i = 0; i < repeats; ++i) {
+            body(i);
+            CUDA_OK(cudaEventRecord(events[i + 1], stream));
+        }
+        CUDA_OK(cudaEventSynchronize(events[repeats]));
+        std::vector<float> times;
+        for (int i = 0; i < repeats; ++i) {
+            float ms = 0;
+            CUDA_OK(cudaEventElapsedTime(&ms, events[i], events[i + 1]));
+            times.push_back(ms * 1000.0f);
+        }
+        for (auto& e : events) cudaEventDestroy(e);
+        std::sort(times.begin(), times.end());
+        return times[times.size() / 2];
+    }
+};
+
+struct Bench {
+    int k, n;
+    const char* name;
+};
+
+void bench(Context& c, bool switch_only) {
+    std::mt19937_64 random(7);
+    const Bench layers[] = {{4096, 6144, "8B qkv"}, {4096, 28672, "8B gate_up"}, {14336, 4096, "8B down"}, {8192, 57344, "70B gate_up"}, {4096, 4096, "8B o"}};
+    std::vector<int> ms = switch_only ? std::vector<int>{32, 48, 64, 96, 128, 192} : std::vector<int>{1, 16, 32, 64, 128, 256, 1024, 4096};
+    Timer timer;
+    std::printf("%-12s %6s %6s %10s %10s %10s %10s %10s %8s %8s\n", "layer", "M", "splits", "cublas16", "fused", "deq16MB", "deq32MB", "deqfull", "spd_fus",
+                "best/cub");
+    for (const Bench& b : layers) {
+        // quantized copies rotated so that their total exceeds L2 several times
+        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
+        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
+        Layer layer = random_words(random, b.k, b.n);
+        std::vector<DeviceLayer> d;
+        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        const long long w_bytes = 2LL * b.k * b.n;
+        const int w_copies = std::max(2, std::min(8, (int)(400LL * 1000 * 1000 / w_bytes)));
+        std::vector<__half*> w16(w_copies);
+        for (auto& w : w16) {
+            CUDA_OK(cudaMalloc(&w, w_bytes));
+            exllama_dequantize_w4<<<dim3(ceil_div(b.n / 4, 128), b.k / 8), 128>>>(d[0].words, d[0].scales, 128, nullptr, b.k, b.n, 0, b.n, w);
+        }
+        const int max_m = 4096;
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<uint16_t> x_host((size_t)max_m * b.k);
+        for (auto& v : x_host) v = to_half(normal(random));
+        __half* x = reinterpret_cast<__half*>(upload(x_host));
+        __half* out = nullptr;
+        CUDA_OK(cudaMalloc(&out, (size_t)max_m * b.n * 2));
+        const float one = 1.0f, zero = 0.0f;
+        for (int m : ms) {
+            const int repeats = m >= 1024 ? 30 : 200;
+            double cublas = timer.median_us(c.stream, repeats, [&](int i) {
+                CUBLAS_OK(cublasGemmEx(c.cublas, CUBLAS_OP_N, CUBLAS_OP_N, b.n, m, b.k, &one, w16[i % w_copies], CUDA_R_16F, b.n, x, CUDA_R_16F, b.k, &zero, out,
+                                       CUDA_R_16F, b.n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+            });
+            double fused = m <= 256 ? timer.median_us(c.stream, repeats, [&](int i) { run_fused(c, layer, d[i % copies], x, b.k, m, out); }) : NAN;
+            double deq16 = m >= 16 ? timer.median_us(c.stream, repeats, [&](int i) { run_dequantized(c, layer, d[i % copies], x, b.k, m, out, 16LL << 20); }) : NAN;
+            double deq32 = m >= 16 ? timer.median_us(c.stream, repeats, [&](int i) { run_dequantized(c, layer, d[i % copies], x, b.k, m, out, 32LL << 20); }) : NAN;
+            double full = m >= 16 && w_bytes <= c.workspace_bytes
+                    ? timer.median_us(c.stream, repeats, [&](int i) { run_dequantized(c, layer, d[i % copies], x, b.k, m, out, w_bytes); })
+                    : NAN;
+            Plan p = plan_fused(4, m, b.k, b.n, c.sms, c.workspace_bytes);
+            double best = fused;
+            for (double v : {deq16, deq32, full}) if (!std::isnan(v) && (std::isnan(best) || v < best)) best = v;
+            std::printf("%-12s %6d %6d %10.1f %10.1f %10.1f %10.1f %10.1f %8.2f %8.2f\n", b.name, m, p.splits, cublas, fused, deq16, deq32, full, cublas / fused,
+                        best / cublas);
+            std::fflush(stdout);
+        }
+        cudaFree(out);
+        cudaFree(x);
+        for (auto& w : w16) cudaFree(w);
+        for (auto& l : d) release(l);
+    }
+}
+
+void tune(Context& c) {
+    std::mt19937_64 random(11);
+    const Bench layers[] = {{4096, 6144, "8B qkv"}, {4096, 28672, "8B gate_up"}, {14336, 4096, "8B down"}, {8192, 57344, "70B gate_up"}, {4096, 4096, "8B o"}};
+    Timer timer;
+    std::printf("%-12s %4s %6s %6s %6s %10s\n", "layer", "M", "waves", "minq", "splits", "fused");
+    for (const Bench& b : layers) {
+        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
+        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
+        Layer layer = random_words(random, b.k, b.n);
+        std::vector<DeviceLayer> d;
+        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<uint16_t> x_host((size_t)64 * b.k);
+        for (auto& v : x_host) v = to_half(normal(random));
+        __half* x = reinterpret_cast<__half*>(upload(x_host));
+        __half* out = nullptr;
+        CUDA_OK(cudaMalloc(&out, (size_t)64 * b.n * 2));
+        for (int m : {1, 16, 32}) {
+            for (int waves : {1, 2, 4, 8}) {
+                for (int min_quads : {8, 16, 32}) {
+                    g_waves = waves;
+                    g_min_quads = min_quads;
+                    double fused = timer.median_us(c.stream, 100, [&](int i) { run_fused(c, layer, d[i % copies], x, b.k, m, out); });
+                    Plan p = plan_fused(4, m, b.k, b.n, c.sms, c.workspace_bytes);
+                    std::printf("%-12s %4d %6d %6d %6d %10.1f\n", b.name, m, waves, min_quads, p.splits, fused);
+                }
+            }
+        }
+        g_waves = 4;
+        g_min_quads = 16;
+        cudaFree(out);
+        cudaFree(x);
+        for (auto& l : d) release(l);
+    }
+}
+
+// Fused kernel only, M = 1, 16, 32, on the benchmark layers: for comparing kernel variants.
+void quick(Context& c) {
+    std::mt19937_64 random(13);
+    const Bench layers[] = {{4096, 6144, "8B qkv"}, {4096, 28672, "8B gate_up"}, {14336, 4096, "8B down"}, {8192, 57344, "70B gate_up"}, {4096, 4096, "8B o"}};
+    Timer timer;
+    for (const Bench& b : layers) {
+        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
+        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
+        Layer layer = random_words(random, b.k, b.n);
+        std::vector<DeviceLayer> d;
+        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        std::vector<uint16_t> x_host((size_t)32 * b.k, to_half(0.25f));
+        __half* x = reinterpret_cast<__half*>(upload(x_host));
+        __half* out = nullptr;
+        CUDA_OK(cudaMalloc(&out, (size_t)32 * b.n * 2));
+        std::printf("%-12s", b.name);
+        for (int m : {1, 16, 32}) {
+            double fused = timer.median_us(c.stream, 100, [&](int i) { run_fused(c, layer, d[i % copies], x, b.k, m, out); });
+            std::printf(" M=%-3d %7.1f", m, fused);
+        }
+        std::printf("\n");
+        cudaFree(out);
+        cudaFree(x);
+        for (auto& l : d) release(l);
+    }
+}
+
+// A few fused calls on one layer, for a profiler: once K N M.
+void once(Context& c, int k, int n, int m) {
+    std::mt19937_64 random(5);
+    Layer layer = random_words(random, k, n);
+    DeviceLayer d = upload(layer);
+    std::vector<uint16_t> x_host((size_t)m * k, to_half(0.5f));
+    __half* x = reinterpret_cast<__half*>(upload(x_host));
+    __half* out = nullptr;
+    CUDA_OK(cudaMalloc(&out, (size_t)m * n * 2));
+    for (int i = 0; i < 5; ++i) run_fused(c, layer, d, x, k, m, out);
+    CUDA_OK(cudaStreamSynchronize(c.stream));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string mode = argc > 1 ? argv[1] : "check";
+    if (const char* value = std::getenv("EXLLAMA_MIN_QUADS")) g_min_quads = std::atoi(value);
+    if (const char* value = std::getenv("EXLLAMA_WAVES")) g_waves = std::atoi(value);
+    Context c{};
+    CUBLAS_OK(cublasCreate(&c.cublas));
+    CUDA_OK(cudaStreamCreate(&c.stream));
+    CUBLAS_OK(cublasSetStream(c.cublas, c.stream));
+    cudaDeviceProp properties{};
+    CUDA_OK(cudaGetDeviceProperties(&properties, 0));
+    c.sms = properties.multiProcessorCount;
+    c.workspace_bytes = mode == "check" || mode == "check-small" ? 64LL << 20 : 1LL << 30;
+    CUDA_OK(cudaMalloc(&c.workspace, c.workspace_bytes));
+    std::printf("%s, %d SMs, L2 %d MB\n", properties.name, c.sms, properties.l2CacheSize >> 20);
+    bool ok = true;
+    if (mode == "check") ok = check_all(c, false);
+    else if (mode == "check-small") ok = check_all(c, true);
+    else if (mode == "bench") bench(c, false);
+    else if (mode == "switch") bench(c, true);
+    else if (mode == "tune") tune(c);
+    else if (mode == "quick") quick(c);
+    else if (mode == "once" && argc == 5) once(c, std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]));
+    else {
+        std::fprintf(stderr, "usage: %s check|check-small|bench|switch|tune\n", argv[0]);
+        return 2;
+    }
+    CUDA_OK(cudaDeviceSynchronize());
+    return ok ? 0 : 1;
+}
