@@ -10,12 +10,12 @@ import picocli.CommandLine.TypeConversionException;
 import java.util.Locale;
 
 /** Option converters that pass the SPI's own messages on, so a bad value is reported once, with the rule it broke. */
-final class Converters {
+public final class Converters {
 
     private Converters() {
     }
 
-    static final class ScalarTypes implements ITypeConverter<ScalarType> {
+    public static final class ScalarTypes implements ITypeConverter<ScalarType> {
         @Override
         public ScalarType convert(String value) {
             try {

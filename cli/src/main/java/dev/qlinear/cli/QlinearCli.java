@@ -102,7 +102,8 @@ public final class QlinearCli implements Callable<Integer> {
         return execute(out, err, environment, System.getProperties(), args);
     }
 
-    static int execute(PrintWriter out, PrintWriter err, Map<String, String> environment, Properties properties, String... args) {
+    /** Runs one command line with this environment and these system properties, as tests and embedders call it. */
+    public static int execute(PrintWriter out, PrintWriter err, Map<String, String> environment, Properties properties, String... args) {
         QlinearCli cli = new QlinearCli(out, err, environment, properties);
         CommandLine commandLine = new CommandLine(cli)
                 .setOut(out)
@@ -159,7 +160,7 @@ public final class QlinearCli implements Callable<Integer> {
     }
 
     /** The facade, built on first use so that {@code --help} and bad options never scan plugins. */
-    Qlinear qlinear() {
+    public Qlinear qlinear() {
         if (qlinear == null) {
             Optional<PluginsFolder> folder = pluginsFolder();
             folder.ifPresent(QlinearCli::checkFolder);

@@ -5,7 +5,7 @@ import java.util.Collection;
 import java.util.Locale;
 
 /** Formatting shared by the text output of the commands. */
-final class Text {
+public final class Text {
 
     private Text() {
     }
@@ -16,7 +16,7 @@ final class Text {
     }
 
     /** {@code 80.0 GiB}, {@code 50.0 MiB}, {@code 512 bytes}. */
-    static String bytes(long bytes) {
+    public static String bytes(long bytes) {
         String[] units = {"KiB", "MiB", "GiB", "TiB"};
         if (bytes < 1024) {
             return bytes + " bytes";

@@ -1,5 +1,7 @@
 package dev.qlinear.cli.bench;
 
+import dev.qlinear.cli.Converters;
+import dev.qlinear.cli.QlinearCli;
 import dev.qlinear.core.Qlinear;
 import dev.qlinear.core.cuda.Cuda;
 import dev.qlinear.core.cuda.CudaAvailability;
@@ -9,8 +11,8 @@ import dev.qlinear.core.plugin.RegisteredKernel;
 import dev.qlinear.spi.type.ScalarType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
@@ -46,10 +48,12 @@ public final class BenchCommand implements Callable<Integer> {
     /** The least weight rotation: above the 50-60 MB L2 of H100 and H200 four times over. */
     static final long MIN_ROTATE_BYTES = 200L << 20;
 
-    private static final String HOME_PROPERTY = "qlinear.home";
 
     @Spec
     private CommandSpec spec;
+
+    @ParentCommand
+    private QlinearCli cli;
 
     @Option(names = "--kernel", paramLabel = "ID", split = ",", description = "Only these kernels (repeatable; default: every kernel that can implement the layer).")
     private List<String> kernels = new ArrayList<>();
@@ -66,11 +70,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Weight group size, -1 for channelwise; a layer whose K it does not divide uses the largest power of two below it that does (default: ${DEFAULT-VALUE}).")
     private int groupSize;
 
-    @Option(names = "--weight-type", paramLabel = "TYPE", defaultValue = "uint4b8", converter = BenchConverters.ScalarTypes.class,
+    @Option(names = "--weight-type", paramLabel = "TYPE", defaultValue = "uint4b8", converter = Converters.ScalarTypes.class,
             description = "uint4b8 or uint8b128 (symmetric), uint4 or uint8 (with zero points) (default: ${DEFAULT-VALUE}).")
     private ScalarType weightType;
 
-    @Option(names = "--act-type", paramLabel = "TYPE", defaultValue = "float16", converter = BenchConverters.ScalarTypes.class,
+    @Option(names = "--act-type", paramLabel = "TYPE", defaultValue = "float16", converter = Converters.ScalarTypes.class,
             description = "Activation and output type, float16 or bfloat16 (default: ${DEFAULT-VALUE}).")
     private ScalarType activationType;
 
@@ -106,7 +110,7 @@ public final class BenchCommand implements Callable<Integer> {
         validate();
         Optional<TorchBaselines> torch = torch();
         createOutputFolder();
-        Qlinear qlinear = qlinear();
+        Qlinear qlinear = cli.qlinear();
         Set<String> filter = kernelFilter(qlinear);
         PrintWriter err = spec.commandLine().getErr();
         CudaDeviceInfo info;
@@ -199,37 +203,6 @@ public final class BenchCommand implements Callable<Integer> {
                     + (devices.size() == 1 ? "" : "s") + ": " + String.join(", ", devices.stream().map(device -> device.ordinal() + " " + device.name()).toList()));
         }
         return devices.get(ordinal);
-    }
-
-    /** The facade over the plugins folder the other commands use: --plugins, else QLINEAR_PLUGINS_DIR, else the distribution's. */
-    private Qlinear qlinear() {
-        Qlinear.Builder builder = Qlinear.builder();
-        pluginsFolder().ifPresent(folder -> {
-            if (!Files.isDirectory(folder)) {
-                throw new ParameterException(spec.commandLine(), "plugins folder " + folder + (Files.exists(folder) ? " is not a directory" : " does not exist"));
-            }
-            builder.pluginsFolder(folder);
-        });
-        try {
-            return builder.build();
-        }
-        catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "invalid kernel settings in the environment or system properties: " + e.getMessage(), e);
-        }
-    }
-
-    private Optional<Path> pluginsFolder() {
-        // --plugins is declared by the qlinear command and inherited by its subcommands.
-        OptionSpec option = spec.findOption("--plugins");
-        if (option != null && option.getValue() instanceof Path given) {
-            return Optional.of(given);
-        }
-        String fromEnvironment = System.getenv(Qlinear.PLUGINS_DIR_ENV);
-        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
-            return Optional.of(Path.of(fromEnvironment));
-        }
-        String home = System.getProperty(HOME_PROPERTY);
-        return home == null || home.isBlank() ? Optional.empty() : Optional.of(Path.of(home, "plugins"));
     }
 
     private Set<String> kernelFilter(Qlinear qlinear) {

@@ -1,6 +1,5 @@
 package dev.qlinear.cli.bench;
 
-import dev.qlinear.spi.type.ScalarType;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -12,18 +11,6 @@ import java.util.regex.Pattern;
 final class BenchConverters {
 
     private BenchConverters() {
-    }
-
-    static final class ScalarTypes implements ITypeConverter<ScalarType> {
-        @Override
-        public ScalarType convert(String value) {
-            try {
-                return ScalarType.parse(value);
-            }
-            catch (IllegalArgumentException e) {
-                throw new TypeConversionException(e.getMessage());
-            }
-        }
     }
 
     /** An activation row count: a positive integer. */

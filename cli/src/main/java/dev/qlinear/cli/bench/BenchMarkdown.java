@@ -1,5 +1,7 @@
 package dev.qlinear.cli.bench;
 
+import dev.qlinear.cli.Text;
+
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -38,11 +40,11 @@ public final class BenchMarkdown {
         BenchSettings settings = header.settings();
         out.append("# qlinear bench: ").append(device.name()).append(", ").append(DATE.format(header.date())).append("\n\n");
         out.append("- device: ").append(device.name()).append(", ").append(device.architecture()).append(", ").append(device.multiprocessors())
-                .append(" SMs, ").append(Units.binary(device.memoryBytes())).append(" memory, L2 ").append(Units.binary(device.l2Bytes()))
+                .append(" SMs, ").append(Text.bytes(device.memoryBytes())).append(" memory, L2 ").append(Text.bytes(device.l2Bytes()))
                 .append(", driver CUDA ").append(device.driver()).append('\n');
         out.append("- runtime: JDK ").append(header.jdk()).append(", qlinear ").append(header.qlinearVersion()).append('\n');
         out.append("- copy bandwidth: ").append(Units.fixed(report.copy().gigabytesPerSecond(), 0)).append(" GB/s (device-to-device copy of ")
-                .append(Units.binary(report.copy().bytes())).append(", 2 × bytes / median time ").append(Units.fixed(report.copy().timing().medianMicros(), 1))
+                .append(Text.bytes(report.copy().bytes())).append(", 2 × bytes / median time ").append(Units.fixed(report.copy().timing().medianMicros(), 1))
                 .append(" µs): the 100 % line of the % copy column\n");
         out.append("- layers: ").append(settings.weightType().name()).append(" weights, ").append(settings.activationType().name())
                 .append(" activations, group ").append(settings.groupSize() == -1 ? "channelwise" : settings.groupSize())
@@ -51,7 +53,7 @@ public final class BenchMarkdown {
                 .append(settings.warmupCalls()).append(" warm-up calls, up to ").append(settings.runs()).append(" samples (at most ")
                 .append(Units.fixed(settings.budgetMillis(), 0)).append(" ms of samples, at least ").append(BenchSettings.MIN_SAMPLES)
                 .append("); median, p10 and p90 per call; every call reads the next of copies of the weights spanning ")
-                .append(Units.binary(settings.rotateBytes())).append(", so weights come from memory, not L2\n");
+                .append(Text.bytes(settings.rotateBytes())).append(", so weights come from memory, not L2\n");
         out.append("- bytes moved: W4A16 N·K·bits/8 + (K/G)·N·2 + 2·M·K + 2·M·N; fp16 2·N·K + 2·M·K + 2·M·N; fp8 row-wise N·K + 4·N + M·K + 4·M + 2·M·N")
                 .append(" (KERNELS.md §9.2); TFLOP/s = 2·M·N·K / time\n");
     }

@@ -1,5 +1,7 @@
 package dev.qlinear.cli.bench;
 
+import dev.qlinear.cli.Text;
+
 import dev.qlinear.core.Qlinear;
 import dev.qlinear.core.cuda.CudaDevice;
 import dev.qlinear.core.cuda.CudaStream;
@@ -68,7 +70,7 @@ final class GpuBench {
     BenchReport run(BenchHeader header) {
         try (CudaStream stream = device.newStream()) {
             CopyBandwidth copy = copyBandwidth(stream);
-            progress.printf(Locale.ROOT, "bench: device-to-device copy of %s: %.0f GB/s%n", Units.binary(copy.bytes()), copy.gigabytesPerSecond());
+            progress.printf(Locale.ROOT, "bench: device-to-device copy of %s: %.0f GB/s%n", Text.bytes(copy.bytes()), copy.gigabytesPerSecond());
             progress.flush();
             noteOtherLayerKinds();
             List<BenchShape> shapes = settings.shapes();
@@ -295,7 +297,7 @@ final class GpuBench {
     }
 
     private void report(String name, int copies, long bytes, List<String> times, long started) {
-        progress.printf(Locale.ROOT, "  %s (%d cop%s of %s): %s [%.1f s]%n", name, copies, copies == 1 ? "y" : "ies", Units.binary(bytes),
+        progress.printf(Locale.ROOT, "  %s (%d cop%s of %s): %s [%.1f s]%n", name, copies, copies == 1 ? "y" : "ies", Text.bytes(bytes),
                 String.join(", ", times), (System.nanoTime() - started) / 1e9);
         progress.flush();
     }

@@ -1,10 +1,10 @@
 package dev.qlinear.cli.bench;
 
+import dev.qlinear.cli.QlinearCli;
 import dev.qlinear.core.cuda.Cuda;
 import dev.qlinear.core.cuda.CudaAvailability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
 
@@ -13,6 +13,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -26,11 +28,14 @@ final class TestBenchCommand {
     private record Run(int exitCode, String out, String err) {
     }
 
+    /** {@code qlinear bench ARGS} in this JVM, with no plugins folder from the environment. */
     private Run bench(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine commandLine = new CommandLine(new BenchCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err));
-        int exitCode = commandLine.execute(args);
+        String[] line = new String[args.length + 1];
+        line[0] = "bench";
+        System.arraycopy(args, 0, line, 1, args.length);
+        int exitCode = QlinearCli.execute(new PrintWriter(out, true), new PrintWriter(err, true), Map.of(), new Properties(), line);
         return new Run(exitCode, out.toString(), err.toString());
     }
 

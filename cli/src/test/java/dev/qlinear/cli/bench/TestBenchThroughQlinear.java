@@ -57,7 +57,7 @@ final class TestBenchThroughQlinear {
 
         for (Run run : List.of(before, after)) {
             assertThat(run.exitCode()).isEqualTo(2);
-            assertThat(run.err()).contains("qlinear: error: plugins folder " + missing + " does not exist; see qlinear bench --help");
+            assertThat(run.err()).contains("qlinear: error: plugins folder " + missing + " (from --plugins) does not exist");
         }
     }
 }

@@ -47,6 +47,19 @@ public record RegisteredKernel(LinearKernel<?> kernel, KernelDescriptor descript
         return guarded("canImplement", () -> ((LinearKernel) kernel).canImplement(config, platform));
     }
 
+    /**
+     * The kernel typed for layers of the config's kind, to {@code prepare} and {@code apply} them.
+     *
+     * @throws IllegalArgumentException when the kernel computes the other kind of layer
+     */
+    @SuppressWarnings("unchecked")
+    public <C extends LayerConfig> LinearKernel<C> kernelFor(C config) {
+        if (config.kind() != descriptor.layerKind()) {
+            throw new IllegalArgumentException("kernel '" + id() + "' computes " + descriptor.layerKind() + " layers, not " + config.kind());
+        }
+        return (LinearKernel<C>) kernel;
+    }
+
     private Verdict guarded(String method, Supplier<Verdict> call) {
         try {
             Verdict verdict = PluginCalls.withContextLoader(classLoader, call);
