@@ -188,16 +188,23 @@ final class ConformanceCommand implements Callable<Integer> {
         }
     }
 
+    /** {@code 299 computed cases} or {@code 0 computed and 36 prepared-layout cases}. */
+    private static String executed(ConformanceReport report) {
+        long layouts = report.cases().stream().filter(result -> result.executed() && result.kind() == CaseKind.LAYOUT).count();
+        long computed = report.executed() - layouts;
+        return layouts == 0 ? computed + " computed cases" : computed + " computed and " + layouts + " prepared-layout cases";
+    }
+
     private static String verdict(ConformanceReport report) {
         long failed = report.failures().size();
         String seconds = String.format(Locale.ROOT, "%.1f s", report.millis() / 1000.0);
         if (report.passed()) {
-            return "PASSED: " + report.executed() + " computed cases and every must-reject case passed in " + seconds;
+            return "PASSED: " + executed(report) + " and every must-reject case passed in " + seconds;
         }
         if (report.executed() == 0) {
             return "FAILED: no case executed" + (failed > 0 ? ", " + failed + (failed == 1 ? " failure" : " failures") : "") + " (" + seconds + ")";
         }
-        return "FAILED: " + failed + " of " + report.cases().size() + " cases failed (" + report.executed() + " computed) in " + seconds;
+        return "FAILED: " + failed + " of " + report.cases().size() + " cases failed (" + executed(report) + " ran) in " + seconds;
     }
 
     private static String shorten(String message) {

@@ -182,7 +182,7 @@ public final class ConformanceSuite {
         if (settings.caseFilter().isPresent()) {
             why.add("the case filter " + settings.caseFilter().get() + " selected " + tally.total() + " cases");
         }
-        String message = "no case executed: no kernel computed a case (" + tally.counts() + ")" + (why.isEmpty() ? "" : ": " + String.join("; ", why))
+        String message = "no case executed: no kernel computed a case or prepared a layout (" + tally.counts() + ")" + (why.isEmpty() ? "" : ": " + String.join("; ", why))
                 + "; a run passes only when at least one computed case ran (must-reject checks need no device, so they alone do not count)";
         CheckResult check = CheckResult.failed(Check.RUN_EXECUTED_CASES, message);
         return new CaseResult("-", "-", "run", CaseKind.RUN, "run", "run", "the run as a whole", Outcome.FAIL, List.of(check), check.toString(), Optional.empty(),
