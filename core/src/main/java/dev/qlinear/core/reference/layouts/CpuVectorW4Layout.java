@@ -1,6 +1,5 @@
 package dev.qlinear.core.reference.layouts;
 
-import dev.qlinear.core.format.CanonicalWeights;
 import dev.qlinear.core.weights.HostTensor;
 import dev.qlinear.core.weights.QuantizedMatrix;
 import dev.qlinear.spi.config.LayerConfig;
@@ -60,10 +59,7 @@ public final class CpuVectorW4Layout implements ReferenceLayout {
         requireNonNull(config, "config is null");
         requireNonNull(weights, "weights is null");
         requireNonNull(arena, "arena is null");
-        if (!(weights instanceof QuantizedWeights.WeightOnly weightOnly)) {
-            throw new IllegalArgumentException(NAME + " holds weight-only weights, got " + weights.getClass().getSimpleName());
-        }
-        QuantizedMatrix matrix = CanonicalWeights.toMatrix(weightOnly);
+        QuantizedMatrix matrix = ReferenceLayout.weightOnlyMatrix(NAME, weights);
         if (matrix.weightType().sizeBits() != 4) {
             throw new IllegalArgumentException(NAME + " holds 4-bit codes, got " + matrix.weightType());
         }

@@ -1,6 +1,5 @@
 package dev.qlinear.core.reference.layouts;
 
-import dev.qlinear.core.format.CanonicalWeights;
 import dev.qlinear.core.weights.HostTensor;
 import dev.qlinear.core.weights.QuantizedMatrix;
 import dev.qlinear.spi.config.LayerConfig;
@@ -53,10 +52,7 @@ public final class ExllamaLayout implements ReferenceLayout {
         requireNonNull(config, "config is null");
         requireNonNull(weights, "weights is null");
         requireNonNull(arena, "arena is null");
-        if (!(weights instanceof QuantizedWeights.WeightOnly weightOnly)) {
-            throw new IllegalArgumentException(NAME + " holds weight-only weights, got " + weights.getClass().getSimpleName());
-        }
-        QuantizedMatrix matrix = CanonicalWeights.toMatrix(weightOnly);
+        QuantizedMatrix matrix = ReferenceLayout.weightOnlyMatrix(NAME, weights);
         if (!matrix.weightType().equals(ScalarType.UINT4B8) && !matrix.weightType().equals(ScalarType.UINT8B128)) {
             throw new IllegalArgumentException(NAME + " holds uint4b8 or uint8b128 codes, got " + matrix.weightType());
         }

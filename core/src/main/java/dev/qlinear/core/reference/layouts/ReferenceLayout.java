@@ -1,6 +1,8 @@
 package dev.qlinear.core.reference.layouts;
 
+import dev.qlinear.core.format.CanonicalWeights;
 import dev.qlinear.core.weights.HostTensor;
+import dev.qlinear.core.weights.QuantizedMatrix;
 import dev.qlinear.spi.config.LayerConfig;
 import dev.qlinear.spi.weights.QuantizedWeights;
 
@@ -19,4 +21,12 @@ public interface ReferenceLayout {
 
     /** The tensors the layout holds for these canonical weights, by the names the kernel exposes them under. */
     Map<String, HostTensor> pack(LayerConfig config, QuantizedWeights weights, Arena arena);
+
+    /** The logical matrix of weight-only weights, for packers of weight-only layouts. */
+    static QuantizedMatrix weightOnlyMatrix(String layout, QuantizedWeights weights) {
+        if (!(weights instanceof QuantizedWeights.WeightOnly weightOnly)) {
+            throw new IllegalArgumentException(layout + " holds weight-only weights, got " + weights.getClass().getSimpleName());
+        }
+        return CanonicalWeights.toMatrix(weightOnly);
+    }
 }
