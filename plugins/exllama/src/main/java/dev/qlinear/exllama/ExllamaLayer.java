@@ -126,8 +126,11 @@ final class ExllamaLayer implements PreparedLayer {
         if (closed.get()) {
             throw new IllegalStateException(this + " is closed");
         }
-        launcher.orElseThrow(() -> new IllegalStateException(this + " was prepared into host memory, standing in for " + device.platform().spec()
-                + ", to check its layout: " + ExllamaKernel.ID + " computes on CUDA devices")).apply(input, output, stream);
+        if (launcher.isEmpty()) {
+            throw new IllegalStateException(this + " was prepared into host memory, standing in for " + device.platform().spec()
+                    + ", to check its layout: " + ExllamaKernel.ID + " computes on CUDA devices");
+        }
+        launcher.get().apply(input, output, stream);
     }
 
     @Override
