@@ -1,5 +1,7 @@
 package dev.qlinear.core.cuda;
 
+import dev.qlinear.spi.type.ScalarType;
+
 /**
  * One {@code cuMemAlloc} block. Tensors keep a reference to check, in the host calls that take them, that the memory
  * was not freed since.
@@ -11,6 +13,8 @@ final class Allocation {
     private final long address;
     private final long bytes;
     private volatile boolean freed;
+    /** The last contiguous view at the block's start, handed out again for the same type and shape: apply makes no garbage. */
+    private volatile CudaTensor leadingView;
 
     Allocation(CudaDevice device, Handles.DevicePointer pointer, long bytes) {
         this.device = device;
@@ -33,6 +37,29 @@ final class Allocation {
 
     long bytes() {
         return bytes;
+    }
+
+    /** A contiguous view at the start of the block, the same object as the previous call's when type and shape repeat. */
+    CudaTensor leadingView(ScalarType dtype, long[] shape) {
+        CudaTensor last = leadingView;
+        if (last != null && last.dtype().equals(dtype) && hasShape(last, shape)) {
+            return last;
+        }
+        CudaTensor view = CudaTensor.contiguous(this, dtype, shape);
+        leadingView = view;
+        return view;
+    }
+
+    private static boolean hasShape(CudaTensor tensor, long[] shape) {
+        if (tensor.rank() != shape.length) {
+            return false;
+        }
+        for (int dimension = 0; dimension < shape.length; dimension++) {
+            if (tensor.size(dimension) != shape[dimension]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     boolean isFreed() {

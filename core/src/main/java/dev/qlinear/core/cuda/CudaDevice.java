@@ -450,7 +450,7 @@ public final class CudaDevice implements Device, AutoCloseable {
             throw new IllegalStateException("a workspace tensor " + dtype + Arrays.toString(shape) + " of " + bytes + " bytes exceeds the " + reserved
                     + " bytes reserved; call reserveWorkspace in prepare");
         }
-        return CudaTensor.contiguous(workspaces.atLeast(cudaStream, reserved), dtype, shape);
+        return workspaces.atLeast(cudaStream, reserved).leadingView(dtype, shape);
     }
 
     /** Bytes of the stream's kernel workspace, 0 before its first use. */

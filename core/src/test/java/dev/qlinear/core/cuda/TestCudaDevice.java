@@ -176,6 +176,9 @@ final class TestCudaDevice {
 
             assertThat(a.address()).isNotEqualTo(b.address());
             assertThat(again.address()).isEqualTo(a.address());
+            assertThat(device.workspace(first, ScalarType.INT32, 16)).as("the same request on the hot path makes no new view").isSameAs(again);
+            assertThat(again.dtype()).isEqualTo(ScalarType.INT32);
+            assertThat(again.size(0)).isEqualTo(16);
             assertThat(device.workspaceBytes(first)).isEqualTo(reserved);
             assertThatThrownBy(() -> device.workspace(first, ScalarType.FLOAT32, reserved / 4 + 1)).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining((reserved + 4) + " bytes exceeds the " + reserved + " bytes reserved");
