@@ -444,6 +444,449 @@ __device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, c
     }
 }
 
+
+// ---- the decode kernel: M <= 16 ----
+//
+// Weights stream once through a cp.async pipeline of DECODE_STAGES shared-memory stages, so that every block keeps
+// many bytes in flight without holding them in registers. They enter mma.m16n8k16 as A (16 columns of the layer by
+// 16 K) and the activations as B (16 K by 8 tokens), so a token tile of 8 rows costs half the MMAs of the fused
+// kernel's 16-row tiles. Codes are dequantized to exact integers (code - zero); the group's scale multiplies the
+// float32 sums once per group and column instead of every weight.
+//
+// Lane (g, t) reads word row 4q + t of the 4 columns c + 4g .. c + 4g + 3 of its warp's 32 (one LDS.128): columns
+// c + 4g + 2j and c + 4g + 2j + 1 are rows g and g + 8 of A tile j. Its B fragment for quad q is 8 consecutive
+// activations of token g at K 32q + 8t (4-bit; 4 at 16q + 4t for 8-bit), one shared-memory load, since K is
+// permuted inside each quad identically for A and B.
+//
+// The grid is persistent and the work is split stream-K: the layer is a sequence of units (column block, stage of
+// K), column block by column block, and block b streams units [b T / B, (b + 1) T / B), so every block moves the same
+// bytes with one pipeline fill. A column block that one block covers whole is written directly; one shared by several
+// blocks gets their float32 sums in partials (slot 0 for a block's first column block, 1 for its last), and the last
+// of them to arrive (counted in arrivals, which start and end at zero) adds them in block order: results do not depend
+// on timing, and a call is one launch.
+
+#ifndef EXLLAMA_DECODE_WARPS_N
+#define EXLLAMA_DECODE_WARPS_N 4
+#endif
+#ifndef EXLLAMA_DECODE_STAGE_QUADS
+#define EXLLAMA_DECODE_STAGE_QUADS 8
+#endif
+#ifndef EXLLAMA_DECODE_STAGES
+#define EXLLAMA_DECODE_STAGES 4
+#endif
+constexpr int DECODE_THREADS = 256;
+constexpr int DECODE_WARPS_N = EXLLAMA_DECODE_WARPS_N;       // warps side by side along N, 32 columns each
+constexpr int DECODE_WARPS_K = 8 / DECODE_WARPS_N;           // warps sharing a stage's quads
+constexpr int DECODE_BLOCK_N = 32 * DECODE_WARPS_N;          // 128 columns per block
+constexpr int DECODE_STAGE_QUADS = EXLLAMA_DECODE_STAGE_QUADS;
+constexpr int DECODE_STAGES = EXLLAMA_DECODE_STAGES;
+static_assert(DECODE_STAGE_QUADS % DECODE_WARPS_K == 0, "a stage's quads are shared evenly by the K warps");
+
+template <int BITS, int TT>
+struct DecodeShape {
+    static constexpr int QUAD_K = 4 * 32 / BITS;
+    static constexpr int STAGE_ROWS = 4 * DECODE_STAGE_QUADS;   // word rows per stage
+    static constexpr int STAGE_WORDS = STAGE_ROWS * DECODE_BLOCK_N;
+    static constexpr int STAGE_K = DECODE_STAGE_QUADS * QUAD_K;
+    // activation rows 64 (4-bit) or 32 (8-bit) bytes past a multiple of 128, so a warp's B loads hit distinct banks
+    static constexpr int X_STRIDE = STAGE_K + (BITS == 4 ? 32 : 16);
+    static constexpr int TOKENS = 8 * TT;
+    static constexpr int X_OFFSET = STAGE_WORDS * 4;
+    static constexpr int STAGE_BYTES = X_OFFSET + TOKENS * X_STRIDE * 2;
+    static constexpr int VALUES = 8 * TT;                       // sums per lane
+    // the K warps exchange their sums in the weights of the stage just computed
+    static_assert((DECODE_WARPS_K - 1) * DECODE_WARPS_N * VALUES * 32 * 4 <= STAGE_WORDS * 4, "the exchange fits a stage's weights");
+    static constexpr int SHARED_BYTES = DECODE_STAGES * STAGE_BYTES;  // DecodePlan.sharedBytes in Java
+    static_assert(SHARED_BYTES <= 227 * 1024, "a block's shared memory fits an sm_90 multiprocessor");
+    static constexpr int QUADS_PER_WARP = DECODE_STAGE_QUADS / DECODE_WARPS_K;
+    static constexpr int CHUNKS = DECODE_BLOCK_N / 4;          // 16-byte chunks per word row of a stage
+    static constexpr int CHUNKS_PER_THREAD = STAGE_ROWS * CHUNKS / DECODE_THREADS;
+    static_assert(STAGE_ROWS * CHUNKS % DECODE_THREADS == 0, "every thread copies the same number of chunks");
+};
+
+#ifndef EXLLAMA_DECODE_PREFETCH
+#define EXLLAMA_DECODE_PREFETCH 0
+#endif
+
+__device__ __forceinline__ void copy_async_16(void* shared_target, const void* global_source) {
+    const unsigned target = static_cast<unsigned>(__cvta_generic_to_shared(shared_target));
+#if EXLLAMA_DECODE_PREFETCH == 256
+    asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16;" ::"r"(target), "l"(global_source));
+#elif EXLLAMA_DECODE_PREFETCH == 128
+    asm volatile("cp.async.cg.shared.global.L2::128B [%0], [%1], 16;" ::"r"(target), "l"(global_source));
+#else
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(target), "l"(global_source));
+#endif
+}
+
+__device__ __forceinline__ void commit_async() {
+    asm volatile("cp.async.commit_group;");
+}
+
+template <int PENDING>
+__device__ __forceinline__ void wait_async() {
+    asm volatile("cp.async.wait_group %0;" ::"n"(PENDING));
+}
+
+// The 8 codes of a shuffled 4-bit word as 4 half2 of code - 8, exactly; pair p holds rows 2p and 2p + 1.
+__device__ __forceinline__ void codes_4bit(uint32_t word, uint32_t (&pairs)[4]) {
+    const uint32_t shifted = word >> 8;
+    pairs[0] = as_bits(__hsub2(as_half2(lop3_and_or(word, 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT)));
+    pairs[1] = as_bits(__hfma2(as_half2(lop3_and_or(word, 0x00F000F0u, MAGIC)), as_half2(SIXTEENTH), as_half2(MINUS_72)));
+    pairs[2] = as_bits(__hsub2(as_half2(lop3_and_or(shifted, 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT)));
+    pairs[3] = as_bits(__hfma2(as_half2(lop3_and_or(shifted, 0x00F000F0u, MAGIC)), as_half2(SIXTEENTH), as_half2(MINUS_72)));
+}
+
+// The 4 codes of an 8-bit word as 2 half2 of code - 128, exactly.
+__device__ __forceinline__ void codes_8bit(uint32_t word, uint32_t (&pairs)[2]) {
+    pairs[0] = as_bits(__hsub2(as_half2(__byte_perm(word, 0x64646464u, 0x4140u)), as_half2(OFFSET_8BIT)));
+    pairs[1] = as_bits(__hsub2(as_half2(__byte_perm(word, 0x64646464u, 0x4342u)), as_half2(OFFSET_8BIT)));
+}
+
+// The first unit of block b when T units are shared by B blocks, and the block that streams unit u.
+__device__ __forceinline__ int first_unit(int block, int units, int blocks) {
+    return (int)((long long)block * units / blocks);
+}
+
+__device__ __forceinline__ int owner_of(int unit, int units, int blocks) {
+    return (int)(((long long)(unit + 1) * blocks - 1) / units);
+}
+
+__device__ __forceinline__ float4 fp16x4_to_float4(uint2 raw) {
+    const float2 low = __half22float2(as_half2(raw.x));
+    const float2 high = __half22float2(as_half2(raw.y));
+    return make_float4(low.x, low.y, high.x, high.y);
+}
+
+__device__ __forceinline__ void store_fp16x4(__half* target, float4 values, float4 bias) {
+    uint2 packed;
+    packed.x = as_bits(__floats2half2_rn(values.x + bias.x, values.y + bias.y));
+    packed.y = as_bits(__floats2half2_rn(values.z + bias.z, values.w + bias.w));
+    *reinterpret_cast<uint2*>(target) = packed;
+}
+
+// x is [M <= 8 TT, ldx] with ldx % 8 == 0 and 16-byte aligned (the host gathers it otherwise). partials holds
+// gridDim.x * 2 * M * DECODE_BLOCK_N floats; arrivals one int per column block.
+template <int BITS, int TT>
+__device__ __forceinline__ void decode(const __half* __restrict__ x, long long ldx, int m, int k, int n, const uint32_t* __restrict__ codes,
+                                       const __half* __restrict__ scales, int group_size, const __half* __restrict__ bias, __half* __restrict__ out,
+                                       float* __restrict__ partials, int* __restrict__ arrivals) {
+    using S = DecodeShape<BITS, TT>;
+    constexpr int SQ = DECODE_STAGE_QUADS;
+    extern __shared__ __align__(16) unsigned char shared[];
+    __shared__ int last_to_arrive;
+
+    const int warp = threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
+    const int wn = warp % DECODE_WARPS_N;
+    const int wk = warp / DECODE_WARPS_N;
+    const int g = lane / 4;
+    const int t = lane % 4;
+    const int quads = k / S::QUAD_K;
+    const int quads_per_group = group_size / S::QUAD_K;
+    const int units_per_column = (quads + SQ - 1) / SQ;
+    const int units = ((n + DECODE_BLOCK_N - 1) / DECODE_BLOCK_N) * units_per_column;
+    const int unit_begin = first_unit(blockIdx.x, units, gridDim.x);
+    const int unit_end = first_unit(blockIdx.x + 1, units, gridDim.x);
+    const int count = unit_end - unit_begin;
+    const int tokens = min(m, S::TOKENS);
+    const int first_column_block = unit_begin / units_per_column;
+
+    // this thread's chunks of a stage: word row and 16-byte chunk, as a global offset and a swizzled shared one
+    long long chunk_offset[S::CHUNKS_PER_THREAD];
+    int chunk_target[S::CHUNKS_PER_THREAD];
+    int chunk_row[S::CHUNKS_PER_THREAD];
+    int chunk_column[S::CHUNKS_PER_THREAD];
+#pragma unroll
+    for (int j = 0; j < S::CHUNKS_PER_THREAD; ++j) {
+        const int i = threadIdx.x + j * DECODE_THREADS;
+        const int row = i / S::CHUNKS;
+        const int chunk = i % S::CHUNKS;
+        chunk_row[j] = row;
+        chunk_column[j] = 4 * chunk;
+        chunk_offset[j] = (long long)row * n + 4 * chunk;
+        chunk_target[j] = row * DECODE_BLOCK_N + 4 * (chunk ^ ((row & 3) << 1));
+    }
+
+    // where the next unit to load and the next to compute are: (column block, stage of K), advanced without dividing
+    int load_column_block = first_column_block;
+    int load_stage = unit_begin - first_column_block * units_per_column;
+    auto load_unit = [&](int index) {
+        const int column_block = load_column_block;
+        const int stage_of_column = load_stage;
+        if (++load_stage == units_per_column) {
+            load_stage = 0;
+            ++load_column_block;
+        }
+        unsigned char* base = shared + (index % DECODE_STAGES) * S::STAGE_BYTES;
+        uint32_t* words = reinterpret_cast<uint32_t*>(base);
+        __half* xs = reinterpret_cast<__half*>(base + S::X_OFFSET);
+        const int rows = 4 * min(SQ, quads - stage_of_column * SQ);
+        const int n_block = column_block * DECODE_BLOCK_N;
+        const uint32_t* first = codes + (size_t)stage_of_column * S::STAGE_ROWS * n + n_block;
+#pragma unroll
+        for (int j = 0; j < S::CHUNKS_PER_THREAD; ++j) {
+            if (chunk_row[j] < rows && n_block + chunk_column[j] < n) {
+                copy_async_16(words + chunk_target[j], first + chunk_offset[j]);
+            }
+        }
+        constexpr int X_CHUNKS = S::STAGE_K / 8;
+        const int x_chunks = rows * S::QUAD_K / 32;
+        const __half* x_first = x + (long long)stage_of_column * S::STAGE_K;
+        for (int i = threadIdx.x; i < tokens * X_CHUNKS; i += DECODE_THREADS) {
+            const int token = i / X_CHUNKS;
+            const int chunk = i - token * X_CHUNKS;
+            if (chunk < x_chunks) {
+                copy_async_16(xs + token * S::X_STRIDE + 8 * chunk, x_first + token * ldx + 8 * chunk);
+            }
+        }
+    };
+
+    // sums[tt][j]: tile j of token tile tt, scaled; group[tt][j]: the current group's unscaled sums
+    float sums[TT][2][4];
+    float group[TT][2][4];
+#pragma unroll
+    for (int tt = 0; tt < TT; ++tt) {
+#pragma unroll
+        for (int j = 0; j < 2; ++j) {
+#pragma unroll
+            for (int c = 0; c < 4; ++c) {
+                sums[tt][j][c] = 0.0f;
+                group[tt][j][c] = 0.0f;
+            }
+        }
+    }
+    int current_group = -1;
+    int group_end = 0;  // the first quad past the current group
+    uint2 group_scales = make_uint2(0, 0);
+    auto close_group = [&]() {
+        const float4 scale = fp16x4_to_float4(group_scales);
+        const float s[4] = {scale.x, scale.y, scale.z, scale.w};
+#pragma unroll
+        for (int tt = 0; tt < TT; ++tt) {
+#pragma unroll
+            for (int j = 0; j < 2; ++j) {
+#pragma unroll
+                for (int c = 0; c < 4; ++c) {
+                    // c0, c1: A row g, column 4g + 2j; c2, c3: row g + 8, column 4g + 2j + 1
+                    sums[tt][j][c] = fmaf(group[tt][j][c], s[2 * j + c / 2], sums[tt][j][c]);
+                    group[tt][j][c] = 0.0f;
+                }
+            }
+        }
+    };
+
+    // Sums a finished column block over the K warps (in wk order, into warp wk = 0), then writes it: directly when
+    // this block streamed all of it, else through the partials, the last block to arrive adding them up.
+    auto finish_column_block = [&](int column_block, bool whole, unsigned char* stage_base) {
+        if (current_group >= 0) {
+            close_group();
+            current_group = -1;
+        }
+        float* exchange = reinterpret_cast<float*>(stage_base);
+        if constexpr (DECODE_WARPS_K > 1) {
+            __syncthreads();  // every warp is done with the stage's weights
+            if (wk > 0) {
+#pragma unroll
+                for (int tt = 0; tt < TT; ++tt) {
+#pragma unroll
+                    for (int v = 0; v < 8; ++v) {
+                        exchange[(((wk - 1) * DECODE_WARPS_N + wn) * S::VALUES + tt * 8 + v) * 32 + lane] = sums[tt][v / 4][v % 4];
+                        sums[tt][v / 4][v % 4] = 0.0f;
+                    }
+                }
+            }
+            __syncthreads();
+            if (wk == 0) {
+                for (int other = 1; other < DECODE_WARPS_K; ++other) {
+#pragma unroll
+                    for (int tt = 0; tt < TT; ++tt) {
+#pragma unroll
+                        for (int v = 0; v < 8; ++v) {
+                            sums[tt][v / 4][v % 4] += exchange[(((other - 1) * DECODE_WARPS_N + wn) * S::VALUES + tt * 8 + v) * 32 + lane];
+                        }
+                    }
+                }
+            }
+        }
+        const int n_block = column_block * DECODE_BLOCK_N;
+        const int lane_column = n_block + wn * 32 + 4 * g;
+        const int slot = column_block == first_column_block ? 0 : 1;
+        float* own_partials = partials + (size_t)(2 * blockIdx.x + slot) * m * DECODE_BLOCK_N;
+        // lane (g, t) of a wk = 0 warp holds tokens 8 tt + 2t + e at columns lane_column + 0..3: tile 0's c(e),
+        // c(e + 2), then tile 1's
+        if (wk == 0 && lane_column < n) {
+            const float4 bias_values = whole && bias != nullptr ? fp16x4_to_float4(__ldg(reinterpret_cast<const uint2*>(bias + lane_column)))
+                                                                : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+#pragma unroll
+            for (int tt = 0; tt < TT; ++tt) {
+#pragma unroll
+                for (int e = 0; e < 2; ++e) {
+                    const int token = 8 * tt + 2 * t + e;
+                    if (token < m) {
+                        const float4 values = make_float4(sums[tt][0][e], sums[tt][0][e + 2], sums[tt][1][e], sums[tt][1][e + 2]);
+                        if (whole) {
+                            store_fp16x4(out + (size_t)token * n + lane_column, values, bias_values);
+                        }
+                        else {
+                            *reinterpret_cast<float4*>(own_partials + (size_t)token * DECODE_BLOCK_N + lane_column - n_block) = values;
+                        }
+                    }
+                }
+            }
+        }
+#pragma unroll
+        for (int tt = 0; tt < TT; ++tt) {
+#pragma unroll
+            for (int v = 0; v < 8; ++v) {
+                sums[tt][v / 4][v % 4] = 0.0f;
+            }
+        }
+        if (whole) {
+            return;
+        }
+        __threadfence();
+        __syncthreads();
+        const int first_owner = owner_of(column_block * units_per_column, units, gridDim.x);
+        const int last_owner = owner_of((column_block + 1) * units_per_column - 1, units, gridDim.x);
+        if (threadIdx.x == 0) {
+            last_to_arrive = atomicAdd(arrivals + column_block, 1) == last_owner - first_owner;
+        }
+        __syncthreads();
+        if (!last_to_arrive) {
+            return;
+        }
+        __threadfence();
+        constexpr int VECTORS = DECODE_BLOCK_N / 4;
+        for (int i = threadIdx.x; i < m * VECTORS; i += DECODE_THREADS) {
+            const int token = i / VECTORS;
+            const int offset = 4 * (i - token * VECTORS);
+            if (n_block + offset >= n) {
+                continue;
+            }
+            float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            for (int owner = first_owner; owner <= last_owner; ++owner) {
+                const int owner_slot = column_block == first_unit(owner, units, gridDim.x) / units_per_column ? 0 : 1;
+                const float4 part = __ldcg(reinterpret_cast<const float4*>(partials + ((size_t)(2 * owner + owner_slot) * m + token) * DECODE_BLOCK_N + offset));
+                sum.x += part.x;
+                sum.y += part.y;
+                sum.z += part.z;
+                sum.w += part.w;
+            }
+            const float4 bias_values = bias != nullptr ? fp16x4_to_float4(__ldg(reinterpret_cast<const uint2*>(bias + n_block + offset)))
+                                                       : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+            store_fp16x4(out + (size_t)token * n + n_block + offset, sum, bias_values);
+        }
+        if (threadIdx.x == 0) {
+            arrivals[column_block] = 0;
+        }
+    };
+
+#pragma unroll
+    for (int stage = 0; stage < DECODE_STAGES - 1; ++stage) {
+        if (stage < count) {
+            load_unit(stage);
+        }
+        commit_async();
+    }
+    int compute_column_block = first_column_block;
+    int compute_stage = unit_begin - first_column_block * units_per_column;
+    const int lane_offset = wn * 32 + 4 * g;
+    for (int index = 0; index < count; ++index) {
+        wait_async<DECODE_STAGES - 2>();
+        __syncthreads();
+        if (index + DECODE_STAGES - 1 < count) {
+            load_unit(index + DECODE_STAGES - 1);
+        }
+        commit_async();
+
+        const int column_block = compute_column_block;
+        const int stage_of_column = compute_stage;
+        if (++compute_stage == units_per_column) {
+            compute_stage = 0;
+            ++compute_column_block;
+        }
+        unsigned char* base = shared + (index % DECODE_STAGES) * S::STAGE_BYTES;
+        const uint32_t* words = reinterpret_cast<const uint32_t*>(base);
+        const __half* xs = reinterpret_cast<const __half*>(base + S::X_OFFSET);
+        const int lane_column = column_block * DECODE_BLOCK_N + lane_offset;
+        const __half* lane_scales = scales + lane_column;
+        const int first_quad = stage_of_column * SQ + wk * S::QUADS_PER_WARP;
+        const int quads_here = min(S::QUADS_PER_WARP, quads - first_quad);
+        // a warp's quads only move forward within a column block: its group follows without dividing
+        if ((stage_of_column == 0 || index == 0) && quads_here > 0) {
+            if (current_group >= 0) {
+                close_group();
+            }
+            current_group = first_quad / quads_per_group;
+            group_end = (current_group + 1) * quads_per_group;
+            group_scales = lane_column < n ? __ldg(reinterpret_cast<const uint2*>(lane_scales + (size_t)current_group * n)) : make_uint2(0, 0);
+        }
+#pragma unroll
+        for (int u = 0; u < S::QUADS_PER_WARP; ++u) {
+            if (u >= quads_here) {
+                break;
+            }
+            const int local = wk * S::QUADS_PER_WARP + u;
+            if (first_quad + u >= group_end) {
+                // the other warps' quads since this warp's last may hold whole groups
+                close_group();
+                do {
+                    ++current_group;
+                    group_end += quads_per_group;
+                } while (first_quad + u >= group_end);
+                group_scales = lane_column < n ? __ldg(reinterpret_cast<const uint2*>(lane_scales + (size_t)current_group * n)) : make_uint2(0, 0);
+            }
+            const uint4 packed = *reinterpret_cast<const uint4*>(words + (4 * local + t) * DECODE_BLOCK_N + 4 * ((wn * 8 + g) ^ (t << 1)));
+            const uint32_t word[4] = {packed.x, packed.y, packed.z, packed.w};
+            if constexpr (BITS == 4) {
+                uint32_t a[4][4];
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+                    codes_4bit(word[j], a[j]);
+                }
+#pragma unroll
+                for (int tt = 0; tt < TT; ++tt) {
+                    const int token = 8 * tt + g;
+                    uint4 b = make_uint4(0, 0, 0, 0);
+                    if (token < tokens) {
+                        b = *reinterpret_cast<const uint4*>(xs + token * S::X_STRIDE + local * S::QUAD_K + 8 * t);
+                    }
+#pragma unroll
+                    for (int j = 0; j < 2; ++j) {
+                        mma_16816(group[tt][j], a[2 * j][0], a[2 * j + 1][0], a[2 * j][1], a[2 * j + 1][1], b.x, b.y);
+                        mma_16816(group[tt][j], a[2 * j][2], a[2 * j + 1][2], a[2 * j][3], a[2 * j + 1][3], b.z, b.w);
+                    }
+                }
+            }
+            else {
+                uint32_t a[4][2];
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+                    codes_8bit(word[j], a[j]);
+                }
+#pragma unroll
+                for (int tt = 0; tt < TT; ++tt) {
+                    const int token = 8 * tt + g;
+                    uint2 b = make_uint2(0, 0);
+                    if (token < tokens) {
+                        b = *reinterpret_cast<const uint2*>(xs + token * S::X_STRIDE + local * S::QUAD_K + 4 * t);
+                    }
+#pragma unroll
+                    for (int j = 0; j < 2; ++j) {
+                        mma_16816(group[tt][j], a[2 * j][0], a[2 * j + 1][0], a[2 * j][1], a[2 * j + 1][1], b.x, b.y);
+                    }
+                }
+            }
+        }
+        if (stage_of_column == units_per_column - 1 || index == count - 1) {
+            const bool whole = stage_of_column == units_per_column - 1 && column_block * units_per_column >= unit_begin;
+            finish_column_block(column_block, whole, base);
+        }
+    }
+    wait_async<0>();
+}
+
 }  // namespace
 
 #define EXLLAMA_FUSED(NAME, BITS, MT)                                                                                                       \
@@ -527,4 +970,39 @@ extern "C" __global__ void exllama_add_bias(__half* out, int m, int n, const __h
     values.z = as_bits(__hadd2(as_half2(values.z), as_half2(add.z)));
     values.w = as_bits(__hadd2(as_half2(values.w), as_half2(add.w)));
     *target = values;
+}
+
+#define EXLLAMA_DECODE(NAME, BITS, TT)                                                                                                        \
+    extern "C" __global__ void __launch_bounds__(DECODE_THREADS)                                                                             \
+        NAME(const __half* x, long long ldx, int m, int k, int n, const uint32_t* codes, const __half* scales, int group_size, const __half* bias, \
+             __half* out, float* partials, int* arrivals) {                                                                                   \
+        decode<BITS, TT>(x, ldx, m, k, n, codes, scales, group_size, bias, out, partials, arrivals);                                         \
+    }
+
+// M <= 8 and M <= 16; dynamic shared memory DecodeShape<BITS, TT>::SHARED_BYTES
+EXLLAMA_DECODE(exllama_decode_w4_tt1, 4, 1)
+EXLLAMA_DECODE(exllama_decode_w4_tt2, 4, 2)
+EXLLAMA_DECODE(exllama_decode_w8_tt1, 8, 1)
+EXLLAMA_DECODE(exllama_decode_w8_tt2, 8, 2)
+
+// x_out[r, c] = x[r, perm[c]] (x[r, c] without perm) for r < M, c < K: a contiguous, aligned, permuted copy of the
+// activation for the decode kernel under act-order or when x is not 16-byte aligned. One thread per 8 outputs.
+extern "C" __global__ void exllama_gather(const __half* x, long long ldx, int m, int k, const int* perm, __half* x_out) {
+    const long long vectors = (long long)m * k / 8;
+    const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= vectors) {
+        return;
+    }
+    const long long element = 8 * i;
+    const int row = (int)(element / k);
+    const int column = (int)(element % k);
+    __half values[8];
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+        const int source = perm == nullptr ? column + e : __ldg(perm + column + e);
+        values[e] = x[(size_t)row * ldx + source];
+    }
+    uint4 packed;
+    memcpy(&packed, values, sizeof(packed));
+    *reinterpret_cast<uint4*>(x_out + element) = packed;
 }

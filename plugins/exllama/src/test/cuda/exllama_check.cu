@@ -11,6 +11,8 @@
 //   bench         fused vs dequantize+cuBLAS (16 MB, 32 MB chunks, whole weight) vs cuBLAS fp16, M 1..4096
 //   switch        the same for M 32..192: where dequantize+cuBLAS ("deqfull", what the plugin does) overtakes fused
 //   quick         fused only, M 1, 16, 32: for comparing block shapes (-DEXLLAMA_WARPS_N/_WARPS_K/_UNROLL)
+//   decode        decode vs fused vs cuBLAS fp16, M 1, 8, 16 (-DEXLLAMA_DECODE_WARPS_N/_STAGE_QUADS/_STAGES; EXLLAMA_DECODE_BLOCKS
+//                 blocks per SM)
 //   tune          fused with other split heuristics (EXLLAMA_WAVES, EXLLAMA_MIN_QUADS are also read from the environment)
 //   once K N M    a few fused calls, for ncu
 //
@@ -82,6 +84,34 @@ Plan plan_fused(int bits, int m, int k, int n, int sms, long long workspace_byte
     }
     p.quads_per_split = ceil_div(quads, splits);
     p.splits = ceil_div(quads, p.quads_per_split);
+    return p;
+}
+
+// The decode kernel's plan: the same arithmetic as dev.qlinear.exllama.DecodePlan. A persistent grid of
+// g_decode_blocks blocks per SM (fewer when the layer has fewer units of work).
+struct DecodePlan {
+    int tt;
+    int blocks;
+    int units;
+    int shared_bytes;
+    long long partial_floats;
+};
+
+int g_decode_blocks = 2;      // blocks per SM
+
+int decode_shared_bytes(int bits, int tt) {
+    if (bits == 4) return tt == 1 ? DecodeShape<4, 1>::SHARED_BYTES : DecodeShape<4, 2>::SHARED_BYTES;
+    return tt == 1 ? DecodeShape<8, 1>::SHARED_BYTES : DecodeShape<8, 2>::SHARED_BYTES;
+}
+
+DecodePlan plan_decode(int bits, int m, int k, int n, int sms, int blocks_per_sm = 0) {
+    DecodePlan p{};
+    p.tt = m <= 8 ? 1 : 2;
+    const int quads = k / (bits == 4 ? 32 : 16);
+    p.units = ceil_div(n, DECODE_BLOCK_N) * ceil_div(quads, DECODE_STAGE_QUADS);
+    p.blocks = std::min(p.units, (blocks_per_sm > 0 ? blocks_per_sm : g_decode_blocks) * sms);
+    p.shared_bytes = decode_shared_bytes(bits, p.tt);
+    p.partial_floats = 2LL * p.blocks * m * DECODE_BLOCK_N;
     return p;
 }
 
@@ -217,13 +247,50 @@ FusedKernel fused_kernel(int bits, int mt) {
     return mt == 1 ? exllama_fused_w8_mt1 : mt == 2 ? exllama_fused_w8_mt2 : exllama_fused_w8_mt4;
 }
 
+using DecodeKernel = void (*)(const __half*, long long, int, int, int, const uint32_t*, const __half*, int, const __half*, __half*, float*, int*);
+
+DecodeKernel decode_kernel(int bits, int tt) {
+    if (bits == 4) return tt == 1 ? exllama_decode_w4_tt1 : exllama_decode_w4_tt2;
+    return tt == 1 ? exllama_decode_w8_tt1 : exllama_decode_w8_tt2;
+}
+
 struct Context {
     cublasHandle_t cublas;
     cudaStream_t stream;
     int sms;
     void* workspace;
     long long workspace_bytes;
+    int* arrivals;  // zeroed once; the decode kernel leaves it zeroed
 };
+
+// The decode path: gather x when act-order or unaligned, then one launch. Partials at the workspace start, the
+// gathered x after them.
+void run_decode(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, __half* out, int blocks_per_sm = 0) {
+    const DecodePlan p = plan_decode(layer.bits, m, layer.k, layer.n, c.sms, blocks_per_sm);
+    float* partials = static_cast<float*>(c.workspace);
+    const bool aligned = reinterpret_cast<uintptr_t>(x) % 16 == 0 && (ldx % 8 == 0 || m == 1);
+    if (d.perm != nullptr || !aligned) {
+        __half* gathered = reinterpret_cast<__half*>(static_cast<char*>(c.workspace) + c.workspace_bytes / 2);
+        const long long vectors = (long long)m * layer.k / 8;
+        exllama_gather<<<ceil_div(vectors, 256), 256, 0, c.stream>>>(x, ldx, m, layer.k, d.perm, gathered);
+        CUDA_OK(cudaGetLastError());
+        x = gathered;
+        ldx = layer.k;
+    }
+    DecodeKernel kernel = decode_kernel(layer.bits, p.tt);
+    static bool raised[4] = {false, false, false, false};
+    const int index = (layer.bits == 4 ? 0 : 2) + p.tt - 1;
+    if (!raised[index]) {
+        CUDA_OK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, p.shared_bytes));
+        int resident = 0;
+        CUDA_OK(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, kernel, DECODE_THREADS, p.shared_bytes));
+        std::printf("decode w%d tt%d: %d bytes of shared memory, %d blocks resident per SM\n", layer.bits, p.tt, p.shared_bytes, resident);
+        raised[index] = true;
+    }
+    kernel<<<p.blocks, DECODE_THREADS, p.shared_bytes, c.stream>>>(x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out, partials,
+                                                                   c.arrivals);
+    CUDA_OK(cudaGetLastError());
+}
 
 void run_fused(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, __half* out, int force_splits = 0) {
     Plan p = plan_fused(layer.bits, m, layer.k, layer.n, c.sms, c.workspace_bytes);
@@ -277,7 +344,9 @@ struct Check {
     bool act_order, bias, strided;
 };
 
-std::vector<uint16_t> run_twice(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, bool dequantized_path,
+enum class Path { FUSED, DEQUANTIZED, DECODE };
+
+std::vector<uint16_t> run_twice(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, Path path,
                                 int force_splits, size_t& differ) {
     __half* out = nullptr;
     const size_t count = (size_t)m * layer.n;
@@ -286,7 +355,8 @@ std::vector<uint16_t> run_twice(Context& c, const Layer& layer, const DeviceLaye
     for (int call = 0; call < 2; ++call) {
         std::vector<uint16_t> poison(count, 0x7E5A);
         CUDA_OK(cudaMemcpy(out, poison.data(), count * 2, cudaMemcpyHostToDevice));
-        if (dequantized_path) run_dequantized(c, layer, d, x, ldx, m, out, 16LL << 20);
+        if (path == Path::DEQUANTIZED) run_dequantized(c, layer, d, x, ldx, m, out, 16LL << 20);
+        else if (path == Path::DECODE) run_decode(c, layer, d, x, ldx, m, out, force_splits);
         else run_fused(c, layer, d, x, ldx, m, out, force_splits);
         CUDA_OK(cudaStreamSynchronize(c.stream));
         CUDA_OK(cudaMemcpy(call == 0 ? first.data() : second.data(), out, count * 2, cudaMemcpyDeviceToHost));
@@ -328,10 +398,16 @@ bool check_one(Context& c, std::mt19937_64& random, const Check& t, bool both_pa
 
     Plan p = plan_fused(t.bits, t.m, t.k, t.n, c.sms, c.workspace_bytes);
     size_t differ = 0;
-    std::vector<uint16_t> fused = run_twice(c, layer, d, x, ldx, t.m, false, force_splits, differ);
+    std::vector<uint16_t> fused = run_twice(c, layer, d, x, ldx, t.m, Path::FUSED, force_splits, differ);
     bool ok = compare("fused", t, force_splits > 0 ? force_splits : p.splits, fused, ref, differ);
+    if (t.m <= 16) {
+        // force_splits > 0 asks for that many blocks per SM: other stream-K splits of the same layer
+        DecodePlan dp = plan_decode(t.bits, t.m, t.k, t.n, c.sms, force_splits);
+        std::vector<uint16_t> decoded = run_twice(c, layer, d, x, ldx, t.m, Path::DECODE, force_splits, differ);
+        ok &= compare("decode", t, dp.blocks, decoded, ref, differ);
+    }
     if (both_paths) {
-        std::vector<uint16_t> dequantized = run_twice(c, layer, d, x, ldx, t.m, true, 0, differ);
+        std::vector<uint16_t> dequantized = run_twice(c, layer, d, x, ldx, t.m, Path::DEQUANTIZED, 0, differ);
         ok &= compare("dequant", t, 0, dequantized, ref, differ);
     }
     cudaFree(x_buffer);
@@ -367,6 +443,13 @@ bool check_all(Context& c, bool small) {
     ok &= check_one(c, random, {4, 5, 2112, 576, 64, true, true, true}, false, 1);
     ok &= check_one(c, random, {4, 5, 2112, 576, 64, true, true, true}, false, 11);
     ok &= check_one(c, random, {8, 40, 1024, 1152, 128, false, true, false}, false, 1);
+    // decode with other grids: blocks owning whole column blocks, blocks sharing them, a last stage cut short
+    ok &= check_one(c, random, {4, 16, 4224, 704, 128, false, true, false}, false, 1);
+    ok &= check_one(c, random, {4, 3, 4224, 704, 32, false, true, true}, false, 7);
+    ok &= check_one(c, random, {4, 9, 2080, 1032, 32, true, true, false}, false, 3);
+    ok &= check_one(c, random, {8, 16, 4224, 264, 64, false, false, false}, false, 5);
+    ok &= check_one(c, random, {4, 1, 28672, 8192, 128, false, true, false}, false, 1);
+    ok &= check_one(c, random, {4, 2, 4096, 28672, -1, false, true, false}, false, 2);
     std::printf("%s\n", ok ? "ALL CHECKS PASSED" : "SOME CHECKS FAILED");
     return ok;
 }
@@ -446,6 +529,12 @@ void bench(Context& c, bool switch_only) {
                                        CUDA_R_16F, b.n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
             });
             double fused = m <= 256 ? timer.median_us(c.stream, repeats, [&](int i) { run_fused(c, layer, d[i % copies], x, b.k, m, out); }) : NAN;
+            if (m <= 16) {
+                const double decoded = timer.median_us(c.stream, repeats, [&](int i) { run_decode(c, layer, d[i % copies], x, b.k, m, out); });
+                const DecodePlan dp = plan_decode(4, m, b.k, b.n, c.sms);
+                std::printf("%-12s %6d %6d %10.1f decode %8.1f  %.2fx cuBLAS, %.0f GB/s\n", b.name, m, dp.blocks, cublas, decoded, cublas / decoded,
+                            ((double)b.k * b.n / 2 + (double)b.k / 128 * b.n * 2 + 2.0 * m * (b.k + b.n)) / decoded / 1e3);
+            }
             double deq16 = m >= 16 ? timer.median_us(c.stream, repeats, [&](int i) { run_dequantized(c, layer, d[i % copies], x, b.k, m, out, 16LL << 20); }) : NAN;
             double deq32 = m >= 16 ? timer.median_us(c.stream, repeats, [&](int i) { run_dequantized(c, layer, d[i % copies], x, b.k, m, out, 32LL << 20); }) : NAN;
             double full = m >= 16 && w_bytes <= c.workspace_bytes
@@ -528,6 +617,65 @@ void quick(Context& c) {
     }
 }
 
+// Decode vs fused vs cuBLAS fp16 at M = 1, 8, 16 on the layers larger than L2 and the small ones: for comparing
+// decode variants (-DEXLLAMA_DECODE_*, EXLLAMA_DECODE_BLOCKS and _MIN_STAGES from the environment).
+void decode_bench(Context& c) {
+    std::mt19937_64 random(17);
+    const Bench layers[] = {{4096, 28672, "8B gate_up"}, {14336, 4096, "8B down"}, {8192, 57344, "70B gate_up"}, {28672, 8192, "70B down"},
+                            {8192, 10240, "70B qkv"},    {4096, 6144, "8B qkv"},   {4096, 4096, "8B o"},        {8192, 8192, "70B o"}};
+    Timer timer;
+    double copy_gbs = 0;
+    {
+        const size_t bytes = 256u << 20;
+        void* a = nullptr;
+        void* b = nullptr;
+        CUDA_OK(cudaMalloc(&a, bytes));
+        CUDA_OK(cudaMalloc(&b, bytes));
+        const double us = timer.median_us(c.stream, 20, [&](int) { CUDA_OK(cudaMemcpyAsync(b, a, bytes, cudaMemcpyDeviceToDevice, c.stream)); });
+        copy_gbs = 2.0 * bytes / us / 1e3;
+        cudaFree(a);
+        cudaFree(b);
+    }
+    std::printf("copy %.0f GB/s; decode block %d columns, %d quads per stage, %d stages, %d blocks/SM\n", copy_gbs, DECODE_BLOCK_N, DECODE_STAGE_QUADS,
+                DECODE_STAGES, g_decode_blocks);
+    std::printf("%-12s %4s %6s %9s %9s %9s %8s %8s %7s\n", "layer", "M", "blocks", "cublas", "fused", "decode", "dec/cub", "fus/cub", "%copy");
+    for (const Bench& b : layers) {
+        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
+        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
+        Layer layer = random_words(random, b.k, b.n);
+        std::vector<DeviceLayer> d;
+        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        const long long w_bytes = 2LL * b.k * b.n;
+        const int w_copies = std::max(2, std::min(8, (int)(400LL * 1000 * 1000 / w_bytes)));
+        std::vector<__half*> w16(w_copies);
+        for (auto& w : w16) CUDA_OK(cudaMalloc(&w, w_bytes));
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<uint16_t> x_host((size_t)16 * b.k);
+        for (auto& v : x_host) v = to_half(normal(random));
+        __half* x = reinterpret_cast<__half*>(upload(x_host));
+        __half* out = nullptr;
+        CUDA_OK(cudaMalloc(&out, (size_t)16 * b.n * 2));
+        const float one = 1.0f, zero = 0.0f;
+        for (int m : {1, 8, 16}) {
+            const double cublas = timer.median_us(c.stream, 100, [&](int i) {
+                CUBLAS_OK(cublasGemmEx(c.cublas, CUBLAS_OP_N, CUBLAS_OP_N, b.n, m, b.k, &one, w16[i % w_copies], CUDA_R_16F, b.n, x, CUDA_R_16F, b.k, &zero, out,
+                                       CUDA_R_16F, b.n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+            });
+            const double fused = timer.median_us(c.stream, 100, [&](int i) { run_fused(c, layer, d[i % copies], x, b.k, m, out); });
+            const double decoded = timer.median_us(c.stream, 100, [&](int i) { run_decode(c, layer, d[i % copies], x, b.k, m, out); });
+            const DecodePlan p = plan_decode(4, m, b.k, b.n, c.sms);
+            const double bytes = (double)q_bytes + 2.0 * m * (b.k + b.n);
+            std::printf("%-12s %4d %6d %9.1f %9.1f %9.1f %8.2f %8.2f %7.1f\n", b.name, m, p.blocks, cublas, fused, decoded, cublas / decoded, cublas / fused,
+                        100.0 * bytes / decoded / 1e3 / copy_gbs);
+            std::fflush(stdout);
+        }
+        cudaFree(out);
+        cudaFree(x);
+        for (auto& w : w16) cudaFree(w);
+        for (auto& l : d) release(l);
+    }
+}
+
 // A few fused calls on one layer, for a profiler: once K N M.
 void once(Context& c, int k, int n, int m) {
     std::mt19937_64 random(5);
@@ -537,7 +685,10 @@ void once(Context& c, int k, int n, int m) {
     __half* x = reinterpret_cast<__half*>(upload(x_host));
     __half* out = nullptr;
     CUDA_OK(cudaMalloc(&out, (size_t)m * n * 2));
-    for (int i = 0; i < 5; ++i) run_fused(c, layer, d, x, k, m, out);
+    for (int i = 0; i < 5; ++i) {
+        if (std::getenv("EXLLAMA_ONCE_DECODE") != nullptr) run_decode(c, layer, d, x, k, m, out);
+        else run_fused(c, layer, d, x, k, m, out);
+    }
     CUDA_OK(cudaStreamSynchronize(c.stream));
 }
 
@@ -547,6 +698,7 @@ int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "check";
     if (const char* value = std::getenv("EXLLAMA_MIN_QUADS")) g_min_quads = std::atoi(value);
     if (const char* value = std::getenv("EXLLAMA_WAVES")) g_waves = std::atoi(value);
+    if (const char* value = std::getenv("EXLLAMA_DECODE_BLOCKS")) g_decode_blocks = std::atoi(value);
     Context c{};
     CUBLAS_OK(cublasCreate(&c.cublas));
     CUDA_OK(cudaStreamCreate(&c.stream));
@@ -556,6 +708,8 @@ int main(int argc, char** argv) {
     c.sms = properties.multiProcessorCount;
     c.workspace_bytes = mode == "check" || mode == "check-small" ? 64LL << 20 : 1LL << 30;
     CUDA_OK(cudaMalloc(&c.workspace, c.workspace_bytes));
+    CUDA_OK(cudaMalloc(&c.arrivals, 1 << 20));
+    CUDA_OK(cudaMemset(c.arrivals, 0, 1 << 20));
     std::printf("%s, %d SMs, L2 %d MB\n", properties.name, c.sms, properties.l2CacheSize >> 20);
     bool ok = true;
     if (mode == "check") ok = check_all(c, false);
@@ -564,6 +718,7 @@ int main(int argc, char** argv) {
     else if (mode == "switch") bench(c, true);
     else if (mode == "tune") tune(c);
     else if (mode == "quick") quick(c);
+    else if (mode == "decode") decode_bench(c);
     else if (mode == "once" && argc == 5) once(c, std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]));
     else {
         std::fprintf(stderr, "usage: %s check|check-small|bench|switch|tune\n", argv[0]);

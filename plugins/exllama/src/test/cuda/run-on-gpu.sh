@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the kernel check, then runs it on this machine's GPU: the kernel images' contents, correctness, memory
 # checks, and timings against cuBLAS fp16. Usage: run-on-gpu.sh [LOG_DIR] [STEPS...]
-# STEPS: images check sanitize bench switch tune (default: images check sanitize bench switch); see exllama_check.cu.
+# STEPS: images check sanitize bench switch tune decode variants profile (default: images check sanitize bench switch);
+# see exllama_check.cu. "variants" builds the decode kernel with other block shapes and pipeline depths and compares them
+# (DECODE_VARIANTS, a list of -D flag sets separated by ";", overrides the built-in list); "profile" runs ncu on the
+# decode kernel at M = 1 and 16 on Llama-3-8B gate_up.
 # Exit status: non-zero when a check failed or a kernel spilled registers.
 set -uo pipefail
 
@@ -24,7 +27,20 @@ for step in $steps; do
             grep -E "spill|registers" "$logs/ptxas.txt" | paste - - | grep -v " 0 bytes spill stores, 0 bytes spill loads" && { echo "SPILLS"; status=1; }
             cuobjdump --list-elf --list-ptx "$work/exllama.fatbin" || status=1
             ;;
-        check|sanitize|bench|switch|tune)
+        variants)
+            IFS=';' read -r -a variants <<< "${DECODE_VARIANTS:--DEXLLAMA_DECODE_STAGE_QUADS=4 -DEXLLAMA_DECODE_STAGES=6;-DEXLLAMA_DECODE_STAGES=5;-DEXLLAMA_DECODE_STAGE_QUADS=16 -DEXLLAMA_DECODE_STAGES=3;-DEXLLAMA_DECODE_WARPS_N=8}"
+            for i in "${!variants[@]}"; do
+                nvcc -O3 -std=c++17 -Xcompiler -fopenmp -gencode arch=compute_90a,code=sm_90a ${variants[$i]} -o "$work/variant$i" "$here/exllama_check.cu" -lcublas &
+            done
+            wait
+            for i in "${!variants[@]}"; do
+                for blocks in ${DECODE_BLOCKS:-2}; do
+                    echo "== variant: ${variants[$i]}, $blocks blocks per SM" | tee -a "$logs/variants.txt"
+                    EXLLAMA_DECODE_BLOCKS=$blocks "$work/variant$i" decode 2>&1 | tee -a "$logs/variants.txt" || status=1
+                done
+            done
+            ;;
+        check|sanitize|bench|switch|tune|decode|profile)
             if [[ ! -x "$work/exllama_check" ]]; then
                 nvcc -O3 -std=c++17 -Xcompiler -fopenmp -gencode arch=compute_90a,code=sm_90a -o "$work/exllama_check" "$here/exllama_check.cu" -lcublas \
                     || { echo "build failed"; exit 1; }
@@ -40,6 +56,19 @@ for step in $steps; do
                 bench) "$work/exllama_check" bench 2>&1 | tee "$logs/bench.txt" || status=1 ;;
                 switch) "$work/exllama_check" switch 2>&1 | tee "$logs/switch.txt" || status=1 ;;
                 tune) "$work/exllama_check" tune > "$logs/tune.txt" 2>&1 || status=1 ;;
+                decode)
+                    for blocks in ${DECODE_BLOCKS:-3}; do
+                        EXLLAMA_DECODE_BLOCKS=$blocks "$work/exllama_check" decode 2>&1 | tee -a "$logs/decode.txt" || status=1
+                    done
+                    ;;
+                profile)
+                    for m in 1 16; do
+                        EXLLAMA_ONCE_DECODE=1 ncu --kernel-name regex:exllama_decode --launch-skip 2 --launch-count 1 --section SpeedOfLight \
+                            --section MemoryWorkloadAnalysis --section WarpStateStats --section Occupancy --section LaunchStats \
+                            "$work/exllama_check" once 4096 28672 $m > "$logs/ncu-decode-m$m.txt" 2>&1 || status=1
+                        grep -E "Duration|DRAM Throughput|Memory Throughput|Achieved Occupancy|Stall|Registers|Grid Size" "$logs/ncu-decode-m$m.txt" | head -20
+                    done
+                    ;;
             esac
             ;;
         *) echo "unknown step $step"; status=2 ;;

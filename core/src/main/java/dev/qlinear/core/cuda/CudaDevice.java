@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -71,8 +72,10 @@ public final class CudaDevice implements Device, AutoCloseable {
     private long ownedBytes;
 
     private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
-    private final StreamBuffers workspaces = new StreamBuffers(this, "workspace");
-    private final StreamBuffers blasWorkspaces = new StreamBuffers(this, "cuBLAS workspace");
+    private final StreamBuffers workspaces = new StreamBuffers(this, "workspace", false);
+    private final StreamBuffers blasWorkspaces = new StreamBuffers(this, "cuBLAS workspace", false);
+    private final AtomicInteger reservedCounters = new AtomicInteger();
+    private final StreamBuffers counters = new StreamBuffers(this, "arrival counters", true);
     private volatile Optional<CublasGemm> denseGemm;
     private volatile boolean closed;
 
@@ -311,6 +314,7 @@ public final class CudaDevice implements Device, AutoCloseable {
         check(JCudaDriver.cuStreamSynchronize(stream.stream()), () -> "cuStreamSynchronize of " + stream + " before closing it");
         workspaces.release(stream);
         blasWorkspaces.release(stream);
+        counters.release(stream);
         synchronized (lock) {
             streams.remove(stream);
         }
@@ -453,6 +457,34 @@ public final class CudaDevice implements Device, AutoCloseable {
         return workspaces.atLeast(cudaStream, reserved).leadingView(dtype, shape);
     }
 
+    @Override
+    public void reserveCounters(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException(count + " arrival counters cannot be reserved");
+        }
+        reservedCounters.accumulateAndGet(count, Math::max);
+    }
+
+    /**
+     * The stream's arrival counters, allocated zeroed with the reserved count on the stream's first use and re-allocated
+     * (zeroed) when the reservation has grown since.
+     */
+    @Override
+    public CudaTensor counters(ExecutionStream stream, int count) {
+        CudaStream cudaStream = requireOwn(requireNonNull(stream, "stream is null"));
+        int reserved = reservedCounters.get();
+        if (count < 1 || count > reserved) {
+            throw new IllegalStateException(count + " arrival counters asked for, " + reserved + " reserved; call reserveCounters in prepare");
+        }
+        return counters.atLeast(cudaStream, 4L * reserved).leadingView(ScalarType.INT32, new long[] {count});
+    }
+
+    /** Zeroes an allocation, waiting for it: for buffers made outside any stream's work. */
+    void zero(Allocation allocation) {
+        makeCurrent();
+        check(JCudaDriver.cuMemsetD8(allocation.pointer(), (byte) 0, allocation.bytes()), () -> "cuMemsetD8 zeroing " + allocation.bytes() + " bytes");
+    }
+
     /** Bytes of the stream's kernel workspace, 0 before its first use. */
     public long workspaceBytes(CudaStream stream) {
         return workspaces.bytes(requireNonNull(stream, "stream is null"));
@@ -485,6 +517,7 @@ public final class CudaDevice implements Device, AutoCloseable {
             denseGemmIfCreated().ifPresent(CublasGemm::destroy);
             workspaces.releaseAll();
             blasWorkspaces.releaseAll();
+            counters.releaseAll();
             List<CudaStream> open;
             List<CudaModule> loaded;
             Map<Object, List<Allocation>> leaked;

@@ -11,11 +11,14 @@ final class StreamBuffers {
 
     private final CudaDevice device;
     private final String purpose;
+    private final boolean zeroed;
     private final Map<CudaStream, Allocation> buffers = new IdentityHashMap<>();
 
-    StreamBuffers(CudaDevice device, String purpose) {
+    /** @param zeroed whether a new buffer is zeroed before it is handed out */
+    StreamBuffers(CudaDevice device, String purpose, boolean zeroed) {
         this.device = device;
         this.purpose = purpose;
+        this.zeroed = zeroed;
     }
 
     /**
@@ -33,6 +36,9 @@ final class StreamBuffers {
             device.free(buffer);
         }
         Allocation grown = device.allocateRaw(bytes, () -> purpose + " of " + stream);
+        if (zeroed) {
+            device.zero(grown);
+        }
         buffers.put(stream, grown);
         return grown;
     }

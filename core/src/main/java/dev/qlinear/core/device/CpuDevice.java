@@ -13,6 +13,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.util.Objects.requireNonNull;
@@ -31,6 +32,8 @@ public final class CpuDevice implements Device {
     private final Map<Object, Arena> arenas = new IdentityHashMap<>();
     private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
     private final ThreadLocal<MemorySegment> workspaces = ThreadLocal.withInitial(() -> MemorySegment.NULL);
+    private final AtomicInteger reservedCounters = new AtomicInteger();
+    private final ThreadLocal<MemorySegment> threadCounters = ThreadLocal.withInitial(() -> MemorySegment.NULL);
 
     public CpuDevice(Platform platform) {
         this.platform = requireNonNull(platform, "platform is null");
@@ -111,5 +114,29 @@ public final class CpuDevice implements Device {
             workspaces.set(workspace);
         }
         return HostTensor.wrap(workspace.asSlice(0, bytes), dtype, shape);
+    }
+
+    @Override
+    public void reserveCounters(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException(count + " arrival counters cannot be reserved");
+        }
+        reservedCounters.accumulateAndGet(count, Math::max);
+    }
+
+    /** Per thread, like the workspace: zeroed when made, and kept at zero by whoever counts in them. */
+    @Override
+    public HostTensor counters(ExecutionStream stream, int count) {
+        requireNonNull(stream, "stream is null");
+        int reserved = reservedCounters.get();
+        if (count < 1 || count > reserved) {
+            throw new IllegalStateException(count + " arrival counters asked for, " + reserved + " reserved; call reserveCounters in prepare");
+        }
+        MemorySegment counters = threadCounters.get();
+        if (counters.byteSize() < 4L * reserved) {
+            counters = Arena.ofAuto().allocate(4L * reserved, 64);
+            threadCounters.set(counters);
+        }
+        return HostTensor.wrap(counters.asSlice(0, 4L * count), ScalarType.INT32, count);
     }
 }

@@ -165,6 +165,25 @@ final class TestCudaDevice {
     }
 
     @Test
+    void countersArePerStreamAndZeroedWhenMade() {
+        try (CudaStream first = device.newStream(); CudaStream second = device.newStream()) {
+            device.reserveCounters(300);
+            CudaTensor a = device.counters(first, 300);
+            CudaTensor b = device.counters(second, 300);
+            assertThat(a.address()).isNotEqualTo(b.address());
+            assertThat(device.counters(first, 300)).as("the same request on the hot path makes no new view").isSameAs(a);
+
+            int[] back = new int[300];
+            java.util.Arrays.fill(back, 0x5A5A5A5A);
+            device.copy(a, HostTensor.wrap(MemorySegment.ofArray(back), ScalarType.INT32, 300), first);
+            first.synchronize();
+            assertThat(back).containsOnly(0);
+            assertThatThrownBy(() -> device.counters(first, 301)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("301 arrival counters asked for");
+        }
+    }
+
+    @Test
     void workspacesArePerStreamAndSizedToTheLargestReservation() {
         try (CudaStream first = device.newStream(); CudaStream second = device.newStream()) {
             device.reserveWorkspace(1 << 20);

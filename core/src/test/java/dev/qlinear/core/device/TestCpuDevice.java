@@ -63,4 +63,26 @@ final class TestCpuDevice {
         thread.join();
         assertThat(otherThread[0]).isNotZero().isNotEqualTo(first.address());
     }
+
+    @Test
+    void countersAreZeroedPerThreadAndRefuseMoreThanWereReserved() throws Exception {
+        CpuDevice scratch = new CpuDevice(Platform.parse("cpu"));
+        assertThatThrownBy(() -> scratch.counters(scratch.defaultStream(), 4))
+                .isInstanceOf(IllegalStateException.class).hasMessage("4 arrival counters asked for, 0 reserved; call reserveCounters in prepare");
+
+        scratch.reserveCounters(64);
+        scratch.reserveCounters(8);
+        HostTensor counters = scratch.counters(scratch.defaultStream(), 64);
+        assertThat(counters.dtype()).isEqualTo(ScalarType.INT32);
+        assertThat(counters.segment().toArray(java.lang.foreign.ValueLayout.JAVA_INT)).containsOnly(0).hasSize(64);
+        assertThat(scratch.counters(scratch.defaultStream(), 16).address()).isEqualTo(counters.address());
+        assertThatThrownBy(() -> scratch.counters(scratch.defaultStream(), 65)).isInstanceOf(IllegalStateException.class)
+                .hasMessage("65 arrival counters asked for, 64 reserved; call reserveCounters in prepare");
+        assertThatThrownBy(() -> scratch.reserveCounters(-1)).isInstanceOf(IllegalArgumentException.class).hasMessage("-1 arrival counters cannot be reserved");
+
+        long[] otherThread = new long[1];
+        Thread thread = Thread.ofPlatform().start(() -> otherThread[0] = scratch.counters(scratch.defaultStream(), 8).address());
+        thread.join();
+        assertThat(otherThread[0]).isNotZero().isNotEqualTo(counters.address());
+    }
 }

@@ -18,17 +18,25 @@ import static java.util.Objects.requireNonNull;
  *
  * @param fused4 {@code exllama_fused_w4_mt1}, {@code _mt2}, {@code _mt4}: 4-bit codes, 16, 32 or 64 rows per block
  * @param fused8 the same for 8-bit codes
+ * @param decode4 {@code exllama_decode_w4_tt1}, {@code _tt2}: 4-bit codes, M up to 8 or 16
+ * @param decode8 the same for 8-bit codes
+ * @param gather {@code exllama_gather}: a contiguous, permuted copy of the activation for the decode kernel
  * @param reduce {@code exllama_reduce}: the split-K sum, in split order, plus the bias
  * @param dequantize4 {@code exllama_dequantize_w4}: the fp16 weight of the large-M path
  * @param dequantize8 {@code exllama_dequantize_w8}
  * @param addBias {@code exllama_add_bias}
  */
-record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, GpuFunction reduce, GpuFunction dequantize4, GpuFunction dequantize8,
-        GpuFunction addBias) {
+record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List<GpuFunction> decode4, List<GpuFunction> decode8, GpuFunction gather,
+        GpuFunction reduce, GpuFunction dequantize4, GpuFunction dequantize8, GpuFunction addBias) {
 
     /** x, ldx, m, k, n, codes, scales, group size, perm, bias, out, partials, quads per split, vector loads of x. */
     static final List<KernelArguments.Kind> FUSED = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
             POINTER, INT32, INT32);
+    /** x, ldx, m, k, n, codes, scales, group size, bias, out, partials, arrival counters. */
+    static final List<KernelArguments.Kind> DECODE = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
+            POINTER);
+    /** x, ldx, m, k, perm, gathered x. */
+    static final List<KernelArguments.Kind> GATHER = List.of(POINTER, INT64, INT32, INT32, POINTER, POINTER);
     /** partials, splits, m, n, bias, out. */
     static final List<KernelArguments.Kind> REDUCE = List.of(POINTER, INT32, INT32, INT32, POINTER, POINTER);
     /** codes, scales, group size, perm, k, n, first column, columns, w. */
@@ -39,6 +47,9 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, GpuF
     ExllamaFunctions {
         fused4 = List.copyOf(requireNonNull(fused4, "fused4 is null"));
         fused8 = List.copyOf(requireNonNull(fused8, "fused8 is null"));
+        decode4 = List.copyOf(requireNonNull(decode4, "decode4 is null"));
+        decode8 = List.copyOf(requireNonNull(decode8, "decode8 is null"));
+        requireNonNull(gather, "gather is null");
         requireNonNull(reduce, "reduce is null");
         requireNonNull(dequantize4, "dequantize4 is null");
         requireNonNull(dequantize8, "dequantize8 is null");
@@ -52,6 +63,8 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, GpuF
             return new ExllamaFunctions(
                     List.of(module.function("exllama_fused_w4_mt1"), module.function("exllama_fused_w4_mt2"), module.function("exllama_fused_w4_mt4")),
                     List.of(module.function("exllama_fused_w8_mt1"), module.function("exllama_fused_w8_mt2"), module.function("exllama_fused_w8_mt4")),
+                    List.of(module.function("exllama_decode_w4_tt1"), module.function("exllama_decode_w4_tt2")),
+                    List.of(module.function("exllama_decode_w8_tt1"), module.function("exllama_decode_w8_tt2")), module.function("exllama_gather"),
                     module.function("exllama_reduce"), module.function("exllama_dequantize_w4"), module.function("exllama_dequantize_w8"),
                     module.function("exllama_add_bias"));
         }
@@ -65,6 +78,11 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, GpuF
     GpuFunction fused(int bits, int tiles) {
         List<GpuFunction> functions = bits == 4 ? fused4 : fused8;
         return functions.get(Integer.numberOfTrailingZeros(tiles));
+    }
+
+    /** The decode kernel for codes of {@code bits} bits and {@code tokenTiles} tiles of 8 rows (1 or 2). */
+    GpuFunction decode(int bits, int tokenTiles) {
+        return (bits == 4 ? decode4 : decode8).get(tokenTiles - 1);
     }
 
     GpuFunction dequantize(int bits) {

@@ -14,9 +14,10 @@ import java.util.Optional;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Queues one prepared layer's kernels on a stream: the fused kernel (and its split-K reduction) up to
- * {@code fusedMaxRows} rows, dequantize + the device's dense GEMM (+ bias) above, or the fused kernel for every M when
- * the device has no dense GEMM. The arguments and plans are made once and refilled per call, so a call allocates
+ * Queues one prepared layer's kernels on a stream: the decode kernel (one launch; a gather of the activation first
+ * under act-order or when it is not 16-byte aligned) up to {@value DecodePlan#MAX_ROWS} rows, the fused kernel (and
+ * its split-K reduction) up to {@code fusedMaxRows} rows, dequantize + the device's dense GEMM (+ bias) above, or the
+ * fused kernel for every larger M when the device has no dense GEMM. The arguments and plans are made once and refilled per call, so a call allocates
  * nothing of its own; calls on one layer are serialized, since they share the arguments.
  */
 final class ExllamaLauncher {
@@ -32,9 +33,14 @@ final class ExllamaLauncher {
     private final int multiprocessors;
     private final long partialBytes;
     private final boolean hasBias;
+    private final boolean actOrder;
+    private final int columnBlocks;
     private final Device device;
     private final ExllamaFunctions functions;
     private final Optional<DenseGemm> gemm;
+    private final KernelArguments decode = new KernelArguments(ExllamaFunctions.DECODE);
+    private final KernelArguments gather = new KernelArguments(ExllamaFunctions.GATHER);
+    private final DecodePlan[] decodePlans = new DecodePlan[DecodePlan.MAX_ROWS + 1];
     private final KernelArguments fused = new KernelArguments(ExllamaFunctions.FUSED);
     private final KernelArguments reduce = new KernelArguments(ExllamaFunctions.REDUCE);
     private final KernelArguments dequantize = new KernelArguments(ExllamaFunctions.DEQUANTIZE);
@@ -64,8 +70,12 @@ final class ExllamaLauncher {
         this.multiprocessors = multiprocessors;
         this.partialBytes = partialBytes;
         this.hasBias = tensors.bias() != 0;
+        this.actOrder = tensors.perm() != 0;
+        this.columnBlocks = DecodePlan.columnBlocks(n);
         this.fusedPlans = new FusedPlan[Math.min(fusedMaxRows, CACHED_PLANS) + 1];
 
+        decode.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize).setPointer(8, tensors.bias());
+        gather.setInt(3, k).setPointer(4, tensors.perm());
         fused.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize)
                 .setPointer(8, tensors.perm()).setPointer(9, tensors.bias());
         reduce.setInt(3, n).setPointer(4, tensors.bias());
@@ -78,21 +88,50 @@ final class ExllamaLauncher {
     record PreparedTensors(long codes, long scales, long perm, long bias) {
     }
 
-    /** The workspace a layer needs: partial sums of the fused kernel, and the fp16 weight when the dense path is used. */
-    static long workspaceBytes(int k, int n, boolean denseGemm, long partialBytes) {
-        return Math.max(partialBytes, denseGemm ? DequantizePlan.weightBytes(k, n) : 0);
+    /**
+     * The workspace a layer needs: the decode kernel's partial sums and gathered activation, the fused kernel's partial
+     * sums, and the fp16 weight when the dense path is used.
+     */
+    static long workspaceBytes(int k, int n, boolean denseGemm, long partialBytes, int multiprocessors) {
+        return Math.max(Math.max(partialBytes, DecodePlan.workspaceBytes(k, multiprocessors)), denseGemm ? DequantizePlan.weightBytes(k, n) : 0);
     }
 
     synchronized void apply(Tensor input, Tensor output, ExecutionStream stream) {
         requireNonNull(stream, "stream is null");
         int m = rows(input);
         requireOutput(output, m);
-        if (m <= fusedMaxRows) {
+        if (m <= DecodePlan.MAX_ROWS) {
+            applyDecode(input, output, m, stream);
+        }
+        else if (m <= fusedMaxRows) {
             applyFused(input, output, m, stream);
         }
         else {
             applyDequantized(input, output, m, stream);
         }
+    }
+
+    private void applyDecode(Tensor input, Tensor output, int m, ExecutionStream stream) {
+        DecodePlan plan = decodePlans[m];
+        if (plan == null) {
+            plan = DecodePlan.of(bits, m, k, n, multiprocessors);
+            decodePlans[m] = plan;
+        }
+        long x = input.address();
+        long ldx = m == 1 ? k : input.stride(0);
+        boolean gathered = actOrder || x % 16 != 0 || ldx % 8 != 0;
+        // partial sums first, then the gathered activation: 2 halves per float, M K even as K % 32 == 0
+        Tensor scratch = device.workspace(stream, ScalarType.FLOAT32, plan.partialFloats() + (gathered ? (long) m * k / 2 : 0));
+        if (gathered) {
+            long copy = scratch.address() + 4 * plan.partialFloats();
+            gather.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(5, copy);
+            functions.gather().launch(plan.gather(), gather, stream);
+            x = copy;
+            ldx = k;
+        }
+        decode.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(9, output.address()).setPointer(10, scratch.address())
+                .setPointer(11, device.counters(stream, columnBlocks).address());
+        functions.decode(bits, plan.tokenTiles()).launch(plan.launch(), decode, stream);
     }
 
     private void applyFused(Tensor input, Tensor output, int m, ExecutionStream stream) {

@@ -102,8 +102,9 @@ final class ExllamaLayer implements PreparedLayer {
         int fusedRows = gemm.isPresent() ? settings.fusedMaxRows() : settings.maxRows();
         int maxSplits = Math.max(1, k / FusedPlan.quadK(bits) / FusedPlan.MIN_QUADS_PER_SPLIT);
         long partialBytes = Math.min(PARTIAL_BUDGET_BYTES, 4L * n * Math.min(fusedRows, 64) * maxSplits);
-        device.reserveWorkspace(ExllamaLauncher.workspaceBytes(k, n, gemm.isPresent(), partialBytes));
         int multiprocessors = device.platform().device().map(DeviceProperties::computeUnits).orElse(DEFAULT_MULTIPROCESSORS);
+        device.reserveWorkspace(ExllamaLauncher.workspaceBytes(k, n, gemm.isPresent(), partialBytes, multiprocessors));
+        device.reserveCounters(DecodePlan.columnBlocks(n));
         int groupSize = config.isChannelwise() ? k : config.groupSize();
         ExllamaLauncher.PreparedTensors addresses = new ExllamaLauncher.PreparedTensors(codes.address(), scales.address(),
                 perm.map(Tensor::address).orElse(0L), bias.map(Tensor::address).orElse(0L));

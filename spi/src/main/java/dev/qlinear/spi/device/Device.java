@@ -53,6 +53,21 @@ public interface Device {
      */
     Tensor workspace(ExecutionStream stream, ScalarType dtype, long... shape);
 
+    /**
+     * Raises the number of every stream's arrival counters to at least {@code count}; called in {@code prepare} by
+     * kernels that use {@link #counters}.
+     */
+    void reserveCounters(int count);
+
+    /**
+     * Arrival counters on a stream: {@code count} int32 values, zero whenever no kernel on the stream runs. A kernel
+     * that counts in them, such as a split-K reduction where the last block to arrive adds the partial sums, must leave
+     * them at zero. Work on one stream runs in order, so its kernels share the counters; other streams have their own.
+     *
+     * @throws IllegalStateException naming both counts when {@code count} exceeds what {@link #reserveCounters} reserved
+     */
+    Tensor counters(ExecutionStream stream, int count);
+
     /** The host's dense float16/bfloat16 GEMM on this device, when it has one (cuBLAS on CUDA). */
     default Optional<DenseGemm> denseGemm() {
         return Optional.empty();

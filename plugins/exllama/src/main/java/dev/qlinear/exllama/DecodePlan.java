@@ -1,0 +1,76 @@
+package dev.qlinear.exllama;
+
+import dev.qlinear.spi.device.LaunchConfig;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * How the decode kernel ({@code exllama_decode_w*_tt*}) runs M &lt;= {@value #MAX_ROWS} rows of a layer: a persistent grid
+ * of {@code blocks} blocks, {@value #BLOCKS_PER_MULTIPROCESSOR} per multiprocessor, sharing the layer's units of work
+ * (a column block of {@value #BLOCK_N} by a stage of {@value #STAGE_QUADS} quads of K) stream-K. A column block split
+ * between blocks is summed from their partial sums by the last of them to arrive, in block order, so results do not
+ * depend on timing and a call is one launch. The constants mirror {@code DecodeShape} in {@code exllama.cu};
+ * {@code src/test/cuda/exllama_check.cu} plans the same way and measured them.
+ *
+ * @param tokenTiles tiles of 8 rows: 1 for M &lt;= 8, 2 for M &lt;= 16
+ * @param launch the decode kernel's launch
+ * @param gather the launch of {@code exllama_gather}, which makes a contiguous (permuted) copy of the activation when
+ *        the layer is act-order or the activation is not 16-byte aligned
+ * @param partialFloats float32 workspace elements the partial sums may take
+ */
+record DecodePlan(int tokenTiles, LaunchConfig launch, LaunchConfig gather, long partialFloats) {
+
+    static final int MAX_ROWS = 16;
+    static final int THREADS = 256;
+    static final int BLOCK_N = 128;
+    static final int STAGE_QUADS = 8;
+    static final int STAGES = 4;
+    /**
+     * Blocks resident per multiprocessor on an H100 (228 KB of shared memory per SM; a block takes 82 KB at M &lt;= 8,
+     * 100 KB at M &lt;= 16), which the H100 measurements (2026-11-21) also found fastest, against 1 and 3.
+     */
+    static final int BLOCKS_PER_MULTIPROCESSOR = 2;
+    static final int GATHER_THREADS = 256;
+
+    DecodePlan {
+        requireNonNull(launch, "launch is null");
+        requireNonNull(gather, "gather is null");
+    }
+
+    static DecodePlan of(int bits, int m, int k, int n, int multiprocessors) {
+        if (m < 1 || m > MAX_ROWS) {
+            throw new IllegalArgumentException("the decode kernel runs 1 to " + MAX_ROWS + " rows, got M=" + m);
+        }
+        int tiles = m <= 8 ? 1 : 2;
+        int quads = k / FusedPlan.quadK(bits);
+        long units = (long) columnBlocks(n) * FusedPlan.ceilDiv(quads, STAGE_QUADS);
+        int blocks = (int) Math.min(units, (long) BLOCKS_PER_MULTIPROCESSOR * multiprocessors);
+        LaunchConfig launch = LaunchConfig.linear(blocks, THREADS, sharedBytes(bits, tiles));
+        LaunchConfig gather = LaunchConfig.linear(Math.toIntExact(FusedPlan.ceilDiv((long) m * k / 8, GATHER_THREADS)), GATHER_THREADS, 0);
+        return new DecodePlan(tiles, launch, gather, partialFloats(blocks, m));
+    }
+
+    /** Arrival counters a layer needs: one per column block. */
+    static int columnBlocks(int n) {
+        return FusedPlan.ceilDiv(n, BLOCK_N);
+    }
+
+    /** Workspace bytes of the largest call: partial sums and a gathered activation of {@value #MAX_ROWS} rows. */
+    static long workspaceBytes(int k, int multiprocessors) {
+        return 4 * partialFloats((long) BLOCKS_PER_MULTIPROCESSOR * multiprocessors, MAX_ROWS) + 2L * MAX_ROWS * k;
+    }
+
+    /** Two slots per block (its first and last column block) of M by {@value #BLOCK_N} sums. */
+    private static long partialFloats(long blocks, int m) {
+        return 2 * blocks * m * BLOCK_N;
+    }
+
+    /** Dynamic shared memory: {@value #STAGES} stages of weights (word rows by {@value #BLOCK_N}) and activations. */
+    static int sharedBytes(int bits, int tokenTiles) {
+        int quadK = FusedPlan.quadK(bits);
+        int stageWords = 4 * STAGE_QUADS * BLOCK_N;
+        // activation rows padded 64 (4-bit) or 32 (8-bit) bytes past a multiple of 128, as the kernel does
+        int activationStride = STAGE_QUADS * quadK + (bits == 4 ? 32 : 16);
+        return STAGES * (4 * stageWords + 2 * 8 * tokenTiles * activationStride);
+    }
+}
