@@ -44,20 +44,25 @@ import static java.util.Objects.requireNonNull;
  * The kernel reads group {@code r div G} for permuted row r, which holds because GPTQ act-order puts exactly G rows in
  * every group; {@code prepare} refuses a group index that does not.
  *
- * <p><b>Apply.</b> Up to {@value ExllamaSettings#FUSED_MAX_ROWS_PROPERTY} rows (default
- * {@value ExllamaSettings#DEFAULT_FUSED_MAX_ROWS}), one fused kernel: warps stream 128-bit loads of packed words,
- * dequantize them in registers ({@code 0x64006400} half2 trick, exact up to the scale product) and multiply with
- * {@code mma.sync} (fp16 inputs, fp32 accumulation) against the activations staged in shared memory, gathered
- * through {@code perm} under act-order; K is split across blocks when N alone cannot fill the GPU, with float32 partial
- * sums reduced in split order by a second kernel, which adds the bias (the fused kernel adds it otherwise). Above that,
- * the whole fp16 weight is dequantized into the stream's workspace ({@code 2 · K · N} bytes, reserved by
- * {@code prepare}) and multiplied by the device's dense GEMM (cuBLAS), then a kernel adds the bias. On a device
- * without a dense GEMM the fused kernel runs every M.
+ * <p><b>Apply.</b> Up to {@value DecodePlan#MAX_ROWS} rows, the decode kernel in one launch: a persistent grid streams
+ * the packed words through a cp.async pipeline in shared memory, shares the layer's (column block, stage of K) units
+ * stream-K so every block moves the same bytes, and multiplies with {@code mma.sync} taking the weights as the A operand
+ * (16 columns) and up to 8 rows of activations as B; codes are dequantized to exact integers ({@code 0x64006400} half2
+ * trick) and each group's scale multiplies the float32 sums once. A column block shared by several blocks is summed from
+ * their float32 partial sums by the last to arrive (the device's per-stream arrival counters), in block order. Under
+ * act-order, or for an activation that is not 16-byte aligned, a gather kernel first writes a contiguous, permuted copy
+ * into the workspace. Up to {@value ExllamaSettings#FUSED_MAX_ROWS_PROPERTY} rows (default
+ * {@value ExllamaSettings#DEFAULT_FUSED_MAX_ROWS}), the fused kernel: warps stream 128-bit loads of packed words,
+ * dequantize them in registers and multiply with {@code mma.sync} against activations staged in shared memory, gathered
+ * through {@code perm}; K is split across blocks when N alone cannot fill the GPU, with float32 partial sums reduced in
+ * split order by a second kernel, which adds the bias. Above that, the whole fp16 weight is dequantized into the
+ * stream's workspace ({@code 2 · K · N} bytes, reserved by {@code prepare}) and multiplied by the device's dense GEMM
+ * (cuBLAS), then a kernel adds the bias. On a device without a dense GEMM the fused kernel runs every M above 16.
  *
- * <p><b>Tolerance.</b> Each dequantized weight is rounded once to fp16 and every product is accumulated in fp32 (the
- * tensor cores in the fused kernel, cuBLAS with fp32 compute in the other path), in an order that differs from the
- * reference's: {@link ToleranceClass#RELATIVE_MEAN_ERROR}. Results do not depend on timing: no atomics, fixed
- * summation order.
+ * <p><b>Tolerance.</b> Products are accumulated in fp32 (tensor cores, or cuBLAS with fp32 compute) in an order that
+ * differs from the reference's; the fused and dequantize paths round each dequantized weight to fp16 once, the decode
+ * kernel scales the fp32 group sums instead: {@link ToleranceClass#RELATIVE_MEAN_ERROR}. Results do not depend on
+ * timing: fixed summation orders, and the decode kernel's atomic counter only elects which block adds the partial sums.
  *
  * <p><b>Platforms.</b> Declared for CUDA sm_60 and newer, as exllama is; {@link #supports} refuses architectures no
  * shipped image runs on (the build makes SASS sm_80 and sm_90a and PTX compute_80, so sm_80 and newer) and every
