@@ -85,24 +85,36 @@ constexpr uint32_t OFFSET_8BIT = 0x64806480u;   // half2(1152, 1152): 1024 + 128
 constexpr uint32_t SIXTEENTH = 0x2C002C00u;     // half2(1/16, 1/16)
 constexpr uint32_t MINUS_72 = 0xD480D480u;      // half2(-72, -72): (1024 + 16 v) / 16 - 72 = v - 8
 
-// The 8 codes of a shuffled 4-bit word as 4 half2 (code - 8) * scale, pair p holding rows 2p and 2p + 1. Slot p of
-// the word holds row [0, 2, 4, 6, 1, 3, 5, 7][p], so a pair sits at bits 4p and 16 + 4p: the low nibbles of the
-// word and of the word shifted by 8 give pairs 0 and 2 as 1024 + v, the high nibbles pairs 1 and 3 as 1024 + 16 v.
-// Every step before the scale is exact; the product is rounded once.
-__device__ __forceinline__ void dequantize_4bit(uint32_t word, uint32_t scale, uint32_t (&pairs)[4]) {
+// The 8 codes of a shuffled 4-bit word as 4 half2 of code - 8, exactly; pair p holds rows 2p and 2p + 1.
+__device__ __forceinline__ void codes_4bit(uint32_t word, uint32_t (&pairs)[4]) {
     const uint32_t shifted = word >> 8;
-    const __half2 s = as_half2(scale);
-    pairs[0] = as_bits(__hmul2(__hsub2(as_half2(lop3_and_or(word, 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT)), s));
-    pairs[1] = as_bits(__hmul2(__hfma2(as_half2(lop3_and_or(word, 0x00F000F0u, MAGIC)), as_half2(SIXTEENTH), as_half2(MINUS_72)), s));
-    pairs[2] = as_bits(__hmul2(__hsub2(as_half2(lop3_and_or(shifted, 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT)), s));
-    pairs[3] = as_bits(__hmul2(__hfma2(as_half2(lop3_and_or(shifted, 0x00F000F0u, MAGIC)), as_half2(SIXTEENTH), as_half2(MINUS_72)), s));
+    pairs[0] = as_bits(__hsub2(as_half2(lop3_and_or(word, 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT)));
+    pairs[1] = as_bits(__hfma2(as_half2(lop3_and_or(word, 0x00F000F0u, MAGIC)), as_half2(SIXTEENTH), as_half2(MINUS_72)));
+    pairs[2] = as_bits(__hsub2(as_half2(lop3_and_or(shifted, 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT)));
+    pairs[3] = as_bits(__hfma2(as_half2(lop3_and_or(shifted, 0x00F000F0u, MAGIC)), as_half2(SIXTEENTH), as_half2(MINUS_72)));
 }
 
-// The 4 codes of an 8-bit word as 2 half2 (code - 128) * scale: bytes 2p and 2p + 1 under 0x64 make 1024 + v.
+// The 4 codes of an 8-bit word as 2 half2 of code - 128, exactly.
+__device__ __forceinline__ void codes_8bit(uint32_t word, uint32_t (&pairs)[2]) {
+    pairs[0] = as_bits(__hsub2(as_half2(__byte_perm(word, 0x64646464u, 0x4140u)), as_half2(OFFSET_8BIT)));
+    pairs[1] = as_bits(__hsub2(as_half2(__byte_perm(word, 0x64646464u, 0x4342u)), as_half2(OFFSET_8BIT)));
+}
+
+// The same times a half2 scale, rounded once: the weights (code - zero) * scale of the fused and dequantize kernels.
+__device__ __forceinline__ void dequantize_4bit(uint32_t word, uint32_t scale, uint32_t (&pairs)[4]) {
+    codes_4bit(word, pairs);
+#pragma unroll
+    for (int p = 0; p < 4; ++p) {
+        pairs[p] = as_bits(__hmul2(as_half2(pairs[p]), as_half2(scale)));
+    }
+}
+
 __device__ __forceinline__ void dequantize_8bit(uint32_t word, uint32_t scale, uint32_t (&pairs)[2]) {
-    const __half2 s = as_half2(scale);
-    pairs[0] = as_bits(__hmul2(__hsub2(as_half2(__byte_perm(word, 0x64646464u, 0x4140u)), as_half2(OFFSET_8BIT)), s));
-    pairs[1] = as_bits(__hmul2(__hsub2(as_half2(__byte_perm(word, 0x64646464u, 0x4342u)), as_half2(OFFSET_8BIT)), s));
+    codes_8bit(word, pairs);
+#pragma unroll
+    for (int p = 0; p < 2; ++p) {
+        pairs[p] = as_bits(__hmul2(as_half2(pairs[p]), as_half2(scale)));
+    }
 }
 
 // half2(s, s) of half j of four packed halves.
@@ -526,21 +538,6 @@ __device__ __forceinline__ void commit_async() {
 template <int PENDING>
 __device__ __forceinline__ void wait_async() {
     asm volatile("cp.async.wait_group %0;" ::"n"(PENDING));
-}
-
-// The 8 codes of a shuffled 4-bit word as 4 half2 of code - 8, exactly; pair p holds rows 2p and 2p + 1.
-__device__ __forceinline__ void codes_4bit(uint32_t word, uint32_t (&pairs)[4]) {
-    const uint32_t shifted = word >> 8;
-    pairs[0] = as_bits(__hsub2(as_half2(lop3_and_or(word, 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT)));
-    pairs[1] = as_bits(__hfma2(as_half2(lop3_and_or(word, 0x00F000F0u, MAGIC)), as_half2(SIXTEENTH), as_half2(MINUS_72)));
-    pairs[2] = as_bits(__hsub2(as_half2(lop3_and_or(shifted, 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT)));
-    pairs[3] = as_bits(__hfma2(as_half2(lop3_and_or(shifted, 0x00F000F0u, MAGIC)), as_half2(SIXTEENTH), as_half2(MINUS_72)));
-}
-
-// The 4 codes of an 8-bit word as 2 half2 of code - 128, exactly.
-__device__ __forceinline__ void codes_8bit(uint32_t word, uint32_t (&pairs)[2]) {
-    pairs[0] = as_bits(__hsub2(as_half2(__byte_perm(word, 0x64646464u, 0x4140u)), as_half2(OFFSET_8BIT)));
-    pairs[1] = as_bits(__hsub2(as_half2(__byte_perm(word, 0x64646464u, 0x4342u)), as_half2(OFFSET_8BIT)));
 }
 
 // The first unit of block b when T units are shared by B blocks, and the block that streams unit u.
