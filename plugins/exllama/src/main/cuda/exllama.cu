@@ -884,6 +884,320 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
     wait_async<0>();
 }
 
+
+
+// ---- the tiled kernel: M > 16 on sm_90a ----
+//
+// Hopper's warpgroup MMA (wgmma) at the tensor-core rate that cuBLAS reaches, with the weights dequantized on the way:
+// they enter wgmma.m64nNk16 as A from registers (64 columns of the layer by 16 K per warpgroup), the activations as B
+// from shared memory (16 K by up to 128 tokens per instruction). A block is TILED_WARPGROUPS warpgroups side by side
+// along N (64 columns each) and BM tokens; all its threads stream stages of 64 K through a cp.async pipeline: the
+// activation tile in wgmma's 128-byte swizzled K-major layout (token r's 16-byte chunk c at r / 8 * 1024 + r % 8 * 128
+// + (c ^ r % 8) * 16, what a TMA copy with 128-byte swizzle would write), the 8 word rows of the block's columns as they
+// lie in global memory, and the stage's row of scales.
+//
+// Lane (g, t) of warp w builds its A fragment of K step s from word rows 2s and 2s + 1 of columns 16w + g and
+// 16w + g + 8: the shuffle puts rows 2t and 2t + 1 of a word in nibbles t and t + 4, so (word >> 4t) & 0x000F000F is
+// the lane's pair, exact after the magic-number conversion, then multiplied by the column's scale and rounded once
+// (the weights of the dequantize kernel). Groups are a multiple of the 64-K stage, so one scale row serves a stage.
+//
+// The A registers of two stages alternate, and a warpgroup waits for its previous stage's MMAs only after issuing
+// the next (wgmma.wait_group 1), so dequantizing overlaps the tensor cores; a stage's buffer is refilled two stages
+// after it was read. Tokens past M read as zero and are not written.
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900 && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define EXLLAMA_HAS_WGMMA 1
+#endif
+
+#ifndef EXLLAMA_TILED_WARPGROUPS
+#define EXLLAMA_TILED_WARPGROUPS 2
+#endif
+#ifndef EXLLAMA_TILED_PROXY_FENCE
+#define EXLLAMA_TILED_PROXY_FENCE 1
+#endif
+constexpr int TILED_WARPGROUPS = EXLLAMA_TILED_WARPGROUPS;
+constexpr int TILED_THREADS = 128 * TILED_WARPGROUPS;
+constexpr int TILED_BLOCK_N = 64 * TILED_WARPGROUPS;
+constexpr int TILED_STAGE_K = 64;  // one 128-byte swizzle row of activations per token
+
+template <int BM>
+struct TiledShape {
+    static_assert(BM == 64 || BM == 128 || BM == 256, "a block's tokens are one or two wgmma N extents");
+    static constexpr int X_BYTES = BM * TILED_STAGE_K * 2;
+    static constexpr int W_BYTES = TILED_STAGE_K / 8 * TILED_BLOCK_N * 4;
+    static constexpr int S_BYTES = TILED_BLOCK_N * 2;
+    static constexpr int STAGE_BYTES = (X_BYTES + W_BYTES + S_BYTES + 1023) / 1024 * 1024;  // swizzle atoms stay 1024-aligned
+    static constexpr int STAGES = BM == 256 ? 5 : BM == 128 ? 7 : 10;
+    static constexpr int AHEAD = STAGES - 2;  // stages in flight while one is computed and one may still be read
+    static constexpr int SHARED_BYTES = STAGES * STAGE_BYTES + 1024;  // TiledPlan.sharedBytes in Java
+    static_assert(SHARED_BYTES <= 227 * 1024, "a block's shared memory fits an sm_90 multiprocessor");
+    static constexpr int VALUES = BM / 2;  // float32 sums per lane
+};
+
+#ifdef EXLLAMA_HAS_WGMMA
+// cp.async of 16 bytes to a shared-space address; zeros where the source is past the data (src-size 0)
+__device__ __forceinline__ void copy_to_shared(unsigned target, const void* global_source, bool valid = true) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(target), "l"(global_source), "r"(valid ? 16 : 0));
+}
+
+__device__ __forceinline__ void wgmma_fence() {
+    asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
+}
+
+__device__ __forceinline__ void wgmma_commit() {
+    asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+}
+
+template <int PENDING>
+__device__ __forceinline__ void wgmma_wait() {
+    asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(PENDING) : "memory");
+}
+
+// cp.async wrote the stage through the generic proxy; wgmma reads it through the async proxy
+__device__ __forceinline__ void fence_async_shared() {
+    asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+}
+
+// B of wgmma: a K-major tile with 128-byte swizzle, 8-token groups 1024 bytes apart, at a shared-space address
+__device__ __forceinline__ uint64_t swizzled_descriptor(unsigned address) {
+    return ((uint64_t)(address & 0x3FFFF) >> 4) | (1ull << 16) | ((1024ull >> 4) << 32) | (1ull << 62);
+}
+
+__device__ __forceinline__ void wgmma_n64(float (&d)[32], const uint32_t (&a)[4], uint64_t b, int accumulate) {
+    asm volatile(
+        "{\n.reg .pred accumulate;\nsetp.ne.b32 accumulate, %37, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 {"
+        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31"
+        "}, {%32, %33, %34, %35}, %36, accumulate, 1, 1, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(accumulate));
+}
+
+__device__ __forceinline__ void wgmma_n128(float (&d)[64], const uint32_t (&a)[4], uint64_t b, int accumulate) {
+    asm volatile(
+        "{\n.reg .pred accumulate;\nsetp.ne.b32 accumulate, %69, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 {"
+        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63"
+        "}, {%64, %65, %66, %67}, %68, accumulate, 1, 1, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(accumulate));
+}
+
+// Keeps the compiler from reading the sums before the wait that completes them.
+template <int N>
+__device__ __forceinline__ void fence_sums(float (&d)[N]) {
+#pragma unroll
+    for (int i = 0; i < N; ++i) {
+        asm volatile("" : "+f"(d[i])::"memory");
+    }
+}
+
+// Issues a block's cp.async copies of one stage, stage after stage. Each thread's chunks keep their place in a stage
+// buffer, so only running source pointers change: activation chunk c of rows r, r + 32, ..., one 16-byte chunk of
+// weights, and for the first threads one of scales.
+template <int BM>
+struct TiledLoader {
+    static constexpr int ROW_STEP = TILED_THREADS / 8;  // rows between a thread's activation chunks
+    static constexpr int X_CHUNKS = BM / ROW_STEP;       // activation chunks per thread and stage
+    static constexpr int CHUNKS_PER_ROW = TILED_BLOCK_N / 4;
+    static_assert(TILED_STAGE_K / 8 * CHUNKS_PER_ROW == TILED_THREADS, "one 16-byte chunk of weights per thread and stage");
+
+    const __half* x;
+    unsigned x_offset;  // of the thread's first chunk in the next stage, in halves (the host keeps M * ldx below 2^31)
+    unsigned x_step;
+    unsigned x_target;
+    int x_rows;  // chunks within M
+    const uint32_t* w_source;
+    unsigned w_target;
+    long long w_step;
+    const __half* s_source;
+    int n;
+    int stages_per_group;
+    int stage_in_group;
+
+    __device__ __forceinline__ TiledLoader(const __half* x_, long long ldx, int m, int n_, int token0, int column0, const uint32_t* codes,
+                                           const __half* scales, int group_size)
+        : x(x_), n(n_), stages_per_group(group_size / TILED_STAGE_K), stage_in_group(0) {
+        const int r = threadIdx.x / 8;
+        const int c = threadIdx.x % 8;
+        x_offset = (unsigned)((token0 + r) * ldx + 8 * c);
+        x_step = (unsigned)(ROW_STEP * ldx);
+        x_target = r / 8 * 1024 + r % 8 * 128 + (c ^ (r % 8)) * 16;  // chunk j: + j * ROW_STEP / 8 * 1024, r % 8 stays
+        x_rows = max(0, min(X_CHUNKS, (m - token0 - r + ROW_STEP - 1) / ROW_STEP));
+        const int row = threadIdx.x / CHUNKS_PER_ROW;
+        const int chunk = threadIdx.x % CHUNKS_PER_ROW;
+        w_source = codes + (size_t)row * n + column0 + 4 * chunk;
+        w_target = TiledShape<BM>::X_BYTES + (row * TILED_BLOCK_N + 4 * chunk) * 4;
+        w_step = (long long)TILED_STAGE_K / 8 * n;
+        s_source = scales + column0 + 8 * threadIdx.x;
+    }
+
+    __device__ __forceinline__ void load_next(unsigned stage) {
+        using S = TiledShape<BM>;
+        if (x_rows == X_CHUNKS) {
+#pragma unroll
+            for (int j = 0; j < X_CHUNKS; ++j) {
+                copy_to_shared(stage + x_target + j * (ROW_STEP / 8 * 1024), x + (x_offset + j * x_step));
+            }
+        }
+        else {
+#pragma unroll
+            for (int j = 0; j < X_CHUNKS; ++j) {
+                const bool valid = j < x_rows;
+                copy_to_shared(stage + x_target + j * (ROW_STEP / 8 * 1024), x + (valid ? x_offset + j * x_step : 0u), valid);
+            }
+        }
+        copy_to_shared(stage + w_target, w_source);
+        if (threadIdx.x < TILED_BLOCK_N / 8) {
+            copy_to_shared(stage + S::X_BYTES + S::W_BYTES + 16 * threadIdx.x, s_source);
+        }
+        x_offset += TILED_STAGE_K;
+        w_source += w_step;
+        if (++stage_in_group == stages_per_group) {
+            stage_in_group = 0;
+            s_source += n;
+        }
+    }
+};
+
+// The lane's A fragments of a stage's 4 K steps, then their MMAs into sums (overwriting them when accumulate is 0).
+template <int BM>
+__device__ __forceinline__ void tiled_compute_stage(const unsigned char* stage, unsigned stage_address, uint32_t (&a)[4][4], float (&sums)[TiledShape<BM>::VALUES],
+                                                    int accumulate) {
+    using S = TiledShape<BM>;
+    const int lane = threadIdx.x % 32;
+    const int g = lane / 4;
+    const int t = lane % 4;
+    const int column = threadIdx.x / 128 * 64 + (threadIdx.x / 32 % 4) * 16 + g;
+    const uint32_t* words = reinterpret_cast<const uint32_t*>(stage + S::X_BYTES);
+    const __half* scales = reinterpret_cast<const __half*>(stage + S::X_BYTES + S::W_BYTES);
+    const __half2 scale_low = __half2half2(scales[column]);
+    const __half2 scale_high = __half2half2(scales[column + 8]);
+#pragma unroll
+    for (int s = 0; s < 4; ++s) {
+        const uint32_t words_low[2] = {words[2 * s * TILED_BLOCK_N + column], words[(2 * s + 1) * TILED_BLOCK_N + column]};
+        const uint32_t words_high[2] = {words[2 * s * TILED_BLOCK_N + column + 8], words[(2 * s + 1) * TILED_BLOCK_N + column + 8]};
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            const __half2 low = __hsub2(as_half2(lop3_and_or(words_low[h] >> (4 * t), 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT));
+            const __half2 high = __hsub2(as_half2(lop3_and_or(words_high[h] >> (4 * t), 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT));
+            a[s][2 * h] = as_bits(__hmul2(low, scale_low));
+            a[s][2 * h + 1] = as_bits(__hmul2(high, scale_high));
+        }
+    }
+    fence_sums(sums);
+    wgmma_fence();
+    const uint64_t descriptor = swizzled_descriptor(stage_address);
+#pragma unroll
+    for (int s = 0; s < 4; ++s) {
+        // K step s starts 32 bytes into the swizzled rows: the address field counts 16-byte units
+        const uint64_t b = descriptor + 2 * s;
+        if constexpr (BM == 64) {
+            wgmma_n64(sums, a[s], b, accumulate | s);
+        }
+        else if constexpr (BM == 128) {
+            wgmma_n128(sums, a[s], b, accumulate | s);
+        }
+        else {
+            wgmma_n128(*reinterpret_cast<float(*)[64]>(&sums[0]), a[s], b, accumulate | s);
+            wgmma_n128(*reinterpret_cast<float(*)[64]>(&sums[64]), a[s], b + (128 * 128 >> 4), accumulate | s);
+        }
+    }
+    wgmma_commit();
+    fence_sums(sums);
+}
+#endif
+
+// x is [M, ldx] with ldx % 8 == 0, 16-byte aligned and M * ldx < 2^31 (the host gathers it otherwise); K % 64 == 0,
+// N % TILED_BLOCK_N == 0, G % 64 == 0. Grid (N / TILED_BLOCK_N, ceil(M / BM)).
+template <int BM>
+__device__ __forceinline__ void tiled(const __half* __restrict__ x, long long ldx, int m, int k, int n, const uint32_t* __restrict__ codes,
+                                      const __half* __restrict__ scales, int group_size, const __half* __restrict__ bias, __half* __restrict__ out) {
+#ifdef EXLLAMA_HAS_WGMMA
+    using S = TiledShape<BM>;
+    extern __shared__ unsigned char tiled_shared[];
+    // the swizzle atoms must be 1024-aligned in the shared window; indexing the array keeps loads in shared space
+    const unsigned raw_address = static_cast<unsigned>(__cvta_generic_to_shared(tiled_shared));
+    const unsigned padding = (1024 - (raw_address & 1023)) & 1023;
+    const unsigned char* shared = tiled_shared + padding;
+    const unsigned shared_address = raw_address + padding;
+    const int column0 = blockIdx.x * TILED_BLOCK_N;
+    const int token0 = blockIdx.y * BM;
+    const int stages = k / TILED_STAGE_K;
+
+    float sums[S::VALUES];  // the first MMA ignores them (scale-d 0): zeroing them would make ptxas serialize the MMAs
+    uint32_t a[2][4][4];
+    TiledLoader<BM> loader(x, ldx, m, n, token0, column0, codes, scales, group_size);
+
+#pragma unroll
+    for (int s = 0; s < S::AHEAD; ++s) {
+        if (s < stages) {
+            loader.load_next(shared_address + s * S::STAGE_BYTES);
+        }
+        commit_async();
+    }
+    int read_slot = 0;
+    int write_slot = S::AHEAD;
+    for (int kt = 0; kt < stages; kt += 2) {
+#pragma unroll
+        for (int parity = 0; parity < 2; ++parity) {
+            const int stage = kt + parity;
+            if (stage < stages) {
+                wait_async<S::AHEAD - 1>();
+#if EXLLAMA_TILED_PROXY_FENCE
+                fence_async_shared();
+#endif
+                __syncthreads();
+                if (stage + S::AHEAD < stages) {
+                    loader.load_next(shared_address + write_slot * S::STAGE_BYTES);
+                }
+                commit_async();
+                tiled_compute_stage<BM>(shared + read_slot * S::STAGE_BYTES, shared_address + read_slot * S::STAGE_BYTES, a[parity], sums, stage > 0);
+                wgmma_wait<1>();
+                read_slot = read_slot == S::STAGES - 1 ? 0 : read_slot + 1;
+                write_slot = write_slot == S::STAGES - 1 ? 0 : write_slot + 1;
+            }
+        }
+    }
+    wgmma_wait<0>();
+    fence_sums(sums);
+    wait_async<0>();
+
+    // sums[4j + e]: column 16w + g (+8 for e >= 2) of the warpgroup's 64, token 8j + 2t (+1 for odd e)
+    const int lane = threadIdx.x % 32;
+    const int column = column0 + threadIdx.x / 128 * 64 + (threadIdx.x / 32 % 4) * 16 + lane / 4;
+    const float bias_low = bias == nullptr ? 0.0f : __half2float(bias[column]);
+    const float bias_high = bias == nullptr ? 0.0f : __half2float(bias[column + 8]);
+#pragma unroll
+    for (int j = 0; j < BM / 8; ++j) {
+#pragma unroll
+        for (int odd = 0; odd < 2; ++odd) {
+            const int token = token0 + 8 * j + 2 * (lane % 4) + odd;
+            if (token < m) {
+                out[(size_t)token * n + column] = __float2half_rn(sums[4 * j + odd] + bias_low);
+                out[(size_t)token * n + column + 8] = __float2half_rn(sums[4 * j + 2 + odd] + bias_high);
+            }
+        }
+    }
+#else
+    __trap();  // the plugin launches it only from the sm_90a image
+#endif
+}
+
 }  // namespace
 
 #define EXLLAMA_FUSED(NAME, BITS, MT)                                                                                                       \
@@ -1003,3 +1317,15 @@ extern "C" __global__ void exllama_gather(const __half* x, long long ldx, int m,
     memcpy(&packed, values, sizeof(packed));
     *reinterpret_cast<uint4*>(x_out + element) = packed;
 }
+
+#define EXLLAMA_TILED(NAME, BM)                                                                                                                \
+    extern "C" __global__ void __launch_bounds__(TILED_THREADS, 1)                                                                           \
+        NAME(const __half* x, long long ldx, int m, int k, int n, const uint32_t* codes, const __half* scales, int group_size, const __half* bias, \
+             __half* out) {                                                                                                                    \
+        tiled<BM>(x, ldx, m, k, n, codes, scales, group_size, bias, out);                                                                     \
+    }
+
+// 4-bit, M > 16 on sm_90a, 64, 128 or 256 tokens per block; dynamic shared memory TiledShape<BM>::SHARED_BYTES
+EXLLAMA_TILED(exllama_tiled_w4_bm64, 64)
+EXLLAMA_TILED(exllama_tiled_w4_bm128, 128)
+EXLLAMA_TILED(exllama_tiled_w4_bm256, 256)

@@ -13,6 +13,8 @@
 //   quick         fused only, M 1, 16, 32: for comparing block shapes (-DEXLLAMA_WARPS_N/_WARPS_K/_UNROLL)
 //   decode        decode vs fused vs cuBLAS fp16, M 1, 8, 16 (-DEXLLAMA_DECODE_WARPS_N/_STAGE_QUADS/_STAGES; EXLLAMA_DECODE_BLOCKS
 //                 blocks per SM)
+//   tiled         the tiled kernel (64, 128, 256 tokens per block) vs dequantize+cuBLAS vs cuBLAS fp16, M 32..4096
+//                 (EXLLAMA_TILED_LAYER picks one layer by name)
 //   tune          fused with other split heuristics (EXLLAMA_WAVES, EXLLAMA_MIN_QUADS are also read from the environment)
 //   once K N M    a few fused calls, for ncu
 //
@@ -292,6 +294,48 @@ void run_decode(Context& c, const Layer& layer, const DeviceLayer& d, const __ha
     CUDA_OK(cudaGetLastError());
 }
 
+// The tiled path (sm_90a, 4-bit): gather x when act-order or unaligned, then one launch of bm tokens per block
+// (0: the plan's choice).
+int g_tiled_bm = 0;
+
+bool tiled_fits(const Layer& layer) {
+    return layer.bits == 4 && layer.k % TILED_STAGE_K == 0 && layer.n % TILED_BLOCK_N == 0 && layer.group_size % TILED_STAGE_K == 0;
+}
+
+// The same rule as dev.qlinear.exllama.TiledPlan: the tallest block whose grid still covers 70 % of the SMs.
+int plan_tiled_bm(int m, int n, int sms) {
+    if (g_tiled_bm > 0) return g_tiled_bm;
+    int rows = 64;
+    while (rows < 256 && m > rows && 100LL * (n / TILED_BLOCK_N) * ceil_div(m, 2 * rows) >= 70LL * sms) rows *= 2;
+    return rows;
+}
+
+typedef void (*TiledKernel)(const __half*, long long, int, int, int, const uint32_t*, const __half*, int, const __half*, __half*);
+
+void run_tiled(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, __half* out, int bm = 0) {
+    if (bm == 0) bm = plan_tiled_bm(m, layer.n, c.sms);
+    const bool aligned = reinterpret_cast<uintptr_t>(x) % 16 == 0 && (ldx % 8 == 0 || m == 1);
+    if (d.perm != nullptr || !aligned) {
+        __half* gathered = static_cast<__half*>(c.workspace);
+        const long long vectors = (long long)m * layer.k / 8;
+        exllama_gather<<<ceil_div(vectors, 256), 256, 0, c.stream>>>(x, ldx, m, layer.k, d.perm, gathered);
+        CUDA_OK(cudaGetLastError());
+        x = gathered;
+        ldx = layer.k;
+    }
+    const TiledKernel kernel = bm == 64 ? exllama_tiled_w4_bm64 : bm == 128 ? exllama_tiled_w4_bm128 : exllama_tiled_w4_bm256;
+    const int shared = bm == 64 ? TiledShape<64>::SHARED_BYTES : bm == 128 ? TiledShape<128>::SHARED_BYTES : TiledShape<256>::SHARED_BYTES;
+    static bool raised[3] = {false, false, false};
+    const int index = bm == 64 ? 0 : bm == 128 ? 1 : 2;
+    if (!raised[index]) {
+        CUDA_OK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared));
+        raised[index] = true;
+    }
+    dim3 grid(layer.n / TILED_BLOCK_N, ceil_div(m, bm));
+    kernel<<<grid, TILED_THREADS, shared, c.stream>>>(x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out);
+    CUDA_OK(cudaGetLastError());
+}
+
 void run_fused(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, __half* out, int force_splits = 0) {
     Plan p = plan_fused(layer.bits, m, layer.k, layer.n, c.sms, c.workspace_bytes);
     if (force_splits > 0) {
@@ -344,7 +388,7 @@ struct Check {
     bool act_order, bias, strided;
 };
 
-enum class Path { FUSED, DEQUANTIZED, DECODE };
+enum class Path { FUSED, DEQUANTIZED, DECODE, TILED };
 
 std::vector<uint16_t> run_twice(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, Path path,
                                 int force_splits, size_t& differ) {
@@ -357,6 +401,7 @@ std::vector<uint16_t> run_twice(Context& c, const Layer& layer, const DeviceLaye
         CUDA_OK(cudaMemcpy(out, poison.data(), count * 2, cudaMemcpyHostToDevice));
         if (path == Path::DEQUANTIZED) run_dequantized(c, layer, d, x, ldx, m, out, 16LL << 20);
         else if (path == Path::DECODE) run_decode(c, layer, d, x, ldx, m, out, force_splits);
+        else if (path == Path::TILED) run_tiled(c, layer, d, x, ldx, m, out, force_splits);
         else run_fused(c, layer, d, x, ldx, m, out, force_splits);
         CUDA_OK(cudaStreamSynchronize(c.stream));
         CUDA_OK(cudaMemcpy(call == 0 ? first.data() : second.data(), out, count * 2, cudaMemcpyDeviceToHost));
@@ -382,7 +427,7 @@ bool compare(const char* path, const Check& t, int splits, const std::vector<uin
     return ok;
 }
 
-bool check_one(Context& c, std::mt19937_64& random, const Check& t, bool both_paths, int force_splits) {
+bool check_one(Context& c, std::mt19937_64& random, const Check& t, bool both_paths, int force_splits, int tiled_bm = 0) {
     Layer layer = make_layer(random, t.bits, t.k, t.n, t.group, t.act_order, t.bias);
     DeviceLayer d = upload(layer);
     const long long ldx = t.strided ? t.k + 24 : t.k;
@@ -405,6 +450,11 @@ bool check_one(Context& c, std::mt19937_64& random, const Check& t, bool both_pa
         DecodePlan dp = plan_decode(t.bits, t.m, t.k, t.n, c.sms, force_splits);
         std::vector<uint16_t> decoded = run_twice(c, layer, d, x, ldx, t.m, Path::DECODE, force_splits, differ);
         ok &= compare("decode", t, dp.blocks, decoded, ref, differ);
+    }
+    if (t.m > 16 && tiled_fits(layer)) {
+        const int bm = tiled_bm > 0 ? tiled_bm : plan_tiled_bm(t.m, t.n, c.sms);
+        std::vector<uint16_t> tiled = run_twice(c, layer, d, x, ldx, t.m, Path::TILED, bm, differ);
+        ok &= compare("tiled", t, bm, tiled, ref, differ);
     }
     if (both_paths) {
         std::vector<uint16_t> dequantized = run_twice(c, layer, d, x, ldx, t.m, Path::DEQUANTIZED, 0, differ);
@@ -450,6 +500,14 @@ bool check_all(Context& c, bool small) {
     ok &= check_one(c, random, {8, 16, 4224, 264, 64, false, false, false}, false, 5);
     ok &= check_one(c, random, {4, 1, 28672, 8192, 128, false, true, false}, false, 1);
     ok &= check_one(c, random, {4, 2, 4096, 28672, -1, false, true, false}, false, 2);
+    // the tiled kernel with every block height: partial token tiles, act-order, strided x, channelwise, one stage
+    for (int bm : {64, 128, 256}) {
+        ok &= check_one(c, random, {4, 17, 1024, 256, 64, false, false, false}, false, 0, bm);
+        ok &= check_one(c, random, {4, 300, 4096, 384, 128, true, true, true}, false, 0, bm);
+        ok &= check_one(c, random, {4, 256, 64, 128, -1, false, true, false}, false, 0, bm);
+        ok &= check_one(c, random, {4, 129, 2112, 1024, -1, false, false, true}, false, 0, bm);
+    }
+    ok &= check_one(c, random, {4, 1000, 8192, 1280, 128, false, true, false}, false, 0);
     std::printf("%s\n", ok ? "ALL CHECKS PASSED" : "SOME CHECKS FAILED");
     return ok;
 }
@@ -676,6 +734,62 @@ void decode_bench(Context& c) {
     }
 }
 
+// The tiled kernel with 64, 128 and 256 tokens per block vs dequantize+cuBLAS (what the plugin does above M = 64) and
+// cuBLAS fp16, M 32..4096, on the benchmark layers: time / cuBLAS time per path.
+void tiled_bench(Context& c) {
+    std::mt19937_64 random(19);
+    const Bench layers[] = {{4096, 6144, "8B qkv"},    {4096, 4096, "8B o"},   {4096, 28672, "8B gate_up"}, {14336, 4096, "8B down"},
+                            {8192, 10240, "70B qkv"},  {8192, 8192, "70B o"},  {8192, 57344, "70B gate_up"}, {28672, 8192, "70B down"}};
+    const char* only = std::getenv("EXLLAMA_TILED_LAYER");
+    Timer timer;
+    std::printf("%-12s %5s %9s %9s %9s %9s %9s %8s %8s %8s %8s %9s\n", "layer", "M", "cublas", "deqfull", "bm64", "bm128", "bm256", "deq/cub", "64/cub",
+                "128/cub", "256/cub", "best TF/s");
+    for (const Bench& b : layers) {
+        if (only != nullptr && std::strcmp(only, b.name) != 0) continue;
+        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
+        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
+        Layer layer = random_words(random, b.k, b.n);
+        std::vector<DeviceLayer> d;
+        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        const long long w_bytes = 2LL * b.k * b.n;
+        const int w_copies = std::max(2, std::min(8, (int)(400LL * 1000 * 1000 / w_bytes)));
+        std::vector<__half*> w16(w_copies);
+        for (auto& w : w16) CUDA_OK(cudaMalloc(&w, w_bytes));
+        const int max_m = 4096;
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<uint16_t> x_host((size_t)max_m * b.k);
+        for (auto& v : x_host) v = to_half(normal(random));
+        __half* x = reinterpret_cast<__half*>(upload(x_host));
+        __half* out = nullptr;
+        CUDA_OK(cudaMalloc(&out, (size_t)max_m * b.n * 2));
+        const float one = 1.0f, zero = 0.0f;
+        for (int m : {32, 64, 128, 256, 512, 1024, 4096}) {
+            const int repeats = m >= 1024 ? 20 : 100;
+            const double cublas = timer.median_us(c.stream, repeats, [&](int i) {
+                CUBLAS_OK(cublasGemmEx(c.cublas, CUBLAS_OP_N, CUBLAS_OP_N, b.n, m, b.k, &one, w16[i % w_copies], CUDA_R_16F, b.n, x, CUDA_R_16F, b.k, &zero, out,
+                                       CUDA_R_16F, b.n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+            });
+            const double full = w_bytes <= c.workspace_bytes
+                    ? timer.median_us(c.stream, repeats, [&](int i) { run_dequantized(c, layer, d[i % copies], x, b.k, m, out, w_bytes); })
+                    : NAN;
+            double tiled[3];
+            const int heights[3] = {64, 128, 256};
+            double best = INFINITY;
+            for (int h = 0; h < 3; ++h) {
+                tiled[h] = timer.median_us(c.stream, repeats, [&](int i) { run_tiled(c, layer, d[i % copies], x, b.k, m, out, heights[h]); });
+                best = std::min(best, tiled[h]);
+            }
+            std::printf("%-12s %5d %9.1f %9.1f %9.1f %9.1f %9.1f %8.2f %8.2f %8.2f %8.2f %9.0f\n", b.name, m, cublas, full, tiled[0], tiled[1], tiled[2],
+                        full / cublas, tiled[0] / cublas, tiled[1] / cublas, tiled[2] / cublas, 2.0 * m * b.k * b.n / best / 1e6);
+            std::fflush(stdout);
+        }
+        cudaFree(out);
+        cudaFree(x);
+        for (auto& w : w16) cudaFree(w);
+        for (auto& l : d) release(l);
+    }
+}
+
 // A few fused calls on one layer, for a profiler: once K N M.
 void once(Context& c, int k, int n, int m) {
     std::mt19937_64 random(5);
@@ -687,6 +801,7 @@ void once(Context& c, int k, int n, int m) {
     CUDA_OK(cudaMalloc(&out, (size_t)m * n * 2));
     for (int i = 0; i < 5; ++i) {
         if (std::getenv("EXLLAMA_ONCE_DECODE") != nullptr) run_decode(c, layer, d, x, k, m, out);
+        else if (std::getenv("EXLLAMA_ONCE_TILED") != nullptr) run_tiled(c, layer, d, x, k, m, out);
         else run_fused(c, layer, d, x, k, m, out);
     }
     CUDA_OK(cudaStreamSynchronize(c.stream));
@@ -699,6 +814,7 @@ int main(int argc, char** argv) {
     if (const char* value = std::getenv("EXLLAMA_MIN_QUADS")) g_min_quads = std::atoi(value);
     if (const char* value = std::getenv("EXLLAMA_WAVES")) g_waves = std::atoi(value);
     if (const char* value = std::getenv("EXLLAMA_DECODE_BLOCKS")) g_decode_blocks = std::atoi(value);
+    if (const char* value = std::getenv("EXLLAMA_TILED_BM")) g_tiled_bm = std::atoi(value);
     Context c{};
     CUBLAS_OK(cublasCreate(&c.cublas));
     CUDA_OK(cudaStreamCreate(&c.stream));
@@ -719,6 +835,7 @@ int main(int argc, char** argv) {
     else if (mode == "tune") tune(c);
     else if (mode == "quick") quick(c);
     else if (mode == "decode") decode_bench(c);
+    else if (mode == "tiled") tiled_bench(c);
     else if (mode == "once" && argc == 5) once(c, std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]));
     else {
         std::fprintf(stderr, "usage: %s check|check-small|bench|switch|tune\n", argv[0]);

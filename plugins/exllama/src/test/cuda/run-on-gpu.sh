@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the kernel check, then runs it on this machine's GPU: the kernel images' contents, correctness, memory
 # checks, and timings against cuBLAS fp16. Usage: run-on-gpu.sh [LOG_DIR] [STEPS...]
-# STEPS: images check sanitize bench switch tune decode variants profile (default: images check sanitize bench switch);
+# STEPS: images check sanitize bench switch tune decode variants profile tiled profile-tiled (default: images check sanitize bench switch);
 # see exllama_check.cu. "variants" builds the decode kernel with other block shapes and pipeline depths and compares them
 # (DECODE_VARIANTS, a list of -D flag sets separated by ";", overrides the built-in list); "profile" runs ncu on the
 # decode kernel at M = 1 and 16 on Llama-3-8B gate_up.
@@ -40,7 +40,7 @@ for step in $steps; do
                 done
             done
             ;;
-        check|sanitize|bench|switch|tune|decode|profile)
+        check|sanitize|bench|switch|tune|decode|profile|tiled|profile-tiled)
             if [[ ! -x "$work/exllama_check" ]]; then
                 nvcc -O3 -std=c++17 -Xcompiler -fopenmp -gencode arch=compute_90a,code=sm_90a -o "$work/exllama_check" "$here/exllama_check.cu" -lcublas \
                     || { echo "build failed"; exit 1; }
@@ -56,6 +56,15 @@ for step in $steps; do
                 bench) "$work/exllama_check" bench 2>&1 | tee "$logs/bench.txt" || status=1 ;;
                 switch) "$work/exllama_check" switch 2>&1 | tee "$logs/switch.txt" || status=1 ;;
                 tune) "$work/exllama_check" tune > "$logs/tune.txt" 2>&1 || status=1 ;;
+                tiled) "$work/exllama_check" tiled 2>&1 | tee "$logs/tiled.txt" || status=1 ;;
+                profile-tiled)
+                    for m in 256 4096; do
+                        EXLLAMA_ONCE_TILED=1 ncu --kernel-name regex:exllama_tiled --launch-skip 2 --launch-count 1 --section SpeedOfLight \
+                            --section MemoryWorkloadAnalysis --section WarpStateStats --section Occupancy --section LaunchStats \
+                            "$work/exllama_check" once 8192 57344 $m > "$logs/ncu-tiled-m$m.txt" 2>&1 || status=1
+                        grep -E "Duration|DRAM Throughput|Memory Throughput|Compute \(SM\)|Achieved Occupancy|Stall|Registers|Grid Size" "$logs/ncu-tiled-m$m.txt" | head -20
+                    done
+                    ;;
                 decode)
                     for blocks in ${DECODE_BLOCKS:-3}; do
                         EXLLAMA_DECODE_BLOCKS=$blocks "$work/exllama_check" decode 2>&1 | tee -a "$logs/decode.txt" || status=1

@@ -20,14 +20,16 @@ import static java.util.Objects.requireNonNull;
  * @param fused8 the same for 8-bit codes
  * @param decode4 {@code exllama_decode_w4_tt1}, {@code _tt2}: 4-bit codes, M up to 8 or 16
  * @param decode8 the same for 8-bit codes
- * @param gather {@code exllama_gather}: a contiguous, permuted copy of the activation for the decode kernel
+ * @param tiled4 {@code exllama_tiled_w4_bm64}, {@code _bm128}, {@code _bm256}: 4-bit codes, 64, 128 or 256 rows per
+ *        block; they compute only from the sm_90a image (elsewhere they trap)
+ * @param gather {@code exllama_gather}: a contiguous, permuted copy of the activation for the decode and tiled kernels
  * @param reduce {@code exllama_reduce}: the split-K sum, in split order, plus the bias
  * @param dequantize4 {@code exllama_dequantize_w4}: the fp16 weight of the large-M path
  * @param dequantize8 {@code exllama_dequantize_w8}
  * @param addBias {@code exllama_add_bias}
  */
-record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List<GpuFunction> decode4, List<GpuFunction> decode8, GpuFunction gather,
-        GpuFunction reduce, GpuFunction dequantize4, GpuFunction dequantize8, GpuFunction addBias) {
+record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List<GpuFunction> decode4, List<GpuFunction> decode8, List<GpuFunction> tiled4,
+        GpuFunction gather, GpuFunction reduce, GpuFunction dequantize4, GpuFunction dequantize8, GpuFunction addBias) {
 
     /** x, ldx, m, k, n, codes, scales, group size, perm, bias, out, partials, quads per split, vector loads of x. */
     static final List<KernelArguments.Kind> FUSED = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
@@ -35,6 +37,8 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List
     /** x, ldx, m, k, n, codes, scales, group size, bias, out, partials, arrival counters. */
     static final List<KernelArguments.Kind> DECODE = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
             POINTER);
+    /** x, ldx, m, k, n, codes, scales, group size, bias, out. */
+    static final List<KernelArguments.Kind> TILED = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER);
     /** x, ldx, m, k, perm, gathered x. */
     static final List<KernelArguments.Kind> GATHER = List.of(POINTER, INT64, INT32, INT32, POINTER, POINTER);
     /** partials, splits, m, n, bias, out. */
@@ -49,6 +53,7 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List
         fused8 = List.copyOf(requireNonNull(fused8, "fused8 is null"));
         decode4 = List.copyOf(requireNonNull(decode4, "decode4 is null"));
         decode8 = List.copyOf(requireNonNull(decode8, "decode8 is null"));
+        tiled4 = List.copyOf(requireNonNull(tiled4, "tiled4 is null"));
         requireNonNull(gather, "gather is null");
         requireNonNull(reduce, "reduce is null");
         requireNonNull(dequantize4, "dequantize4 is null");
@@ -64,7 +69,9 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List
                     List.of(module.function("exllama_fused_w4_mt1"), module.function("exllama_fused_w4_mt2"), module.function("exllama_fused_w4_mt4")),
                     List.of(module.function("exllama_fused_w8_mt1"), module.function("exllama_fused_w8_mt2"), module.function("exllama_fused_w8_mt4")),
                     List.of(module.function("exllama_decode_w4_tt1"), module.function("exllama_decode_w4_tt2")),
-                    List.of(module.function("exllama_decode_w8_tt1"), module.function("exllama_decode_w8_tt2")), module.function("exllama_gather"),
+                    List.of(module.function("exllama_decode_w8_tt1"), module.function("exllama_decode_w8_tt2")),
+                    List.of(module.function("exllama_tiled_w4_bm64"), module.function("exllama_tiled_w4_bm128"), module.function("exllama_tiled_w4_bm256")),
+                    module.function("exllama_gather"),
                     module.function("exllama_reduce"), module.function("exllama_dequantize_w4"), module.function("exllama_dequantize_w8"),
                     module.function("exllama_add_bias"));
         }
@@ -83,6 +90,11 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List
     /** The decode kernel for codes of {@code bits} bits and {@code tokenTiles} tiles of 8 rows (1 or 2). */
     GpuFunction decode(int bits, int tokenTiles) {
         return (bits == 4 ? decode4 : decode8).get(tokenTiles - 1);
+    }
+
+    /** The 4-bit tiled kernel for blocks of {@code blockRows} rows (64, 128 or 256). */
+    GpuFunction tiled(int blockRows) {
+        return tiled4.get(Integer.numberOfTrailingZeros(blockRows) - 6);
     }
 
     GpuFunction dequantize(int bits) {

@@ -15,9 +15,10 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Queues one prepared layer's kernels on a stream: the decode kernel (one launch; a gather of the activation first
- * under act-order or when it is not 16-byte aligned) up to {@value DecodePlan#MAX_ROWS} rows, the fused kernel (and
- * its split-K reduction) up to {@code fusedMaxRows} rows, dequantize + the device's dense GEMM (+ bias) above, or the
- * fused kernel for every larger M when the device has no dense GEMM. The arguments and plans are made once and refilled per call, so a call allocates
+ * under act-order or when it is not 16-byte aligned) up to {@value DecodePlan#MAX_ROWS} rows; where the sm_90a image
+ * runs and the layer fits it, the tiled kernel (likewise) up to {@value TiledPlan#MAX_ROWS} rows; otherwise the fused
+ * kernel (and its split-K reduction) up to {@code fusedMaxRows} rows; dequantize + the device's dense GEMM (+ bias)
+ * above, or the fused kernel for every larger M when the device has no dense GEMM. The arguments and plans are made once and refilled per call, so a call allocates
  * nothing of its own; calls on one layer are serialized, since they share the arguments.
  */
 final class ExllamaLauncher {
@@ -35,12 +36,15 @@ final class ExllamaLauncher {
     private final boolean hasBias;
     private final boolean actOrder;
     private final int columnBlocks;
+    private final boolean tiledKernel;
     private final Device device;
     private final ExllamaFunctions functions;
     private final Optional<DenseGemm> gemm;
     private final KernelArguments decode = new KernelArguments(ExllamaFunctions.DECODE);
     private final KernelArguments gather = new KernelArguments(ExllamaFunctions.GATHER);
     private final DecodePlan[] decodePlans = new DecodePlan[DecodePlan.MAX_ROWS + 1];
+    private final KernelArguments tiled = new KernelArguments(ExllamaFunctions.TILED);
+    private final TiledPlan[] tiledPlans = new TiledPlan[TiledPlan.MAX_ROWS + 1];
     private final KernelArguments fused = new KernelArguments(ExllamaFunctions.FUSED);
     private final KernelArguments reduce = new KernelArguments(ExllamaFunctions.REDUCE);
     private final KernelArguments dequantize = new KernelArguments(ExllamaFunctions.DEQUANTIZE);
@@ -53,9 +57,10 @@ final class ExllamaLauncher {
      * @param tensors the prepared layer's device tensors
      * @param groupSize rows per group, K when channelwise
      * @param partialBytes workspace bytes reserved for split-K partial sums
+     * @param tiledKernel whether the tiled kernel computes on this device for this layer
      */
     ExllamaLauncher(WeightOnlyConfig config, int groupSize, PreparedTensors tensors, Device device, ExllamaFunctions functions, Optional<DenseGemm> gemm,
-            ExllamaSettings settings, int multiprocessors, long partialBytes) {
+            ExllamaSettings settings, int multiprocessors, long partialBytes, boolean tiledKernel) {
         requireNonNull(config, "config is null");
         requireNonNull(tensors, "tensors is null");
         this.device = requireNonNull(device, "device is null");
@@ -72,9 +77,11 @@ final class ExllamaLauncher {
         this.hasBias = tensors.bias() != 0;
         this.actOrder = tensors.perm() != 0;
         this.columnBlocks = DecodePlan.columnBlocks(n);
+        this.tiledKernel = tiledKernel;
         this.fusedPlans = new FusedPlan[Math.min(fusedMaxRows, CACHED_PLANS) + 1];
 
         decode.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize).setPointer(8, tensors.bias());
+        tiled.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize).setPointer(8, tensors.bias());
         gather.setInt(3, k).setPointer(4, tensors.perm());
         fused.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize)
                 .setPointer(8, tensors.perm()).setPointer(9, tensors.bias());
@@ -89,11 +96,12 @@ final class ExllamaLauncher {
     }
 
     /**
-     * The workspace a layer needs: the decode kernel's partial sums and gathered activation, the fused kernel's partial
-     * sums, and the fp16 weight when the dense path is used.
+     * The workspace a layer needs: the decode kernel's partial sums and gathered activation, the tiled kernel's
+     * gathered activation, the fused kernel's partial sums, and the fp16 weight when the dense path is used.
      */
-    static long workspaceBytes(int k, int n, boolean denseGemm, long partialBytes, int multiprocessors) {
-        return Math.max(Math.max(partialBytes, DecodePlan.workspaceBytes(k, multiprocessors)), denseGemm ? DequantizePlan.weightBytes(k, n) : 0);
+    static long workspaceBytes(int k, int n, boolean denseGemm, boolean tiledKernel, long partialBytes, int multiprocessors) {
+        long kernels = Math.max(Math.max(partialBytes, DecodePlan.workspaceBytes(k, multiprocessors)), tiledKernel ? TiledPlan.workspaceBytes(k) : 0);
+        return Math.max(kernels, denseGemm ? DequantizePlan.weightBytes(k, n) : 0);
     }
 
     synchronized void apply(Tensor input, Tensor output, ExecutionStream stream) {
@@ -102,6 +110,9 @@ final class ExllamaLauncher {
         requireOutput(output, m);
         if (m <= DecodePlan.MAX_ROWS) {
             applyDecode(input, output, m, stream);
+        }
+        else if (tiledKernel && m <= TiledPlan.MAX_ROWS) {
+            applyTiled(input, output, m, stream);
         }
         else if (m <= fusedMaxRows) {
             applyFused(input, output, m, stream);
@@ -132,6 +143,25 @@ final class ExllamaLauncher {
         decode.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(9, output.address()).setPointer(10, scratch.address())
                 .setPointer(11, device.counters(stream, columnBlocks).address());
         functions.decode(bits, plan.tokenTiles()).launch(plan.launch(), decode, stream);
+    }
+
+    private void applyTiled(Tensor input, Tensor output, int m, ExecutionStream stream) {
+        TiledPlan plan = tiledPlans[m];
+        if (plan == null) {
+            plan = TiledPlan.of(m, k, n, multiprocessors);
+            tiledPlans[m] = plan;
+        }
+        long x = input.address();
+        long ldx = input.stride(0);
+        if (actOrder || x % 16 != 0 || ldx % 8 != 0 || (long) m * ldx > Integer.MAX_VALUE) {
+            long copy = device.workspace(stream, ScalarType.FLOAT16, m, k).address();
+            gather.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(5, copy);
+            functions.gather().launch(plan.gather(), gather, stream);
+            x = copy;
+            ldx = k;
+        }
+        tiled.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(9, output.address());
+        functions.tiled(plan.blockRows()).launch(plan.launch(), tiled, stream);
     }
 
     private void applyFused(Tensor input, Tensor output, int m, ExecutionStream stream) {

@@ -3,6 +3,7 @@ package dev.qlinear.exllama;
 import dev.qlinear.spi.config.WeightOnlyConfig;
 import dev.qlinear.spi.device.DenseGemm;
 import dev.qlinear.spi.device.Device;
+import dev.qlinear.spi.platform.Architecture;
 import dev.qlinear.spi.device.ExecutionStream;
 import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
@@ -83,7 +84,7 @@ final class ExllamaLayer implements PreparedLayer {
             }
             this.deviceBytes = bytes + bias.map(ExllamaLayer::bytes).orElse(0L);
             this.launcher = onGpu
-                    ? Optional.of(launcher(codes, scales, perm, bias, functions.apply(device), settings))
+                    ? Optional.of(launcher(codes, scales, perm, bias, functions.apply(device), settings, runsTiled(images)))
                     : Optional.empty();
         }
         catch (RuntimeException | Error e) {
@@ -92,8 +93,15 @@ final class ExllamaLayer implements PreparedLayer {
         }
     }
 
+    /** Whether the tiled kernel computes here: it needs the sm_90a image on a 9.0 device and a layer it fits. */
+    private boolean runsTiled(KernelImages images) {
+        int groupSize = config.isChannelwise() ? config.k() : config.groupSize();
+        return device.platform().architecture() instanceof Architecture.Cuda cuda && images.runsArchitectureSpecific(cuda.capability())
+                && TiledPlan.fits(config.weightType().sizeBits(), config.k(), config.n(), groupSize);
+    }
+
     private ExllamaLauncher launcher(Tensor codes, Tensor scales, Optional<Tensor> perm, Optional<Tensor> bias, ExllamaFunctions functions,
-            ExllamaSettings settings) {
+            ExllamaSettings settings, boolean tiled) {
         int k = config.k();
         int n = config.n();
         int bits = config.weightType().sizeBits();
@@ -103,12 +111,12 @@ final class ExllamaLayer implements PreparedLayer {
         int maxSplits = Math.max(1, k / FusedPlan.quadK(bits) / FusedPlan.MIN_QUADS_PER_SPLIT);
         long partialBytes = Math.min(PARTIAL_BUDGET_BYTES, 4L * n * Math.min(fusedRows, 64) * maxSplits);
         int multiprocessors = device.platform().device().map(DeviceProperties::computeUnits).orElse(DEFAULT_MULTIPROCESSORS);
-        device.reserveWorkspace(ExllamaLauncher.workspaceBytes(k, n, gemm.isPresent(), partialBytes, multiprocessors));
+        device.reserveWorkspace(ExllamaLauncher.workspaceBytes(k, n, gemm.isPresent(), tiled, partialBytes, multiprocessors));
         device.reserveCounters(DecodePlan.columnBlocks(n));
         int groupSize = config.isChannelwise() ? k : config.groupSize();
         ExllamaLauncher.PreparedTensors addresses = new ExllamaLauncher.PreparedTensors(codes.address(), scales.address(),
                 perm.map(Tensor::address).orElse(0L), bias.map(Tensor::address).orElse(0L));
-        return new ExllamaLauncher(config, groupSize, addresses, device, functions, gemm, settings, multiprocessors, partialBytes);
+        return new ExllamaLauncher(config, groupSize, addresses, device, functions, gemm, settings, multiprocessors, partialBytes, tiled);
     }
 
     private Tensor allocate(HostBuffer buffer) {

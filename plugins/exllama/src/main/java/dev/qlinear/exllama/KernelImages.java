@@ -76,6 +76,15 @@ record KernelImages(Optional<byte[]> image, List<ImageTarget> targets) {
                 .verdict();
     }
 
+    /**
+     * Whether the driver runs the architecture-specific image on a device of this capability: the fatbin holds SASS
+     * for exactly it with the {@code a} suffix, which a device prefers over every other image (sm_90a's warpgroup
+     * MMA kernels need it).
+     */
+    boolean runsArchitectureSpecific(int capability) {
+        return image.isPresent() && targets.stream().anyMatch(target -> !target.ptx() && target.architectureSpecific() && target.capability() == capability);
+    }
+
     /** {@code SASS sm_80, SASS sm_90a, PTX compute_80}. */
     String describe() {
         return String.join(", ", targets.stream().map(ImageTarget::describe).toList());
