@@ -1029,21 +1029,21 @@ struct TiledLoader {
     int stages_per_group;
     int stage_in_group;
 
-    __device__ __forceinline__ TiledLoader(const __half* x_, long long ldx, int m, int n_, int token0, int column0, const uint32_t* codes,
-                                           const __half* scales, int group_size)
-        : x(x_), n(n_), stages_per_group(group_size / TILED_STAGE_K), stage_in_group(0) {
+    __device__ __forceinline__ TiledLoader(const __half* x_, long long ldx, int m, int n_, int token0, int column0, int first_stage,
+                                           const uint32_t* codes, const __half* scales, int group_size)
+        : x(x_), n(n_), stages_per_group(group_size / TILED_STAGE_K), stage_in_group(first_stage % stages_per_group) {
         const int r = threadIdx.x / 8;
         const int c = threadIdx.x % 8;
-        x_offset = (unsigned)((token0 + r) * ldx + 8 * c);
+        x_offset = (unsigned)((token0 + r) * ldx + 8 * c + first_stage * TILED_STAGE_K);
         x_step = (unsigned)(ROW_STEP * ldx);
         x_target = r / 8 * 1024 + r % 8 * 128 + (c ^ (r % 8)) * 16;  // chunk j: + j * ROW_STEP / 8 * 1024, r % 8 stays
         x_rows = max(0, min(X_CHUNKS, (m - token0 - r + ROW_STEP - 1) / ROW_STEP));
         const int row = threadIdx.x / CHUNKS_PER_ROW;
         const int chunk = threadIdx.x % CHUNKS_PER_ROW;
-        w_source = codes + (size_t)row * n + column0 + 4 * chunk;
-        w_target = TiledShape<BM>::X_BYTES + (row * TILED_BLOCK_N + 4 * chunk) * 4;
         w_step = (long long)TILED_STAGE_K / 8 * n;
-        s_source = scales + column0 + 8 * threadIdx.x;
+        w_source = codes + (size_t)row * n + column0 + 4 * chunk + first_stage * w_step;
+        w_target = TiledShape<BM>::X_BYTES + (row * TILED_BLOCK_N + 4 * chunk) * 4;
+        s_source = scales + (size_t)(first_stage / stages_per_group) * n + column0 + 8 * threadIdx.x;
     }
 
     __device__ __forceinline__ void load_next(unsigned stage) {
@@ -1123,10 +1123,14 @@ __device__ __forceinline__ void tiled_compute_stage(const unsigned char* stage, 
 #endif
 
 // x is [M, ldx] with ldx % 8 == 0, 16-byte aligned and M * ldx < 2^31 (the host gathers it otherwise); K % 64 == 0,
-// N % TILED_BLOCK_N == 0, G % 64 == 0. Grid (N / TILED_BLOCK_N, ceil(M / BM)).
+// N % TILED_BLOCK_N == 0, G % 64 == 0. Grid (ceil(M / BM), N / TILED_BLOCK_N, splits), token tiles fastest so that
+// the blocks sharing a column block's weights run together and read them once from DRAM. Block z streams stages
+// [z S, (z + 1) S) of K for S = stages_per_split. With partials, every split writes its float32 sums to
+// partials[z, M, N] and exllama_reduce adds them in split order with the bias; without, the block writes out.
 template <int BM>
 __device__ __forceinline__ void tiled(const __half* __restrict__ x, long long ldx, int m, int k, int n, const uint32_t* __restrict__ codes,
-                                      const __half* __restrict__ scales, int group_size, const __half* __restrict__ bias, __half* __restrict__ out) {
+                                      const __half* __restrict__ scales, int group_size, const __half* __restrict__ bias, __half* __restrict__ out,
+                                      int stages_per_split, float* __restrict__ partials) {
 #ifdef EXLLAMA_HAS_WGMMA
     using S = TiledShape<BM>;
     extern __shared__ unsigned char tiled_shared[];
@@ -1135,13 +1139,14 @@ __device__ __forceinline__ void tiled(const __half* __restrict__ x, long long ld
     const unsigned padding = (1024 - (raw_address & 1023)) & 1023;
     const unsigned char* shared = tiled_shared + padding;
     const unsigned shared_address = raw_address + padding;
-    const int column0 = blockIdx.x * TILED_BLOCK_N;
-    const int token0 = blockIdx.y * BM;
-    const int stages = k / TILED_STAGE_K;
+    const int column0 = blockIdx.y * TILED_BLOCK_N;
+    const int token0 = blockIdx.x * BM;
+    const int first_stage = blockIdx.z * stages_per_split;
+    const int stages = min(k / TILED_STAGE_K - first_stage, stages_per_split);
 
     float sums[S::VALUES];  // the first MMA ignores them (scale-d 0): zeroing them would make ptxas serialize the MMAs
     uint32_t a[2][4][4];
-    TiledLoader<BM> loader(x, ldx, m, n, token0, column0, codes, scales, group_size);
+    TiledLoader<BM> loader(x, ldx, m, n, token0, column0, first_stage, codes, scales, group_size);
 
 #pragma unroll
     for (int s = 0; s < S::AHEAD; ++s) {
@@ -1180,6 +1185,21 @@ __device__ __forceinline__ void tiled(const __half* __restrict__ x, long long ld
     // sums[4j + e]: column 16w + g (+8 for e >= 2) of the warpgroup's 64, token 8j + 2t (+1 for odd e)
     const int lane = threadIdx.x % 32;
     const int column = column0 + threadIdx.x / 128 * 64 + (threadIdx.x / 32 % 4) * 16 + lane / 4;
+    if (partials != nullptr) {
+        float* split = partials + (size_t)blockIdx.z * m * n;
+#pragma unroll
+        for (int j = 0; j < BM / 8; ++j) {
+#pragma unroll
+            for (int odd = 0; odd < 2; ++odd) {
+                const int token = token0 + 8 * j + 2 * (lane % 4) + odd;
+                if (token < m) {
+                    split[(size_t)token * n + column] = sums[4 * j + odd];
+                    split[(size_t)token * n + column + 8] = sums[4 * j + 2 + odd];
+                }
+            }
+        }
+        return;
+    }
     const float bias_low = bias == nullptr ? 0.0f : __half2float(bias[column]);
     const float bias_high = bias == nullptr ? 0.0f : __half2float(bias[column + 8]);
 #pragma unroll
@@ -1321,8 +1341,8 @@ extern "C" __global__ void exllama_gather(const __half* x, long long ldx, int m,
 #define EXLLAMA_TILED(NAME, BM)                                                                                                                \
     extern "C" __global__ void __launch_bounds__(TILED_THREADS, 1)                                                                           \
         NAME(const __half* x, long long ldx, int m, int k, int n, const uint32_t* codes, const __half* scales, int group_size, const __half* bias, \
-             __half* out) {                                                                                                                    \
-        tiled<BM>(x, ldx, m, k, n, codes, scales, group_size, bias, out);                                                                     \
+             __half* out, int stages_per_split, float* partials) {                                                                             \
+        tiled<BM>(x, ldx, m, k, n, codes, scales, group_size, bias, out, stages_per_split, partials);                                         \
     }
 
 // 4-bit, M > 16 on sm_90a, 64, 128 or 256 tokens per block; dynamic shared memory TiledShape<BM>::SHARED_BYTES

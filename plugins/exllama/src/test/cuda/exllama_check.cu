@@ -294,46 +294,61 @@ void run_decode(Context& c, const Layer& layer, const DeviceLayer& d, const __ha
     CUDA_OK(cudaGetLastError());
 }
 
-// The tiled path (sm_90a, 4-bit): gather x when act-order or unaligned, then one launch of bm tokens per block
-// (0: the plan's choice).
-int g_tiled_bm = 0;
+int g_tiled_bm = 0;  // tokens per tiled block when set (EXLLAMA_TILED_BM); 0: the plan's choice
 
 bool tiled_fits(const Layer& layer) {
     return layer.bits == 4 && layer.k % TILED_STAGE_K == 0 && layer.n % TILED_BLOCK_N == 0 && layer.group_size % TILED_STAGE_K == 0;
 }
 
-// The same rule as dev.qlinear.exllama.TiledPlan: the tallest block whose grid still covers 70 % of the SMs.
-int plan_tiled_bm(int m, int n, int sms) {
-    if (g_tiled_bm > 0) return g_tiled_bm;
-    int rows = 64;
-    while (rows < 256 && m > rows && 100LL * (n / TILED_BLOCK_N) * ceil_div(m, 2 * rows) >= 70LL * sms) rows *= 2;
-    return rows;
+// The same plan as dev.qlinear.exllama.TiledPlan: the lowest block height that covers M (64, 128, 256), then, when
+// the blocks leave SMs idle, K split so that they fill one wave (at least 16 stages a split, at most 8 splits).
+struct TiledPlan {
+    int bm, splits, stages_per_split;
+};
+
+TiledPlan plan_tiled(int m, int k, int n, int sms, int forced_bm = 0) {
+    int bm = forced_bm > 0 ? forced_bm : g_tiled_bm;
+    if (bm == 0) bm = m <= 64 ? 64 : m <= 128 ? 128 : 256;
+    const int stages = k / TILED_STAGE_K;
+    const int blocks = n / TILED_BLOCK_N * ceil_div(m, bm);
+    const int splits = blocks < sms ? std::max(1, std::min({sms / blocks, stages / 16, 8})) : 1;
+    const int per_split = ceil_div(stages, splits);
+    return {bm, ceil_div(stages, per_split), per_split};
 }
 
-typedef void (*TiledKernel)(const __half*, long long, int, int, int, const uint32_t*, const __half*, int, const __half*, __half*);
+typedef void (*TiledKernel)(const __half*, long long, int, int, int, const uint32_t*, const __half*, int, const __half*, __half*, int, float*);
 
+// The tiled path (sm_90a, 4-bit): gather x when act-order or unaligned, then the kernel (and the split-K reduction).
+// Partials at the workspace start, the gathered x in its second half.
 void run_tiled(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, __half* out, int bm = 0) {
-    if (bm == 0) bm = plan_tiled_bm(m, layer.n, c.sms);
+    const TiledPlan p = plan_tiled(m, layer.k, layer.n, c.sms, bm);
+    float* partials = p.splits > 1 ? static_cast<float*>(c.workspace) : nullptr;
     const bool aligned = reinterpret_cast<uintptr_t>(x) % 16 == 0 && (ldx % 8 == 0 || m == 1);
     if (d.perm != nullptr || !aligned) {
-        __half* gathered = static_cast<__half*>(c.workspace);
+        __half* gathered = reinterpret_cast<__half*>(static_cast<char*>(c.workspace) + c.workspace_bytes / 2);
         const long long vectors = (long long)m * layer.k / 8;
         exllama_gather<<<ceil_div(vectors, 256), 256, 0, c.stream>>>(x, ldx, m, layer.k, d.perm, gathered);
         CUDA_OK(cudaGetLastError());
         x = gathered;
         ldx = layer.k;
     }
-    const TiledKernel kernel = bm == 64 ? exllama_tiled_w4_bm64 : bm == 128 ? exllama_tiled_w4_bm128 : exllama_tiled_w4_bm256;
-    const int shared = bm == 64 ? TiledShape<64>::SHARED_BYTES : bm == 128 ? TiledShape<128>::SHARED_BYTES : TiledShape<256>::SHARED_BYTES;
+    const TiledKernel kernel = p.bm == 64 ? exllama_tiled_w4_bm64 : p.bm == 128 ? exllama_tiled_w4_bm128 : exllama_tiled_w4_bm256;
+    const int shared = p.bm == 64 ? TiledShape<64>::SHARED_BYTES : p.bm == 128 ? TiledShape<128>::SHARED_BYTES : TiledShape<256>::SHARED_BYTES;
     static bool raised[3] = {false, false, false};
-    const int index = bm == 64 ? 0 : bm == 128 ? 1 : 2;
+    const int index = p.bm == 64 ? 0 : p.bm == 128 ? 1 : 2;
     if (!raised[index]) {
         CUDA_OK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared));
         raised[index] = true;
     }
-    dim3 grid(layer.n / TILED_BLOCK_N, ceil_div(m, bm));
-    kernel<<<grid, TILED_THREADS, shared, c.stream>>>(x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out);
+    dim3 grid(ceil_div(m, p.bm), layer.n / TILED_BLOCK_N, p.splits);
+    kernel<<<grid, TILED_THREADS, shared, c.stream>>>(x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out, p.stages_per_split,
+                                                      partials);
     CUDA_OK(cudaGetLastError());
+    if (p.splits > 1) {
+        const long long vectors = (long long)m * layer.n / 8;
+        exllama_reduce<<<ceil_div(vectors, 256), 256, 0, c.stream>>>(partials, p.splits, m, layer.n, d.bias, out);
+        CUDA_OK(cudaGetLastError());
+    }
 }
 
 void run_fused(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, __half* out, int force_splits = 0) {
@@ -452,9 +467,9 @@ bool check_one(Context& c, std::mt19937_64& random, const Check& t, bool both_pa
         ok &= compare("decode", t, dp.blocks, decoded, ref, differ);
     }
     if (t.m > 16 && tiled_fits(layer)) {
-        const int bm = tiled_bm > 0 ? tiled_bm : plan_tiled_bm(t.m, t.n, c.sms);
-        std::vector<uint16_t> tiled = run_twice(c, layer, d, x, ldx, t.m, Path::TILED, bm, differ);
-        ok &= compare("tiled", t, bm, tiled, ref, differ);
+        const TiledPlan tp = plan_tiled(t.m, t.k, t.n, c.sms, tiled_bm);
+        std::vector<uint16_t> tiled = run_twice(c, layer, d, x, ldx, t.m, Path::TILED, tiled_bm, differ);
+        ok &= compare("tiled", t, tp.bm * 100 + tp.splits, tiled, ref, differ);
     }
     if (both_paths) {
         std::vector<uint16_t> dequantized = run_twice(c, layer, d, x, ldx, t.m, Path::DEQUANTIZED, 0, differ);
@@ -508,6 +523,10 @@ bool check_all(Context& c, bool small) {
         ok &= check_one(c, random, {4, 129, 2112, 1024, -1, false, false, true}, false, 0, bm);
     }
     ok &= check_one(c, random, {4, 1000, 8192, 1280, 128, false, true, false}, false, 0);
+    // split K: narrow layers at small M (4 and 2 splits, a last split cut short, groups across split boundaries)
+    ok &= check_one(c, random, {4, 64, 14336, 256, 128, false, true, false}, false, 0);
+    ok &= check_one(c, random, {4, 40, 8256, 4096, 192, true, true, true}, false, 0);
+    ok &= check_one(c, random, {4, 200, 4096, 384, -1, false, false, false}, false, 0, 256);
     std::printf("%s\n", ok ? "ALL CHECKS PASSED" : "SOME CHECKS FAILED");
     return ok;
 }
@@ -763,7 +782,7 @@ void tiled_bench(Context& c) {
         __half* out = nullptr;
         CUDA_OK(cudaMalloc(&out, (size_t)max_m * b.n * 2));
         const float one = 1.0f, zero = 0.0f;
-        for (int m : {32, 64, 128, 256, 512, 1024, 4096}) {
+        for (int m : {32, 64, 128, 256, 512, 1024}) {
             const int repeats = m >= 1024 ? 20 : 100;
             const double cublas = timer.median_us(c.stream, repeats, [&](int i) {
                 CUBLAS_OK(cublasGemmEx(c.cublas, CUBLAS_OP_N, CUBLAS_OP_N, b.n, m, b.k, &one, w16[i % w_copies], CUDA_R_16F, b.n, x, CUDA_R_16F, b.k, &zero, out,
@@ -772,6 +791,8 @@ void tiled_bench(Context& c) {
             const double full = w_bytes <= c.workspace_bytes
                     ? timer.median_us(c.stream, repeats, [&](int i) { run_dequantized(c, layer, d[i % copies], x, b.k, m, out, w_bytes); })
                     : NAN;
+            const TiledPlan tp = plan_tiled(m, b.k, b.n, c.sms);
+            const double planned = timer.median_us(c.stream, repeats, [&](int i) { run_tiled(c, layer, d[i % copies], x, b.k, m, out); });
             double tiled[3];
             const int heights[3] = {64, 128, 256};
             double best = INFINITY;
@@ -779,8 +800,9 @@ void tiled_bench(Context& c) {
                 tiled[h] = timer.median_us(c.stream, repeats, [&](int i) { run_tiled(c, layer, d[i % copies], x, b.k, m, out, heights[h]); });
                 best = std::min(best, tiled[h]);
             }
-            std::printf("%-12s %5d %9.1f %9.1f %9.1f %9.1f %9.1f %8.2f %8.2f %8.2f %8.2f %9.0f\n", b.name, m, cublas, full, tiled[0], tiled[1], tiled[2],
-                        full / cublas, tiled[0] / cublas, tiled[1] / cublas, tiled[2] / cublas, 2.0 * m * b.k * b.n / best / 1e6);
+            std::printf("%-12s %5d %9.1f %9.1f %9.1f %9.1f %9.1f %8.2f %8.2f %8.2f %8.2f %9.0f  plan bm%d x%d %8.1f %5.2f\n", b.name, m, cublas, full,
+                        tiled[0], tiled[1], tiled[2], full / cublas, tiled[0] / cublas, tiled[1] / cublas, tiled[2] / cublas, 2.0 * m * b.k * b.n / best / 1e6,
+                        tp.bm, tp.splits, planned, planned / cublas);
             std::fflush(stdout);
         }
         cudaFree(out);

@@ -100,7 +100,8 @@ final class ExllamaLauncher {
      * gathered activation, the fused kernel's partial sums, and the fp16 weight when the dense path is used.
      */
     static long workspaceBytes(int k, int n, boolean denseGemm, boolean tiledKernel, long partialBytes, int multiprocessors) {
-        long kernels = Math.max(Math.max(partialBytes, DecodePlan.workspaceBytes(k, multiprocessors)), tiledKernel ? TiledPlan.workspaceBytes(k) : 0);
+        long kernels = Math.max(Math.max(partialBytes, DecodePlan.workspaceBytes(k, multiprocessors)),
+                tiledKernel ? TiledPlan.workspaceBytes(k, multiprocessors) : 0);
         return Math.max(kernels, denseGemm ? DequantizePlan.weightBytes(k, n) : 0);
     }
 
@@ -153,15 +154,23 @@ final class ExllamaLauncher {
         }
         long x = input.address();
         long ldx = input.stride(0);
-        if (actOrder || x % 16 != 0 || ldx % 8 != 0 || (long) m * ldx > Integer.MAX_VALUE) {
-            long copy = device.workspace(stream, ScalarType.FLOAT16, m, k).address();
+        boolean gathered = actOrder || x % 16 != 0 || ldx % 8 != 0 || (long) m * ldx > Integer.MAX_VALUE;
+        // partial sums first, then the gathered activation: 2 halves per float, M K even as K % 64 == 0
+        Tensor scratch = device.workspace(stream, ScalarType.FLOAT32, plan.partialFloats() + (gathered ? (long) m * k / 2 : 0));
+        if (gathered) {
+            long copy = scratch.address() + 4 * plan.partialFloats();
             gather.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(5, copy);
             functions.gather().launch(plan.gather(), gather, stream);
             x = copy;
             ldx = k;
         }
-        tiled.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(9, output.address());
+        long partials = plan.splits() > 1 ? scratch.address() : 0;
+        tiled.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(9, output.address()).setInt(10, plan.stagesPerSplit()).setPointer(11, partials);
         functions.tiled(plan.blockRows()).launch(plan.launch(), tiled, stream);
+        if (plan.reduce().isPresent()) {
+            reduce.setPointer(0, partials).setInt(1, plan.splits()).setInt(2, m).setPointer(5, output.address());
+            functions.reduce().launch(plan.reduce().get(), reduce, stream);
+        }
     }
 
     private void applyFused(Tensor input, Tensor output, int m, ExecutionStream stream) {

@@ -2,32 +2,43 @@ package dev.qlinear.exllama;
 
 import dev.qlinear.spi.device.LaunchConfig;
 
+import java.util.Optional;
+
 import static java.util.Objects.requireNonNull;
 
 /**
  * How the tiled kernel ({@code exllama_tiled_w4_bm*}, sm_90a only) runs {@value DecodePlan#MAX_ROWS} &lt; M &lt;=
- * {@value #MAX_ROWS} rows of a 4-bit layer: blocks of {@value #BLOCK_N} columns by {@code blockRows} tokens (64, 128 or
- * 256), each streaming K through a cp.async pipeline into Hopper's warpgroup MMA. Taller blocks move less activation
- * per MMA but leave the GPU idle when they are too few, so the plan takes the tallest whose grid still covers
- * {@value #MIN_WAVE_PERCENT}% of the multiprocessors. The constants mirror {@code TiledShape} in {@code exllama.cu};
- * {@code src/test/cuda/exllama_check.cu} plans the same way, and its {@code tiled} mode measured the choices (H100,
- * 2026-11-21): above {@value #MAX_ROWS} rows dequantize + cuBLAS is faster.
+ * {@value #MAX_ROWS} rows of a 4-bit layer: blocks of {@value #BLOCK_N} columns by {@code blockRows} tokens, the lowest
+ * of 64, 128 and 256 that covers M, each streaming its share of K through a cp.async pipeline into Hopper's warpgroup
+ * MMA. When the blocks leave multiprocessors idle, K is split so that they fill one wave (at least
+ * {@value #MIN_STAGES_PER_SPLIT} stages of {@value #STAGE_K} a split, at most {@value #MAX_SPLITS} splits) and
+ * {@code exllama_reduce} adds the float32 partial sums in split order, so results do not depend on timing. The
+ * constants mirror {@code TiledShape} in {@code exllama.cu}; {@code src/test/cuda/exllama_check.cu} plans the same way,
+ * and its {@code tiled} mode measured the choices on the Llama-3 layers (H100, 2026-11-21): taller blocks or a
+ * wave-count model were no faster, and above {@value #MAX_ROWS} rows dequantize + cuBLAS is.
  *
  * @param blockRows tokens per block: 64, 128 or 256
- * @param launch the tiled kernel's launch
+ * @param splits blocks along K
+ * @param stagesPerSplit stages of {@value #STAGE_K} K each split streams (the last may stream fewer)
+ * @param launch the tiled kernel's launch: grid (token tiles, column blocks, splits)
+ * @param reduce the split-K sum, when K is split
  * @param gather the launch of {@code exllama_gather} for an act-order layer or an activation the kernel cannot read as
  *        it is (not 16-byte aligned, or M * ldx past 32-bit offsets)
+ * @param partialFloats float32 workspace elements the partial sums take (0 without a split)
  */
-record TiledPlan(int blockRows, LaunchConfig launch, LaunchConfig gather) {
+record TiledPlan(int blockRows, int splits, int stagesPerSplit, LaunchConfig launch, Optional<LaunchConfig> reduce, LaunchConfig gather,
+        long partialFloats) {
 
     static final int MAX_ROWS = 512;
     static final int THREADS = 256;
     static final int BLOCK_N = 128;
     static final int STAGE_K = 64;
-    static final int MIN_WAVE_PERCENT = 70;
+    static final int MIN_STAGES_PER_SPLIT = 16;
+    static final int MAX_SPLITS = 8;
 
     TiledPlan {
         requireNonNull(launch, "launch is null");
+        requireNonNull(reduce, "reduce is null");
         requireNonNull(gather, "gather is null");
     }
 
@@ -40,19 +51,27 @@ record TiledPlan(int blockRows, LaunchConfig launch, LaunchConfig gather) {
         if (m <= DecodePlan.MAX_ROWS || m > MAX_ROWS) {
             throw new IllegalArgumentException("the tiled kernel runs " + (DecodePlan.MAX_ROWS + 1) + " to " + MAX_ROWS + " rows, got M=" + m);
         }
-        int columnBlocks = n / BLOCK_N;
-        int rows = 64;
-        while (rows < 256 && m > rows && 100L * columnBlocks * FusedPlan.ceilDiv(m, 2 * rows) >= (long) MIN_WAVE_PERCENT * multiprocessors) {
-            rows *= 2;
-        }
-        LaunchConfig launch = new LaunchConfig(columnBlocks, FusedPlan.ceilDiv(m, rows), 1, THREADS, 1, 1, sharedBytes(rows));
+        int rows = m <= 64 ? 64 : m <= 128 ? 128 : 256;
+        int stages = k / STAGE_K;
+        int tokenTiles = FusedPlan.ceilDiv(m, rows);
+        int blocks = n / BLOCK_N * tokenTiles;
+        int wanted = blocks < multiprocessors ? Math.max(1, Math.min(Math.min(multiprocessors / blocks, stages / MIN_STAGES_PER_SPLIT), MAX_SPLITS)) : 1;
+        int perSplit = FusedPlan.ceilDiv(stages, wanted);
+        int splits = FusedPlan.ceilDiv(stages, perSplit);
+        LaunchConfig launch = new LaunchConfig(tokenTiles, n / BLOCK_N, splits, THREADS, 1, 1, sharedBytes(rows));
+        Optional<LaunchConfig> reduce = splits > 1
+                ? Optional.of(LaunchConfig.linear(Math.toIntExact(FusedPlan.ceilDiv((long) m * n / 8, FusedPlan.REDUCE_THREADS)), FusedPlan.REDUCE_THREADS, 0))
+                : Optional.empty();
         LaunchConfig gather = LaunchConfig.linear(Math.toIntExact(FusedPlan.ceilDiv((long) m * k / 8, DecodePlan.GATHER_THREADS)), DecodePlan.GATHER_THREADS, 0);
-        return new TiledPlan(rows, launch, gather);
+        return new TiledPlan(rows, splits, perSplit, launch, reduce, gather, splits > 1 ? (long) splits * m * n : 0);
     }
 
-    /** Workspace bytes of the largest call: a gathered activation of {@value #MAX_ROWS} rows. */
-    static long workspaceBytes(int k) {
-        return 2L * MAX_ROWS * k;
+    /**
+     * Workspace bytes of the largest call: partial sums (splits only happen while the blocks fit one wave, so they
+     * hold at most a wave of 256 by {@value #BLOCK_N} tiles) and a gathered activation of {@value #MAX_ROWS} rows.
+     */
+    static long workspaceBytes(int k, int multiprocessors) {
+        return 4L * multiprocessors * 256 * BLOCK_N + 2L * MAX_ROWS * k;
     }
 
     /**

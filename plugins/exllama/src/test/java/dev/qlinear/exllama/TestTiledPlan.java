@@ -13,18 +13,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 final class TestTiledPlan {
 
-    @ParameterizedTest(name = "M={0} N={1} -> {2} rows per block")
+    @ParameterizedTest(name = "M={0} K={1} N={2} -> {3} rows, {4} splits of {5} stages")
     @CsvSource({
-            // 70B gate_up (448 column blocks): every height fills the GPU, so the tallest that M needs
-            "17, 57344, 64", "64, 57344, 64", "65, 57344, 128", "128, 57344, 128", "129, 57344, 256", "512, 57344, 256",
-            // 8B qkv (48 column blocks): taller blocks only once the grid still covers 70% of 132 multiprocessors
-            "128, 6144, 64", "256, 6144, 128", "512, 6144, 256",
-            // 8B o (32 column blocks)
-            "256, 4096, 64", "512, 4096, 128"})
-    void takesTheTallestBlockThatStillFillsTheGpu(int m, int n, int rows) {
-        TiledPlan plan = TiledPlan.of(m, 4096, n, 132);
+            // 70B gate_up: 448 column blocks fill the GPU, K stays whole
+            "17, 8192, 57344, 64, 1, 128", "64, 8192, 57344, 64, 1, 128", "65, 8192, 57344, 128, 1, 128", "512, 8192, 57344, 256, 1, 128",
+            // 8B down at M = 64: 32 column blocks, so K splits 4 ways to fill 132 multiprocessors
+            "64, 14336, 4096, 64, 4, 56",
+            // 70B down: 64 column blocks, 2 splits; 8B qkv at M = 200: 48 blocks, 2 splits
+            "33, 28672, 8192, 64, 2, 224", "200, 4096, 6144, 256, 2, 32",
+            // few stages: at least 16 a split (K = 2048: 32 stages, 2 splits, not 8)
+            "20, 2048, 256, 64, 2, 16",
+            // a last split cut short: 129 stages as 4 splits of 33
+            "40, 8256, 4096, 64, 4, 33"})
+    void takesTheLowestBlockThatCoversMAndSplitsKToFillTheGpu(int m, int k, int n, int rows, int splits, int perSplit) {
+        TiledPlan plan = TiledPlan.of(m, k, n, 132);
         assertThat(plan.blockRows()).isEqualTo(rows);
-        assertThat(plan.launch()).isEqualTo(new LaunchConfig(n / 128, FusedPlan.ceilDiv(m, rows), 1, 256, 1, 1, TiledPlan.sharedBytes(rows)));
+        assertThat(plan.splits()).isEqualTo(splits);
+        assertThat(plan.stagesPerSplit()).isEqualTo(perSplit);
+        assertThat((long) (splits - 1) * perSplit).isLessThan(k / 64);
+        assertThat((long) splits * perSplit).isGreaterThanOrEqualTo(k / 64);
+        assertThat(plan.launch()).isEqualTo(new LaunchConfig(FusedPlan.ceilDiv(m, rows), n / 128, splits, 256, 1, 1, TiledPlan.sharedBytes(rows)));
+        assertThat(plan.reduce().isPresent()).isEqualTo(splits > 1);
+        assertThat(plan.partialFloats()).isEqualTo(splits > 1 ? (long) splits * m * n : 0);
+        assertThat(plan.partialFloats() * 4 + 2L * m * k).isLessThanOrEqualTo(TiledPlan.workspaceBytes(k, 132));
     }
 
     @Test
@@ -43,7 +54,7 @@ final class TestTiledPlan {
     void gathersEveryRowOfTheActivation() {
         TiledPlan plan = TiledPlan.of(300, 4096, 384, 132);
         assertThat((long) plan.gather().gridX() * plan.gather().blockX() * 8).isGreaterThanOrEqualTo(300L * 4096);
-        assertThat(TiledPlan.workspaceBytes(8192)).isEqualTo(2L * 512 * 8192);
+        assertThat(TiledPlan.workspaceBytes(8192, 132)).isEqualTo(4L * 132 * 256 * 128 + 2L * 512 * 8192);
     }
 
     @ParameterizedTest(name = "M={0}")
