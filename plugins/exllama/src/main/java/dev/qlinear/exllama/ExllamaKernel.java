@@ -51,7 +51,11 @@ import static java.util.Objects.requireNonNull;
  * trick) and each group's scale multiplies the float32 sums once. A column block shared by several blocks is summed from
  * their float32 partial sums by the last to arrive (the device's per-stream arrival counters), in block order. Under
  * act-order, or for an activation that is not 16-byte aligned, a gather kernel first writes a contiguous, permuted copy
- * into the workspace. Up to {@value ExllamaSettings#FUSED_MAX_ROWS_PROPERTY} rows (default
+ * into the workspace. Up to {@value TiledPlan#MAX_ROWS} rows on a 9.0 device running the sm_90a image, for 4-bit layers
+ * with K and the group a multiple of 64 and N of 128, the tiled kernel: warpgroup MMA ({@code wgmma}) with the
+ * dequantized weights as the A operand in registers and the activations as B in 128-byte swizzled shared memory, fed by
+ * a cp.async pipeline, K split with the same split-order reduction when the blocks leave SMs idle ({@link TiledPlan}).
+ * Otherwise, up to {@value ExllamaSettings#FUSED_MAX_ROWS_PROPERTY} rows (default
  * {@value ExllamaSettings#DEFAULT_FUSED_MAX_ROWS}), the fused kernel: warps stream 128-bit loads of packed words,
  * dequantize them in registers and multiply with {@code mma.sync} against activations staged in shared memory, gathered
  * through {@code perm}; K is split across blocks when N alone cannot fill the GPU, with float32 partial sums reduced in
