@@ -5,6 +5,7 @@ import dev.qlinear.spi.device.DenseGemm;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
 import dev.qlinear.spi.device.KernelArguments;
+import dev.qlinear.spi.device.LaunchConfig;
 import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.type.ScalarType;
@@ -132,13 +133,9 @@ final class ExllamaLauncher {
         long x = input.address();
         long ldx = m == 1 ? k : input.stride(0);
         boolean gathered = actOrder || x % 16 != 0 || ldx % 8 != 0;
-        // partial sums first, then the gathered activation: 2 halves per float, M K even as K % 32 == 0
-        Tensor scratch = device.workspace(stream, ScalarType.FLOAT32, plan.partialFloats() + (gathered ? (long) m * k / 2 : 0));
+        Tensor scratch = scratch(stream, plan.partialFloats(), gathered, m);
         if (gathered) {
-            long copy = scratch.address() + 4 * plan.partialFloats();
-            gather.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(5, copy);
-            functions.gather().launch(plan.gather(), gather, stream);
-            x = copy;
+            x = gather(scratch, plan.partialFloats(), x, ldx, m, plan.gather(), stream);
             ldx = k;
         }
         decode.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(9, output.address()).setPointer(10, scratch.address())
@@ -155,13 +152,9 @@ final class ExllamaLauncher {
         long x = input.address();
         long ldx = input.stride(0);
         boolean gathered = actOrder || x % 16 != 0 || ldx % 8 != 0 || (long) m * ldx > Integer.MAX_VALUE;
-        // partial sums first, then the gathered activation: 2 halves per float, M K even as K % 64 == 0
-        Tensor scratch = device.workspace(stream, ScalarType.FLOAT32, plan.partialFloats() + (gathered ? (long) m * k / 2 : 0));
+        Tensor scratch = scratch(stream, plan.partialFloats(), gathered, m);
         if (gathered) {
-            long copy = scratch.address() + 4 * plan.partialFloats();
-            gather.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(5, copy);
-            functions.gather().launch(plan.gather(), gather, stream);
-            x = copy;
+            x = gather(scratch, plan.partialFloats(), x, ldx, m, plan.gather(), stream);
             ldx = k;
         }
         long partials = plan.splits() > 1 ? scratch.address() : 0;
@@ -171,6 +164,19 @@ final class ExllamaLauncher {
             reduce.setPointer(0, partials).setInt(1, plan.splits()).setInt(2, m).setPointer(5, output.address());
             functions.reduce().launch(plan.reduce().get(), reduce, stream);
         }
+    }
+
+    /** The stream's workspace: partial sums first, then the gathered activation (2 halves per float; M K is even). */
+    private Tensor scratch(ExecutionStream stream, long partialFloats, boolean gathered, int m) {
+        return device.workspace(stream, ScalarType.FLOAT32, partialFloats + (gathered ? (long) m * k / 2 : 0));
+    }
+
+    /** Queues the contiguous, permuted copy of the activation past the partial sums; returns its address. */
+    private long gather(Tensor scratch, long partialFloats, long x, long ldx, int m, LaunchConfig config, ExecutionStream stream) {
+        long copy = scratch.address() + 4 * partialFloats;
+        gather.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(5, copy);
+        functions.gather().launch(config, gather, stream);
+        return copy;
     }
 
     private void applyFused(Tensor input, Tensor output, int m, ExecutionStream stream) {
