@@ -494,6 +494,24 @@ constexpr int DECODE_STAGE_QUADS = EXLLAMA_DECODE_STAGE_QUADS;
 constexpr int DECODE_STAGES = EXLLAMA_DECODE_STAGES;
 static_assert(DECODE_STAGE_QUADS % DECODE_WARPS_K == 0, "a stage's quads are shared evenly by the K warps");
 
+// -DEXLLAMA_DECODE_TIMELINE (the harness's timeline mode): block 0..2047 records %globaltimer at its start, when its
+// first stage arrived, when its first shared column block was summed and counted, and at its end.
+#ifdef EXLLAMA_DECODE_TIMELINE
+__device__ unsigned long long exllama_decode_timeline[2048][5];
+#define EXLLAMA_MARK(i)                                              \
+    do {                                                             \
+        if (threadIdx.x == 0 && blockIdx.x < 2048) {                 \
+            unsigned long long now_;                                 \
+            asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now_)); \
+            exllama_decode_timeline[blockIdx.x][i] = now_;           \
+        }                                                            \
+    } while (0)
+#else
+#define EXLLAMA_MARK(i) \
+    do {                \
+    } while (0)
+#endif
+
 template <int BITS, int TT>
 struct DecodeShape {
     static constexpr int QUAD_K = 4 * 32 / BITS;
@@ -555,6 +573,10 @@ __device__ __forceinline__ float4 fp16x4_to_float4(uint2 raw) {
     return make_float4(low.x, low.y, high.x, high.y);
 }
 
+__device__ __forceinline__ float4 add4(float4 a, float4 b) {
+    return make_float4(a.x + b.x, a.y + b.y, a.z + b.z, a.w + b.w);
+}
+
 __device__ __forceinline__ void store_fp16x4(__half* target, float4 values, float4 bias) {
     uint2 packed;
     packed.x = as_bits(__floats2half2_rn(values.x + bias.x, values.y + bias.y));
@@ -572,6 +594,8 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
     constexpr int SQ = DECODE_STAGE_QUADS;
     extern __shared__ __align__(16) unsigned char shared[];
     __shared__ int last_to_arrive;
+    EXLLAMA_MARK(0);
+    bool marked = false;
 
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
@@ -742,6 +766,9 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
         if (whole) {
             return;
         }
+        if (!marked) {
+            EXLLAMA_MARK(2);
+        }
         __threadfence();
         __syncthreads();
         const int first_owner = owner_of(column_block * units_per_column, units, gridDim.x);
@@ -750,29 +777,73 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
             last_to_arrive = atomicAdd(arrivals + column_block, 1) == last_owner - first_owner;
         }
         __syncthreads();
+        if (!marked) {
+            EXLLAMA_MARK(3);
+            marked = true;
+        }
         if (!last_to_arrive) {
             return;
         }
         __threadfence();
+        // Few sums to add (small M): the owners are cut into slices summed by different threads, then the slices are
+        // added in order. Every owner after the first starts in this column block (slot 0); the first may not.
         constexpr int VECTORS = DECODE_BLOCK_N / 4;
-        for (int i = threadIdx.x; i < m * VECTORS; i += DECODE_THREADS) {
-            const int token = i / VECTORS;
-            const int offset = 4 * (i - token * VECTORS);
-            if (n_block + offset >= n) {
-                continue;
+        const int owners = last_owner - first_owner + 1;
+        const int items = m * VECTORS;
+        const int slices = max(1, min(owners, DECODE_THREADS / items));
+        const int first_slot = first_unit(first_owner, units, gridDim.x) / units_per_column == column_block ? 0 : 1;
+        auto partial = [&](int owner, int token, int offset) {
+            const int slot = owner == first_owner ? first_slot : 0;
+            return __ldcg(reinterpret_cast<const float4*>(partials + ((size_t)(2 * owner + slot) * m + token) * DECODE_BLOCK_N + offset));
+        };
+        auto store = [&](int token, int offset, float4 sum) {
+            if (n_block + offset < n) {
+                const float4 bias_values = bias != nullptr ? fp16x4_to_float4(__ldg(reinterpret_cast<const uint2*>(bias + n_block + offset)))
+                                                           : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+                store_fp16x4(out + (size_t)token * n + n_block + offset, sum, bias_values);
             }
+        };
+        float4* slice_sums = reinterpret_cast<float4*>(stage_base);
+        for (int i = threadIdx.x; i < items * slices; i += DECODE_THREADS) {
+            const int item = i % items;
+            const int slice = i / items;
+            const int token = item / VECTORS;
+            const int offset = 4 * (item - token * VECTORS);
+            const int end = first_owner + (slice + 1) * owners / slices;
+            int owner = first_owner + slice * owners / slices;
             float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-            for (int owner = first_owner; owner <= last_owner; ++owner) {
-                const int owner_slot = column_block == first_unit(owner, units, gridDim.x) / units_per_column ? 0 : 1;
-                const float4 part = __ldcg(reinterpret_cast<const float4*>(partials + ((size_t)(2 * owner + owner_slot) * m + token) * DECODE_BLOCK_N + offset));
-                sum.x += part.x;
-                sum.y += part.y;
-                sum.z += part.z;
-                sum.w += part.w;
+            // four loads in flight before the first add
+            for (; owner + 4 <= end; owner += 4) {
+                float4 part[4];
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+                    part[j] = partial(owner + j, token, offset);
+                }
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+                    sum = add4(sum, part[j]);
+                }
             }
-            const float4 bias_values = bias != nullptr ? fp16x4_to_float4(__ldg(reinterpret_cast<const uint2*>(bias + n_block + offset)))
-                                                       : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-            store_fp16x4(out + (size_t)token * n + n_block + offset, sum, bias_values);
+            for (; owner < end; ++owner) {
+                sum = add4(sum, partial(owner, token, offset));
+            }
+            if (slices == 1) {
+                store(token, offset, sum);
+            }
+            else {
+                slice_sums[i] = sum;
+            }
+        }
+        if (slices > 1) {
+            __syncthreads();
+            for (int item = threadIdx.x; item < items; item += DECODE_THREADS) {
+                float4 sum = slice_sums[item];
+                for (int slice = 1; slice < slices; ++slice) {
+                    sum = add4(sum, slice_sums[slice * items + item]);
+                }
+                const int token = item / VECTORS;
+                store(token, 4 * (item - token * VECTORS), sum);
+            }
         }
         if (threadIdx.x == 0) {
             arrivals[column_block] = 0;
@@ -792,6 +863,9 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
     for (int index = 0; index < count; ++index) {
         wait_async<DECODE_STAGES - 2>();
         __syncthreads();
+        if (index == 0) {
+            EXLLAMA_MARK(1);
+        }
         if (index + DECODE_STAGES - 1 < count) {
             load_unit(index + DECODE_STAGES - 1);
         }
@@ -882,6 +956,7 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
         }
     }
     wait_async<0>();
+    EXLLAMA_MARK(4);
 }
 
 

@@ -15,6 +15,7 @@
 //                 blocks per SM)
 //   tiled         the tiled kernel (64, 128, 256 tokens per block) vs dequantize+cuBLAS vs cuBLAS fp16, M 32..4096
 //                 (EXLLAMA_TILED_LAYER picks one layer by name)
+//   floor         the fixed cost of a decode call at M = 1: per call, per batch, in a graph, vs an empty kernel
 //   tune          fused with other split heuristics (EXLLAMA_WAVES, EXLLAMA_MIN_QUADS are also read from the environment)
 //   once K N M    a few fused calls, for ncu
 //
@@ -812,6 +813,130 @@ void tiled_bench(Context& c) {
     }
 }
 
+// The fixed cost of a decode call at M = 1 on a small and a large layer: the kernel timed per call (as the benches
+// do), per batch of calls, and as a CUDA graph of the batch, with its weights rotated past L2 and with one copy
+// (L2 resident); beside it an empty kernel with the same grid and shared memory, and cuBLAS fp16 per call.
+__global__ void exllama_empty(int* sink) {
+    if (sink != nullptr && threadIdx.x == 0) sink[blockIdx.x] = 0;
+}
+
+void floor_bench(Context& c) {
+    std::mt19937_64 random(23);
+    const Bench layers[] = {{4096, 4096, "8B o"}, {4096, 6144, "8B qkv"}, {4096, 28672, "8B gate_up"}};
+    constexpr int CALLS = 100;
+    Timer timer;
+    auto batch_us = [&](auto&& body) {
+        for (int i = 0; i < 5; ++i) body(i);
+        CUDA_OK(cudaStreamSynchronize(c.stream));
+        CUDA_OK(cudaEventRecord(timer.start, c.stream));
+        for (int i = 0; i < CALLS; ++i) body(i);
+        CUDA_OK(cudaEventRecord(timer.stop, c.stream));
+        CUDA_OK(cudaEventSynchronize(timer.stop));
+        float ms = 0;
+        CUDA_OK(cudaEventElapsedTime(&ms, timer.start, timer.stop));
+        return ms * 1000.0 / CALLS;
+    };
+    auto graph_us = [&](auto&& body) {
+        for (int i = 0; i < 5; ++i) body(i);
+        CUDA_OK(cudaStreamSynchronize(c.stream));
+        cudaGraph_t graph;
+        cudaGraphExec_t exec;
+        CUDA_OK(cudaStreamBeginCapture(c.stream, cudaStreamCaptureModeThreadLocal));
+        for (int i = 0; i < CALLS; ++i) body(i);
+        CUDA_OK(cudaStreamEndCapture(c.stream, &graph));
+        CUDA_OK(cudaGraphInstantiate(&exec, graph, 0));
+        CUDA_OK(cudaGraphLaunch(exec, c.stream));
+        CUDA_OK(cudaStreamSynchronize(c.stream));
+        float best = 1e30f;
+        for (int r = 0; r < 5; ++r) {
+            CUDA_OK(cudaEventRecord(timer.start, c.stream));
+            CUDA_OK(cudaGraphLaunch(exec, c.stream));
+            CUDA_OK(cudaEventRecord(timer.stop, c.stream));
+            CUDA_OK(cudaEventSynchronize(timer.stop));
+            float ms = 0;
+            CUDA_OK(cudaEventElapsedTime(&ms, timer.start, timer.stop));
+            best = std::min(best, ms);
+        }
+        cudaGraphExecDestroy(exec);
+        cudaGraphDestroy(graph);
+        return best * 1000.0 / CALLS;
+    };
+    std::printf("%-12s %-22s %9s %9s %9s\n", "layer", "what", "per call", "batch", "graph");
+    for (const Bench& b : layers) {
+        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
+        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
+        Layer layer = random_words(random, b.k, b.n);
+        std::vector<DeviceLayer> d;
+        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        std::vector<uint16_t> x_host((size_t)b.k, to_half(0.5f));
+        __half* x = reinterpret_cast<__half*>(upload(x_host));
+        __half* out = nullptr;
+        CUDA_OK(cudaMalloc(&out, (size_t)b.n * 2));
+        const DecodePlan p = plan_decode(4, 1, b.k, b.n, c.sms);
+        auto report = [&](const char* what, auto&& body) {
+            const double per_call = timer.median_us(c.stream, CALLS, body);
+            std::printf("%-12s %-22s %9.2f %9.2f %9.2f\n", b.name, what, per_call, batch_us(body), graph_us(body));
+            std::fflush(stdout);
+        };
+        report("decode rotated", [&](int i) { run_decode(c, layer, d[i % copies], x, b.k, 1, out); });
+        report("decode one copy", [&](int i) { run_decode(c, layer, d[0], x, b.k, 1, out); });
+        CUDA_OK(cudaFuncSetAttribute(exllama_empty, cudaFuncAttributeMaxDynamicSharedMemorySize, p.shared_bytes));
+        report("empty, decode grid", [&](int) { exllama_empty<<<p.blocks, DECODE_THREADS, p.shared_bytes, c.stream>>>(c.arrivals); });
+        report("empty, no shared", [&](int) { exllama_empty<<<p.blocks, DECODE_THREADS, 0, c.stream>>>(c.arrivals); });
+        report("copy of the weights", [&](int i) {
+            CUDA_OK(cudaMemcpyAsync(c.workspace, d[i % copies].words, (size_t)b.k * b.n / 2, cudaMemcpyDeviceToDevice, c.stream));
+        });
+        cudaFree(out);
+        cudaFree(x);
+        for (auto& l : d) release(l);
+    }
+}
+
+#ifdef EXLLAMA_DECODE_TIMELINE
+void timeline_bench(Context& c) {
+    std::mt19937_64 random(29);
+    const Bench layers[] = {{4096, 4096, "8B o"}, {14336, 4096, "8B down"}, {4096, 28672, "8B gate_up"}};
+    for (const Bench& b : layers) {
+        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
+        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
+        Layer layer = random_words(random, b.k, b.n);
+        std::vector<DeviceLayer> d;
+        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        std::vector<uint16_t> x_host((size_t)16 * b.k, to_half(0.5f));
+        __half* x = reinterpret_cast<__half*>(upload(x_host));
+        __half* out = nullptr;
+        CUDA_OK(cudaMalloc(&out, (size_t)16 * b.n * 2));
+        for (int m : {1, 16}) {
+            const DecodePlan p = plan_decode(4, m, b.k, b.n, c.sms);
+            for (int i = 0; i < 20; ++i) run_decode(c, layer, d[i % copies], x, b.k, m, out);
+            static unsigned long long zeros[2048][5];
+            CUDA_OK(cudaStreamSynchronize(c.stream));
+            CUDA_OK(cudaMemcpyToSymbol(exllama_decode_timeline, zeros, sizeof(zeros)));
+            // one more call queued behind a busy one, as in the benches
+            run_decode(c, layer, d[3 % copies], x, b.k, m, out);
+            CUDA_OK(cudaStreamSynchronize(c.stream));
+            static unsigned long long marks[2048][5];
+            CUDA_OK(cudaMemcpyFromSymbol(marks, exllama_decode_timeline, sizeof(marks)));
+            unsigned long long t0 = ~0ull;
+            for (int blk = 0; blk < p.blocks; ++blk) t0 = std::min(t0, marks[blk][0]);
+            std::printf("%s M=%d: %d blocks; ns after the first block start: min / p50 / p90 / max over blocks\n", b.name, m, p.blocks);
+            const char* names[5] = {"start", "first data", "compute done", "arrived", "end"};
+            for (int mark = 0; mark < 5; ++mark) {
+                std::vector<long long> v;
+                for (int blk = 0; blk < p.blocks; ++blk)
+                    if (marks[blk][mark] != 0) v.push_back((long long)(marks[blk][mark] - t0));
+                std::sort(v.begin(), v.end());
+                if (v.empty()) continue;
+                std::printf("  %-13s n=%4zu %7lld %7lld %7lld %7lld\n", names[mark], v.size(), v[0], v[v.size() / 2], v[v.size() * 9 / 10], v.back());
+            }
+        }
+        cudaFree(out);
+        cudaFree(x);
+        for (auto& l : d) release(l);
+    }
+}
+#endif
+
 // A few fused calls on one layer, for a profiler: once K N M.
 void once(Context& c, int k, int n, int m) {
     std::mt19937_64 random(5);
@@ -858,6 +983,19 @@ int main(int argc, char** argv) {
     else if (mode == "quick") quick(c);
     else if (mode == "decode") decode_bench(c);
     else if (mode == "tiled") tiled_bench(c);
+    else if (mode == "floor") floor_bench(c);
+    else if (mode == "diag") {
+        std::mt19937_64 random(3);
+        ok &= check_one(c, random, {4, 1, 28672, 8192, 128, false, true, false}, false, 1);
+        ok &= check_one(c, random, {4, 2, 4096, 28672, -1, false, true, false}, false, 2);
+        ok &= check_one(c, random, {4, 1, 4096, 4096, 128, false, true, false}, false, 1);
+        ok &= check_one(c, random, {4, 1, 8192, 512, 128, false, false, false}, false, 1);
+        ok &= check_one(c, random, {4, 1, 8192, 128, 128, false, false, false}, false, 1);
+        ok &= check_one(c, random, {4, 16, 8192, 512, 128, false, false, false}, false, 1);
+    }
+#ifdef EXLLAMA_DECODE_TIMELINE
+    else if (mode == "timeline") timeline_bench(c);
+#endif
     else if (mode == "once" && argc == 5) once(c, std::atoi(argv[2]), std::atoi(argv[3]), std::atoi(argv[4]));
     else {
         std::fprintf(stderr, "usage: %s check|check-small|bench|switch|tune\n", argv[0]);

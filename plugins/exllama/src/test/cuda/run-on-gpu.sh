@@ -40,7 +40,7 @@ for step in $steps; do
                 done
             done
             ;;
-        check|sanitize|bench|switch|tune|decode|profile|tiled|profile-tiled)
+        check|sanitize|bench|switch|tune|decode|profile|tiled|profile-tiled|floor)
             if [[ ! -x "$work/exllama_check" ]]; then
                 nvcc -O3 -std=c++17 -Xcompiler -fopenmp -gencode arch=compute_90a,code=sm_90a -o "$work/exllama_check" "$here/exllama_check.cu" -lcublas \
                     || { echo "build failed"; exit 1; }
@@ -57,6 +57,7 @@ for step in $steps; do
                 switch) "$work/exllama_check" switch 2>&1 | tee "$logs/switch.txt" || status=1 ;;
                 tune) "$work/exllama_check" tune > "$logs/tune.txt" 2>&1 || status=1 ;;
                 tiled) "$work/exllama_check" tiled 2>&1 | tee "$logs/tiled.txt" || status=1 ;;
+                floor) "$work/exllama_check" floor 2>&1 | tee "$logs/floor.txt" || status=1 ;;
                 profile-tiled)
                     for m in 256 4096; do
                         EXLLAMA_ONCE_TILED=1 ncu --kernel-name regex:exllama_tiled --launch-skip 2 --launch-count 1 --section SpeedOfLight \
