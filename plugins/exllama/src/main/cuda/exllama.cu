@@ -987,9 +987,6 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
 #ifndef EXLLAMA_TILED_WARPGROUPS
 #define EXLLAMA_TILED_WARPGROUPS 2
 #endif
-#ifndef EXLLAMA_TILED_PROXY_FENCE
-#define EXLLAMA_TILED_PROXY_FENCE 1
-#endif
 constexpr int TILED_WARPGROUPS = EXLLAMA_TILED_WARPGROUPS;
 constexpr int TILED_THREADS = 128 * TILED_WARPGROUPS;
 constexpr int TILED_BLOCK_N = 64 * TILED_WARPGROUPS;
@@ -1238,9 +1235,7 @@ __device__ __forceinline__ void tiled(const __half* __restrict__ x, long long ld
             const int stage = kt + parity;
             if (stage < stages) {
                 wait_async<S::AHEAD - 1>();
-#if EXLLAMA_TILED_PROXY_FENCE
-                fence_async_shared();
-#endif
+                fence_async_shared();  // the cp.async (generic proxy) writes before wgmma reads them (async proxy)
                 __syncthreads();
                 if (stage + S::AHEAD < stages) {
                     loader.load_next(shared_address + write_slot * S::STAGE_BYTES);
