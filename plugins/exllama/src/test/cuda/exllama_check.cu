@@ -571,6 +571,25 @@ struct Bench {
     const char* name;
 };
 
+// Copies of one random layer (codes and group-128 scales) spanning several times L2, which the benches rotate through
+// so that every call reads its weights from memory.
+struct RotatedLayer {
+    Layer layer;
+    long long quantized_bytes;
+    std::vector<DeviceLayer> copies;
+
+    RotatedLayer(std::mt19937_64& random, const Bench& b)
+        : layer(random_words(random, b.k, b.n)), quantized_bytes((long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2) {
+        const int count = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / quantized_bytes)));
+        for (int i = 0; i < count; ++i) copies.push_back(upload(layer));
+    }
+    RotatedLayer(const RotatedLayer&) = delete;
+    RotatedLayer& operator=(const RotatedLayer&) = delete;
+    ~RotatedLayer() {
+        for (auto& copy : copies) release(copy);
+    }
+};
+
 void bench(Context& c, bool switch_only) {
     std::mt19937_64 random(7);
     const Bench layers[] = {{4096, 6144, "8B qkv"}, {4096, 28672, "8B gate_up"}, {14336, 4096, "8B down"}, {8192, 57344, "70B gate_up"}, {4096, 4096, "8B o"}};
@@ -580,11 +599,10 @@ void bench(Context& c, bool switch_only) {
                 "best/cub");
     for (const Bench& b : layers) {
         // quantized copies rotated so that their total exceeds L2 several times
-        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
-        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
-        Layer layer = random_words(random, b.k, b.n);
-        std::vector<DeviceLayer> d;
-        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        const RotatedLayer rotated(random, b);
+        const Layer& layer = rotated.layer;
+        const std::vector<DeviceLayer>& d = rotated.copies;
+        const int copies = (int)d.size();
         const long long w_bytes = 2LL * b.k * b.n;
         const int w_copies = std::max(2, std::min(8, (int)(400LL * 1000 * 1000 / w_bytes)));
         std::vector<__half*> w16(w_copies);
@@ -628,7 +646,6 @@ void bench(Context& c, bool switch_only) {
         cudaFree(out);
         cudaFree(x);
         for (auto& w : w16) cudaFree(w);
-        for (auto& l : d) release(l);
     }
 }
 
@@ -638,11 +655,10 @@ void tune(Context& c) {
     Timer timer;
     std::printf("%-12s %4s %6s %6s %6s %10s\n", "layer", "M", "waves", "minq", "splits", "fused");
     for (const Bench& b : layers) {
-        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
-        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
-        Layer layer = random_words(random, b.k, b.n);
-        std::vector<DeviceLayer> d;
-        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        const RotatedLayer rotated(random, b);
+        const Layer& layer = rotated.layer;
+        const std::vector<DeviceLayer>& d = rotated.copies;
+        const int copies = (int)d.size();
         std::normal_distribution<float> normal(0.0f, 1.0f);
         std::vector<uint16_t> x_host((size_t)64 * b.k);
         for (auto& v : x_host) v = to_half(normal(random));
@@ -664,7 +680,6 @@ void tune(Context& c) {
         g_min_quads = 16;
         cudaFree(out);
         cudaFree(x);
-        for (auto& l : d) release(l);
     }
 }
 
@@ -674,11 +689,10 @@ void quick(Context& c) {
     const Bench layers[] = {{4096, 6144, "8B qkv"}, {4096, 28672, "8B gate_up"}, {14336, 4096, "8B down"}, {8192, 57344, "70B gate_up"}, {4096, 4096, "8B o"}};
     Timer timer;
     for (const Bench& b : layers) {
-        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
-        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
-        Layer layer = random_words(random, b.k, b.n);
-        std::vector<DeviceLayer> d;
-        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        const RotatedLayer rotated(random, b);
+        const Layer& layer = rotated.layer;
+        const std::vector<DeviceLayer>& d = rotated.copies;
+        const int copies = (int)d.size();
         std::vector<uint16_t> x_host((size_t)32 * b.k, to_half(0.25f));
         __half* x = reinterpret_cast<__half*>(upload(x_host));
         __half* out = nullptr;
@@ -691,7 +705,6 @@ void quick(Context& c) {
         std::printf("\n");
         cudaFree(out);
         cudaFree(x);
-        for (auto& l : d) release(l);
     }
 }
 
@@ -718,11 +731,10 @@ void decode_bench(Context& c) {
                 DECODE_STAGES, g_decode_blocks);
     std::printf("%-12s %4s %6s %9s %9s %9s %8s %8s %7s\n", "layer", "M", "blocks", "cublas", "fused", "decode", "dec/cub", "fus/cub", "%copy");
     for (const Bench& b : layers) {
-        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
-        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
-        Layer layer = random_words(random, b.k, b.n);
-        std::vector<DeviceLayer> d;
-        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        const RotatedLayer rotated(random, b);
+        const Layer& layer = rotated.layer;
+        const std::vector<DeviceLayer>& d = rotated.copies;
+        const int copies = (int)d.size();
         const long long w_bytes = 2LL * b.k * b.n;
         const int w_copies = std::max(2, std::min(8, (int)(400LL * 1000 * 1000 / w_bytes)));
         std::vector<__half*> w16(w_copies);
@@ -742,7 +754,7 @@ void decode_bench(Context& c) {
             const double fused = timer.median_us(c.stream, 100, [&](int i) { run_fused(c, layer, d[i % copies], x, b.k, m, out); });
             const double decoded = timer.median_us(c.stream, 100, [&](int i) { run_decode(c, layer, d[i % copies], x, b.k, m, out); });
             const DecodePlan p = plan_decode(4, m, b.k, b.n, c.sms);
-            const double bytes = (double)q_bytes + 2.0 * m * (b.k + b.n);
+            const double bytes = (double)rotated.quantized_bytes + 2.0 * m * (b.k + b.n);
             std::printf("%-12s %4d %6d %9.1f %9.1f %9.1f %8.2f %8.2f %7.1f\n", b.name, m, p.blocks, cublas, fused, decoded, cublas / decoded, cublas / fused,
                         100.0 * bytes / decoded / 1e3 / copy_gbs);
             std::fflush(stdout);
@@ -750,7 +762,6 @@ void decode_bench(Context& c) {
         cudaFree(out);
         cudaFree(x);
         for (auto& w : w16) cudaFree(w);
-        for (auto& l : d) release(l);
     }
 }
 
@@ -766,11 +777,10 @@ void tiled_bench(Context& c) {
                 "128/cub", "256/cub", "best TF/s");
     for (const Bench& b : layers) {
         if (only != nullptr && std::strcmp(only, b.name) != 0) continue;
-        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
-        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
-        Layer layer = random_words(random, b.k, b.n);
-        std::vector<DeviceLayer> d;
-        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        const RotatedLayer rotated(random, b);
+        const Layer& layer = rotated.layer;
+        const std::vector<DeviceLayer>& d = rotated.copies;
+        const int copies = (int)d.size();
         const long long w_bytes = 2LL * b.k * b.n;
         const int w_copies = std::max(2, std::min(8, (int)(400LL * 1000 * 1000 / w_bytes)));
         std::vector<__half*> w16(w_copies);
@@ -809,7 +819,6 @@ void tiled_bench(Context& c) {
         cudaFree(out);
         cudaFree(x);
         for (auto& w : w16) cudaFree(w);
-        for (auto& l : d) release(l);
     }
 }
 
@@ -863,11 +872,10 @@ void floor_bench(Context& c) {
     };
     std::printf("%-12s %-22s %9s %9s %9s\n", "layer", "what", "per call", "batch", "graph");
     for (const Bench& b : layers) {
-        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
-        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
-        Layer layer = random_words(random, b.k, b.n);
-        std::vector<DeviceLayer> d;
-        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        const RotatedLayer rotated(random, b);
+        const Layer& layer = rotated.layer;
+        const std::vector<DeviceLayer>& d = rotated.copies;
+        const int copies = (int)d.size();
         std::vector<uint16_t> x_host((size_t)b.k, to_half(0.5f));
         __half* x = reinterpret_cast<__half*>(upload(x_host));
         __half* out = nullptr;
@@ -888,7 +896,6 @@ void floor_bench(Context& c) {
         });
         cudaFree(out);
         cudaFree(x);
-        for (auto& l : d) release(l);
     }
 }
 
@@ -897,11 +904,10 @@ void timeline_bench(Context& c) {
     std::mt19937_64 random(29);
     const Bench layers[] = {{4096, 4096, "8B o"}, {14336, 4096, "8B down"}, {4096, 28672, "8B gate_up"}};
     for (const Bench& b : layers) {
-        const long long q_bytes = (long long)b.k * b.n / 2 + (long long)b.k / 128 * b.n * 2;
-        const int copies = std::max(2, std::min(16, (int)(400LL * 1000 * 1000 / q_bytes)));
-        Layer layer = random_words(random, b.k, b.n);
-        std::vector<DeviceLayer> d;
-        for (int i = 0; i < copies; ++i) d.push_back(upload(layer));
+        const RotatedLayer rotated(random, b);
+        const Layer& layer = rotated.layer;
+        const std::vector<DeviceLayer>& d = rotated.copies;
+        const int copies = (int)d.size();
         std::vector<uint16_t> x_host((size_t)16 * b.k, to_half(0.5f));
         __half* x = reinterpret_cast<__half*>(upload(x_host));
         __half* out = nullptr;
@@ -932,7 +938,6 @@ void timeline_bench(Context& c) {
         }
         cudaFree(out);
         cudaFree(x);
-        for (auto& l : d) release(l);
     }
 }
 #endif
