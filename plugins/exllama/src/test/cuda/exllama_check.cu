@@ -590,6 +590,32 @@ struct RotatedLayer {
     }
 };
 
+// cuBLAS fp16 on the same layer, the baseline of every bench: fp16 copies of its weights (dequantized from the codes)
+// spanning several times L2, rotated like the quantized ones.
+struct CublasBaseline {
+    long long bytes;
+    int n, k;
+    std::vector<__half*> copies;
+
+    CublasBaseline(const Bench& b, const DeviceLayer& d) : bytes(2LL * b.k * b.n), n(b.n), k(b.k) {
+        copies.resize(std::max(2, std::min(8, (int)(400LL * 1000 * 1000 / bytes))));
+        for (auto& w : copies) {
+            CUDA_OK(cudaMalloc(&w, bytes));
+            exllama_dequantize_w4<<<dim3(ceil_div(b.n / 4, 128), b.k / 8), 128>>>(d.words, d.scales, 128, nullptr, b.k, b.n, 0, b.n, w);
+        }
+    }
+    CublasBaseline(const CublasBaseline&) = delete;
+    CublasBaseline& operator=(const CublasBaseline&) = delete;
+    ~CublasBaseline() {
+        for (auto& w : copies) cudaFree(w);
+    }
+    void run(Context& c, int call, const __half* x, int m, __half* out) const {
+        const float one = 1.0f, zero = 0.0f;
+        CUBLAS_OK(cublasGemmEx(c.cublas, CUBLAS_OP_N, CUBLAS_OP_N, n, m, k, &one, copies[call % copies.size()], CUDA_R_16F, n, x, CUDA_R_16F, k, &zero, out,
+                               CUDA_R_16F, n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+    }
+};
+
 void bench(Context& c, bool switch_only) {
     std::mt19937_64 random(7);
     const Bench layers[] = {{4096, 6144, "8B qkv"}, {4096, 28672, "8B gate_up"}, {14336, 4096, "8B down"}, {8192, 57344, "70B gate_up"}, {4096, 4096, "8B o"}};
@@ -603,13 +629,8 @@ void bench(Context& c, bool switch_only) {
         const Layer& layer = rotated.layer;
         const std::vector<DeviceLayer>& d = rotated.copies;
         const int copies = (int)d.size();
-        const long long w_bytes = 2LL * b.k * b.n;
-        const int w_copies = std::max(2, std::min(8, (int)(400LL * 1000 * 1000 / w_bytes)));
-        std::vector<__half*> w16(w_copies);
-        for (auto& w : w16) {
-            CUDA_OK(cudaMalloc(&w, w_bytes));
-            exllama_dequantize_w4<<<dim3(ceil_div(b.n / 4, 128), b.k / 8), 128>>>(d[0].words, d[0].scales, 128, nullptr, b.k, b.n, 0, b.n, w);
-        }
+        const CublasBaseline baseline(b, d[0]);
+        const long long w_bytes = baseline.bytes;
         const int max_m = 4096;
         std::normal_distribution<float> normal(0.0f, 1.0f);
         std::vector<uint16_t> x_host((size_t)max_m * b.k);
@@ -617,12 +638,10 @@ void bench(Context& c, bool switch_only) {
         __half* x = reinterpret_cast<__half*>(upload(x_host));
         __half* out = nullptr;
         CUDA_OK(cudaMalloc(&out, (size_t)max_m * b.n * 2));
-        const float one = 1.0f, zero = 0.0f;
         for (int m : ms) {
             const int repeats = m >= 1024 ? 30 : 200;
             double cublas = timer.median_us(c.stream, repeats, [&](int i) {
-                CUBLAS_OK(cublasGemmEx(c.cublas, CUBLAS_OP_N, CUBLAS_OP_N, b.n, m, b.k, &one, w16[i % w_copies], CUDA_R_16F, b.n, x, CUDA_R_16F, b.k, &zero, out,
-                                       CUDA_R_16F, b.n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+                baseline.run(c, i, x, m, out);
             });
             double fused = m <= 256 ? timer.median_us(c.stream, repeats, [&](int i) { run_fused(c, layer, d[i % copies], x, b.k, m, out); }) : NAN;
             if (m <= 16) {
@@ -645,7 +664,6 @@ void bench(Context& c, bool switch_only) {
         }
         cudaFree(out);
         cudaFree(x);
-        for (auto& w : w16) cudaFree(w);
     }
 }
 
@@ -735,21 +753,16 @@ void decode_bench(Context& c) {
         const Layer& layer = rotated.layer;
         const std::vector<DeviceLayer>& d = rotated.copies;
         const int copies = (int)d.size();
-        const long long w_bytes = 2LL * b.k * b.n;
-        const int w_copies = std::max(2, std::min(8, (int)(400LL * 1000 * 1000 / w_bytes)));
-        std::vector<__half*> w16(w_copies);
-        for (auto& w : w16) CUDA_OK(cudaMalloc(&w, w_bytes));
+        const CublasBaseline baseline(b, d[0]);
         std::normal_distribution<float> normal(0.0f, 1.0f);
         std::vector<uint16_t> x_host((size_t)16 * b.k);
         for (auto& v : x_host) v = to_half(normal(random));
         __half* x = reinterpret_cast<__half*>(upload(x_host));
         __half* out = nullptr;
         CUDA_OK(cudaMalloc(&out, (size_t)16 * b.n * 2));
-        const float one = 1.0f, zero = 0.0f;
         for (int m : {1, 8, 16}) {
             const double cublas = timer.median_us(c.stream, 100, [&](int i) {
-                CUBLAS_OK(cublasGemmEx(c.cublas, CUBLAS_OP_N, CUBLAS_OP_N, b.n, m, b.k, &one, w16[i % w_copies], CUDA_R_16F, b.n, x, CUDA_R_16F, b.k, &zero, out,
-                                       CUDA_R_16F, b.n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+                baseline.run(c, i, x, m, out);
             });
             const double fused = timer.median_us(c.stream, 100, [&](int i) { run_fused(c, layer, d[i % copies], x, b.k, m, out); });
             const double decoded = timer.median_us(c.stream, 100, [&](int i) { run_decode(c, layer, d[i % copies], x, b.k, m, out); });
@@ -761,7 +774,6 @@ void decode_bench(Context& c) {
         }
         cudaFree(out);
         cudaFree(x);
-        for (auto& w : w16) cudaFree(w);
     }
 }
 
@@ -781,10 +793,8 @@ void tiled_bench(Context& c) {
         const Layer& layer = rotated.layer;
         const std::vector<DeviceLayer>& d = rotated.copies;
         const int copies = (int)d.size();
-        const long long w_bytes = 2LL * b.k * b.n;
-        const int w_copies = std::max(2, std::min(8, (int)(400LL * 1000 * 1000 / w_bytes)));
-        std::vector<__half*> w16(w_copies);
-        for (auto& w : w16) CUDA_OK(cudaMalloc(&w, w_bytes));
+        const CublasBaseline baseline(b, d[0]);
+        const long long w_bytes = baseline.bytes;
         const int max_m = 4096;
         std::normal_distribution<float> normal(0.0f, 1.0f);
         std::vector<uint16_t> x_host((size_t)max_m * b.k);
@@ -792,12 +802,10 @@ void tiled_bench(Context& c) {
         __half* x = reinterpret_cast<__half*>(upload(x_host));
         __half* out = nullptr;
         CUDA_OK(cudaMalloc(&out, (size_t)max_m * b.n * 2));
-        const float one = 1.0f, zero = 0.0f;
         for (int m : {32, 64, 128, 256, 512, 1024}) {
             const int repeats = m >= 1024 ? 20 : 100;
             const double cublas = timer.median_us(c.stream, repeats, [&](int i) {
-                CUBLAS_OK(cublasGemmEx(c.cublas, CUBLAS_OP_N, CUBLAS_OP_N, b.n, m, b.k, &one, w16[i % w_copies], CUDA_R_16F, b.n, x, CUDA_R_16F, b.k, &zero, out,
-                                       CUDA_R_16F, b.n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+                baseline.run(c, i, x, m, out);
             });
             const double full = w_bytes <= c.workspace_bytes
                     ? timer.median_us(c.stream, repeats, [&](int i) { run_dequantized(c, layer, d[i % copies], x, b.k, m, out, w_bytes); })
@@ -818,7 +826,6 @@ void tiled_bench(Context& c) {
         }
         cudaFree(out);
         cudaFree(x);
-        for (auto& w : w16) cudaFree(w);
     }
 }
 
