@@ -100,6 +100,27 @@ __device__ __forceinline__ void codes_8bit(uint32_t word, uint32_t (&pairs)[2]) 
     pairs[1] = as_bits(__hsub2(as_half2(__byte_perm(word, 0x64646464u, 0x4342u)), as_half2(OFFSET_8BIT)));
 }
 
+// The decode kernel's cheaper form: the codes plus a bias, exactly, one LOP3 per pair. Pairs 0 and 2 hold 1024 + code;
+// pairs 1 and 3 hold 64 + code (the last mantissa bit of half 64 is 1/16, so OR-ing 16 code into it adds code). The
+// bias plus the zero point (1032 and 72) times the activations is subtracted once per group.
+constexpr uint32_t MAGIC_HIGH = 0x54005400u;    // half2(64, 64)
+constexpr uint32_t MINUS_1032 = 0xE408E408u;    // half2(-1032, -1032)
+constexpr uint32_t MINUS_1152 = 0xE480E480u;    // half2(-1152, -1152): 8-bit bias 1024 plus zero point 128
+
+__device__ __forceinline__ void biased_codes_4bit(uint32_t word, uint32_t (&pairs)[4]) {
+    const uint32_t shifted = word >> 8;
+    pairs[0] = lop3_and_or(word, 0x000F000Fu, MAGIC);
+    pairs[1] = lop3_and_or(word, 0x00F000F0u, MAGIC_HIGH);
+    pairs[2] = lop3_and_or(shifted, 0x000F000Fu, MAGIC);
+    pairs[3] = lop3_and_or(shifted, 0x00F000F0u, MAGIC_HIGH);
+}
+
+// 1024 + code of the 4 codes of an 8-bit word
+__device__ __forceinline__ void biased_codes_8bit(uint32_t word, uint32_t (&pairs)[2]) {
+    pairs[0] = __byte_perm(word, 0x64646464u, 0x4140u);
+    pairs[1] = __byte_perm(word, 0x64646464u, 0x4342u);
+}
+
 // The same times a half2 scale, rounded once: the weights (code - zero) * scale of the fused and dequantize kernels.
 __device__ __forceinline__ void dequantize_4bit(uint32_t word, uint32_t scale, uint32_t (&pairs)[4]) {
     codes_4bit(word, pairs);
@@ -462,8 +483,9 @@ __device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, c
 // Weights stream once through a cp.async pipeline of DECODE_STAGES shared-memory stages, so that every block keeps
 // many bytes in flight without holding them in registers. They enter mma.m16n8k16 as A (16 columns of the layer by
 // 16 K) and the activations as B (16 K by 8 tokens), so a token tile of 8 rows costs half the MMAs of the fused
-// kernel's 16-row tiles. Codes are dequantized to exact integers (code - zero); the group's scale multiplies the
-// float32 sums once per group and column instead of every weight.
+// kernel's 16-row tiles. Codes enter as exact integers plus a bias (one LOP3 per pair, see biased_codes_4bit); one
+// more MMA per 16 K with a constant A of minus bias and zero point sums what to subtract, the same for every column,
+// and the group's scale multiplies the float32 sums once per group and column instead of every weight.
 //
 // Lane (g, t) reads word row 4q + t of the 4 columns c + 4g .. c + 4g + 3 of its warp's 32 (one LDS.128): columns
 // c + 4g + 2j and c + 4g + 2j + 1 are rows g and g + 8 of A tile j. Its B fragment for quad q is 8 consecutive
@@ -495,9 +517,10 @@ constexpr int DECODE_STAGES = EXLLAMA_DECODE_STAGES;
 static_assert(DECODE_STAGE_QUADS % DECODE_WARPS_K == 0, "a stage's quads are shared evenly by the K warps");
 
 // -DEXLLAMA_DECODE_TIMELINE (the harness's timeline mode): block 0..2047 records %globaltimer at its start, when its
-// first stage arrived, when its first shared column block was summed and counted, and at its end.
+// first stage arrived, when its first shared column block was summed and counted, at its end, and when its last stage
+// arrived.
 #ifdef EXLLAMA_DECODE_TIMELINE
-__device__ unsigned long long exllama_decode_timeline[2048][5];
+__device__ unsigned long long exllama_decode_timeline[2048][6];
 #define EXLLAMA_MARK(i)                                              \
     do {                                                             \
         if (threadIdx.x == 0 && blockIdx.x < 2048) {                 \
@@ -567,6 +590,28 @@ __device__ __forceinline__ int owner_of(int unit, int units, int blocks) {
     return (int)(((long long)(unit + 1) * blocks - 1) / units);
 }
 
+// Programmatic dependent launch (sm_90): no-ops unless the launch asked for it.
+__device__ __forceinline__ void allow_dependent_grid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void wait_for_previous_grid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+// Counts a block's arrival at a shared column block and returns the count before it. One thread calls it between two
+// barriers: release publishes what the whole block wrote before the first barrier (cumulativity through bar.sync),
+// acquire makes the other blocks' sums visible to the block after the second, as in CUTLASS's split-K semaphore.
+__device__ __forceinline__ int arrive(int* counter) {
+    int previous;
+    asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], 1;" : "=r"(previous) : "l"(counter) : "memory");
+    return previous;
+}
+
 __device__ __forceinline__ float4 fp16x4_to_float4(uint2 raw) {
     const float2 low = __half22float2(as_half2(raw.x));
     const float2 high = __half22float2(as_half2(raw.y));
@@ -632,16 +677,15 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
     // where the next unit to load and the next to compute are: (column block, stage of K), advanced without dividing
     int load_column_block = first_column_block;
     int load_stage = unit_begin - first_column_block * units_per_column;
-    auto load_unit = [&](int index) {
+    // the weights of the next unit into stage index % DECODE_STAGES; returns the unit's stage of K
+    auto load_weights = [&](int index) {
         const int column_block = load_column_block;
         const int stage_of_column = load_stage;
         if (++load_stage == units_per_column) {
             load_stage = 0;
             ++load_column_block;
         }
-        unsigned char* base = shared + (index % DECODE_STAGES) * S::STAGE_BYTES;
-        uint32_t* words = reinterpret_cast<uint32_t*>(base);
-        __half* xs = reinterpret_cast<__half*>(base + S::X_OFFSET);
+        uint32_t* words = reinterpret_cast<uint32_t*>(shared + (index % DECODE_STAGES) * S::STAGE_BYTES);
         const int rows = 4 * min(SQ, quads - stage_of_column * SQ);
         const int n_block = column_block * DECODE_BLOCK_N;
         const uint32_t* first = codes + (size_t)stage_of_column * S::STAGE_ROWS * n + n_block;
@@ -651,8 +695,12 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
                 copy_async_16(words + chunk_target[j], first + chunk_offset[j]);
             }
         }
+        return stage_of_column;
+    };
+    auto load_activations = [&](int index, int stage_of_column) {
+        __half* xs = reinterpret_cast<__half*>(shared + (index % DECODE_STAGES) * S::STAGE_BYTES + S::X_OFFSET);
         constexpr int X_CHUNKS = S::STAGE_K / 8;
-        const int x_chunks = rows * S::QUAD_K / 32;
+        const int x_chunks = min(SQ, quads - stage_of_column * SQ) * S::QUAD_K / 8;
         const __half* x_first = x + (long long)stage_of_column * S::STAGE_K;
         for (int i = threadIdx.x; i < tokens * X_CHUNKS; i += DECODE_THREADS) {
             const int token = i / X_CHUNKS;
@@ -663,18 +711,21 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
         }
     };
 
-    // sums[tt][j]: tile j of token tile tt, scaled; group[tt][j]: the current group's unscaled sums
+    // sums[tt][j]: tile j of token tile tt, scaled; group[tt][j]: the current group's unscaled sums of biased codes;
+    // offset[tt]: minus the group's bias plus zero point times the activations, the same for every column (c0, c2:
+    // token 2t; c1, c3: token 2t + 1)
     float sums[TT][2][4];
     float group[TT][2][4];
+    float offset[TT][4];
 #pragma unroll
     for (int tt = 0; tt < TT; ++tt) {
 #pragma unroll
-        for (int j = 0; j < 2; ++j) {
-#pragma unroll
-            for (int c = 0; c < 4; ++c) {
-                sums[tt][j][c] = 0.0f;
-                group[tt][j][c] = 0.0f;
-            }
+        for (int c = 0; c < 4; ++c) {
+            sums[tt][0][c] = 0.0f;
+            sums[tt][1][c] = 0.0f;
+            group[tt][0][c] = 0.0f;
+            group[tt][1][c] = 0.0f;
+            offset[tt][c] = 0.0f;
         }
     }
     int current_group = -1;
@@ -690,9 +741,13 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
 #pragma unroll
                 for (int c = 0; c < 4; ++c) {
                     // c0, c1: A row g, column 4g + 2j; c2, c3: row g + 8, column 4g + 2j + 1
-                    sums[tt][j][c] = fmaf(group[tt][j][c], s[2 * j + c / 2], sums[tt][j][c]);
+                    sums[tt][j][c] = fmaf(group[tt][j][c] + offset[tt][c], s[2 * j + c / 2], sums[tt][j][c]);
                     group[tt][j][c] = 0.0f;
                 }
+            }
+#pragma unroll
+            for (int c = 0; c < 4; ++c) {
+                offset[tt][c] = 0.0f;
             }
         }
     };
@@ -769,12 +824,11 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
         if (!marked) {
             EXLLAMA_MARK(2);
         }
-        __threadfence();
-        __syncthreads();
+        __syncthreads();  // the block's partial sums are written
         const int first_owner = owner_of(column_block * units_per_column, units, gridDim.x);
         const int last_owner = owner_of((column_block + 1) * units_per_column - 1, units, gridDim.x);
         if (threadIdx.x == 0) {
-            last_to_arrive = atomicAdd(arrivals + column_block, 1) == last_owner - first_owner;
+            last_to_arrive = arrive(arrivals + column_block) == last_owner - first_owner;
         }
         __syncthreads();
         if (!marked) {
@@ -784,7 +838,6 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
         if (!last_to_arrive) {
             return;
         }
-        __threadfence();
         // Few sums to add (small M): the owners are cut into slices summed by different threads, then the slices are
         // added in order. Every owner after the first starts in this column block (slot 0); the first may not.
         constexpr int VECTORS = DECODE_BLOCK_N / 4;
@@ -850,12 +903,31 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
         }
     };
 
+    // the B fragments of tokens past M read these rows, which no copy writes
+    constexpr int ROW_VECTORS = S::X_STRIDE / 8;
+    for (int i = threadIdx.x; i < DECODE_STAGES * (S::TOKENS - tokens) * ROW_VECTORS; i += DECODE_THREADS) {
+        const int row = i / ROW_VECTORS;
+        __half* xs = reinterpret_cast<__half*>(shared + (row % DECODE_STAGES) * S::STAGE_BYTES + S::X_OFFSET);
+        reinterpret_cast<uint4*>(xs + (tokens + row / DECODE_STAGES) * S::X_STRIDE)[i % ROW_VECTORS] = make_uint4(0, 0, 0, 0);
+    }
+    // Consecutive calls overlap (programmatic dependent launch): the next grid may start once every block of this one
+    // has; its first weights do not depend on the work before it in the stream, the activations, the output and the
+    // workspace do, so it prefetches the former while the previous grid finishes and waits for it before the latter.
+    allow_dependent_grid();
+    int prologue_stages[DECODE_STAGES - 1];
 #pragma unroll
     for (int stage = 0; stage < DECODE_STAGES - 1; ++stage) {
         if (stage < count) {
-            load_unit(stage);
+            prologue_stages[stage] = load_weights(stage);
         }
-        commit_async();
+    }
+    wait_for_previous_grid();
+#pragma unroll
+    for (int stage = 0; stage < DECODE_STAGES - 1; ++stage) {
+        if (stage < count) {
+            load_activations(stage, prologue_stages[stage]);
+        }
+        commit_async();  // group 0 holds the first weights of every prologue stage: waiting for it is conservative
     }
     int compute_column_block = first_column_block;
     int compute_stage = unit_begin - first_column_block * units_per_column;
@@ -866,8 +938,11 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
         if (index == 0) {
             EXLLAMA_MARK(1);
         }
+        if (index == count - 1) {
+            EXLLAMA_MARK(5);
+        }
         if (index + DECODE_STAGES - 1 < count) {
-            load_unit(index + DECODE_STAGES - 1);
+            load_activations(index + DECODE_STAGES - 1, load_weights(index + DECODE_STAGES - 1));
         }
         commit_async();
 
@@ -893,60 +968,68 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
             group_end = (current_group + 1) * quads_per_group;
             group_scales = lane_column < n ? __ldg(reinterpret_cast<const uint2*>(lane_scales + (size_t)current_group * n)) : make_uint2(0, 0);
         }
+        const __half* x_lane = xs + g * S::X_STRIDE + wk * S::QUADS_PER_WARP * S::QUAD_K + (BITS == 4 ? 8 : 4) * t;
+        auto advance_group = [&](int quad) {
+            close_group();
+            // the other warps' quads since this warp's last may hold whole groups
+            do {
+                ++current_group;
+                group_end += quads_per_group;
+            } while (quad >= group_end);
+            group_scales = lane_column < n ? __ldg(reinterpret_cast<const uint2*>(lane_scales + (size_t)current_group * n)) : make_uint2(0, 0);
+        };
+        // the warp's quads in one group (groups of whole warp slices): one check per stage instead of one per quad
+        const bool one_group = quads_per_group % S::QUADS_PER_WARP == 0 && quads_here == S::QUADS_PER_WARP;
+        if (one_group && first_quad >= group_end) {
+            advance_group(first_quad);
+        }
 #pragma unroll
         for (int u = 0; u < S::QUADS_PER_WARP; ++u) {
-            if (u >= quads_here) {
-                break;
+            if (!one_group) {
+                if (u >= quads_here) {
+                    break;
+                }
+                if (first_quad + u >= group_end) {
+                    advance_group(first_quad + u);
+                }
             }
             const int local = wk * S::QUADS_PER_WARP + u;
-            if (first_quad + u >= group_end) {
-                // the other warps' quads since this warp's last may hold whole groups
-                close_group();
-                do {
-                    ++current_group;
-                    group_end += quads_per_group;
-                } while (first_quad + u >= group_end);
-                group_scales = lane_column < n ? __ldg(reinterpret_cast<const uint2*>(lane_scales + (size_t)current_group * n)) : make_uint2(0, 0);
-            }
             const uint4 packed = *reinterpret_cast<const uint4*>(words + (4 * local + t) * DECODE_BLOCK_N + 4 * ((wn * 8 + g) ^ (t << 1)));
             const uint32_t word[4] = {packed.x, packed.y, packed.z, packed.w};
             if constexpr (BITS == 4) {
                 uint32_t a[4][4];
 #pragma unroll
                 for (int j = 0; j < 4; ++j) {
-                    codes_4bit(word[j], a[j]);
+                    biased_codes_4bit(word[j], a[j]);
                 }
 #pragma unroll
                 for (int tt = 0; tt < TT; ++tt) {
-                    const int token = 8 * tt + g;
-                    uint4 b = make_uint4(0, 0, 0, 0);
-                    if (token < tokens) {
-                        b = *reinterpret_cast<const uint4*>(xs + token * S::X_STRIDE + local * S::QUAD_K + 8 * t);
-                    }
+                    // tokens past M read as zero (their rows were cleared before the pipeline started)
+                    const uint4 b = *reinterpret_cast<const uint4*>(x_lane + 8 * tt * S::X_STRIDE + u * S::QUAD_K);
 #pragma unroll
                     for (int j = 0; j < 2; ++j) {
                         mma_16816(group[tt][j], a[2 * j][0], a[2 * j + 1][0], a[2 * j][1], a[2 * j + 1][1], b.x, b.y);
                         mma_16816(group[tt][j], a[2 * j][2], a[2 * j + 1][2], a[2 * j][3], a[2 * j + 1][3], b.z, b.w);
                     }
+                    // pairs 0 and 2 (b.x, b.z) carry bias 1024 + zero point 8, pairs 1 and 3 (b.y, b.w) 64 + 8
+                    mma_16816(offset[tt], MINUS_1032, MINUS_1032, MINUS_72, MINUS_72, b.x, b.y);
+                    mma_16816(offset[tt], MINUS_1032, MINUS_1032, MINUS_72, MINUS_72, b.z, b.w);
                 }
             }
             else {
                 uint32_t a[4][2];
 #pragma unroll
                 for (int j = 0; j < 4; ++j) {
-                    codes_8bit(word[j], a[j]);
+                    biased_codes_8bit(word[j], a[j]);
                 }
 #pragma unroll
                 for (int tt = 0; tt < TT; ++tt) {
-                    const int token = 8 * tt + g;
-                    uint2 b = make_uint2(0, 0);
-                    if (token < tokens) {
-                        b = *reinterpret_cast<const uint2*>(xs + token * S::X_STRIDE + local * S::QUAD_K + 4 * t);
-                    }
+                    const uint2 b = *reinterpret_cast<const uint2*>(x_lane + 8 * tt * S::X_STRIDE + u * S::QUAD_K);
 #pragma unroll
                     for (int j = 0; j < 2; ++j) {
                         mma_16816(group[tt][j], a[2 * j][0], a[2 * j + 1][0], a[2 * j][1], a[2 * j + 1][1], b.x, b.y);
                     }
+                    mma_16816(offset[tt], MINUS_1152, MINUS_1152, MINUS_1152, MINUS_1152, b.x, b.y);
                 }
             }
         }
@@ -1374,7 +1457,7 @@ extern "C" __global__ void exllama_add_bias(__half* out, int m, int n, const __h
 }
 
 #define EXLLAMA_DECODE(NAME, BITS, TT)                                                                                                        \
-    extern "C" __global__ void __launch_bounds__(DECODE_THREADS)                                                                             \
+    extern "C" __global__ void __launch_bounds__(DECODE_THREADS, 2)                                                                          \
         NAME(const __half* x, long long ldx, int m, int k, int n, const uint32_t* codes, const __half* scales, int group_size, const __half* bias, \
              __half* out, float* partials, int* arrivals) {                                                                                   \
         decode<BITS, TT>(x, ldx, m, k, n, codes, scales, group_size, bias, out, partials, arrivals);                                         \

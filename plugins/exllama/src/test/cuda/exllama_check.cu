@@ -268,6 +268,8 @@ struct Context {
 
 // The decode path: gather x when act-order or unaligned, then one launch. Partials at the workspace start, the
 // gathered x after them.
+bool g_pdl = false;  // launch the decode kernel with programmatic stream serialization (EXLLAMA_PDL=1)
+
 void run_decode(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, __half* out, int blocks_per_sm = 0) {
     const DecodePlan p = plan_decode(layer.bits, m, layer.k, layer.n, c.sms, blocks_per_sm);
     float* partials = static_cast<float*>(c.workspace);
@@ -290,8 +292,24 @@ void run_decode(Context& c, const Layer& layer, const DeviceLayer& d, const __ha
         std::printf("decode w%d tt%d: %d bytes of shared memory, %d blocks resident per SM\n", layer.bits, p.tt, p.shared_bytes, resident);
         raised[index] = true;
     }
-    kernel<<<p.blocks, DECODE_THREADS, p.shared_bytes, c.stream>>>(x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out, partials,
-                                                                   c.arrivals);
+    if (g_pdl) {
+        // what the plugin asks for on sm_90: the call may start while the previous one finishes
+        cudaLaunchConfig_t config{};
+        config.gridDim = dim3(p.blocks);
+        config.blockDim = dim3(DECODE_THREADS);
+        config.dynamicSmemBytes = p.shared_bytes;
+        config.stream = c.stream;
+        cudaLaunchAttribute attribute{};
+        attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attribute.val.programmaticStreamSerializationAllowed = 1;
+        config.attrs = &attribute;
+        config.numAttrs = 1;
+        CUDA_OK(cudaLaunchKernelEx(&config, kernel, x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out, partials, c.arrivals));
+    }
+    else {
+        kernel<<<p.blocks, DECODE_THREADS, p.shared_bytes, c.stream>>>(x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out,
+                                                                       partials, c.arrivals);
+    }
     CUDA_OK(cudaGetLastError());
 }
 
@@ -909,7 +927,7 @@ void floor_bench(Context& c) {
 #ifdef EXLLAMA_DECODE_TIMELINE
 void timeline_bench(Context& c) {
     std::mt19937_64 random(29);
-    const Bench layers[] = {{4096, 4096, "8B o"}, {14336, 4096, "8B down"}, {4096, 28672, "8B gate_up"}};
+    const Bench layers[] = {{4096, 4096, "8B o"}, {14336, 4096, "8B down"}, {4096, 28672, "8B gate_up"}, {8192, 57344, "70B gate_up"}};
     for (const Bench& b : layers) {
         const RotatedLayer rotated(random, b);
         const Layer& layer = rotated.layer;
@@ -922,19 +940,19 @@ void timeline_bench(Context& c) {
         for (int m : {1, 16}) {
             const DecodePlan p = plan_decode(4, m, b.k, b.n, c.sms);
             for (int i = 0; i < 20; ++i) run_decode(c, layer, d[i % copies], x, b.k, m, out);
-            static unsigned long long zeros[2048][5];
+            static unsigned long long zeros[2048][6];
             CUDA_OK(cudaStreamSynchronize(c.stream));
             CUDA_OK(cudaMemcpyToSymbol(exllama_decode_timeline, zeros, sizeof(zeros)));
             // one more call queued behind a busy one, as in the benches
             run_decode(c, layer, d[3 % copies], x, b.k, m, out);
             CUDA_OK(cudaStreamSynchronize(c.stream));
-            static unsigned long long marks[2048][5];
+            static unsigned long long marks[2048][6];
             CUDA_OK(cudaMemcpyFromSymbol(marks, exllama_decode_timeline, sizeof(marks)));
             unsigned long long t0 = ~0ull;
             for (int blk = 0; blk < p.blocks; ++blk) t0 = std::min(t0, marks[blk][0]);
             std::printf("%s M=%d: %d blocks; ns after the first block start: min / p50 / p90 / max over blocks\n", b.name, m, p.blocks);
-            const char* names[5] = {"start", "first data", "compute done", "arrived", "end"};
-            for (int mark = 0; mark < 5; ++mark) {
+            const char* names[6] = {"start", "first data", "compute done", "arrived", "end", "last data"};
+            for (int mark = 0; mark < 6; ++mark) {
                 std::vector<long long> v;
                 for (int blk = 0; blk < p.blocks; ++blk)
                     if (marks[blk][mark] != 0) v.push_back((long long)(marks[blk][mark] - t0));
@@ -973,6 +991,7 @@ int main(int argc, char** argv) {
     if (const char* value = std::getenv("EXLLAMA_MIN_QUADS")) g_min_quads = std::atoi(value);
     if (const char* value = std::getenv("EXLLAMA_WAVES")) g_waves = std::atoi(value);
     if (const char* value = std::getenv("EXLLAMA_DECODE_BLOCKS")) g_decode_blocks = std::atoi(value);
+    if (const char* value = std::getenv("EXLLAMA_PDL")) g_pdl = std::atoi(value) != 0;
     if (const char* value = std::getenv("EXLLAMA_TILED_BM")) g_tiled_bm = std::atoi(value);
     Context c{};
     CUBLAS_OK(cublasCreate(&c.cublas));

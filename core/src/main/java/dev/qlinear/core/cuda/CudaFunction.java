@@ -16,8 +16,10 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * A kernel entry point. Launches go through FFM ({@link LaunchCalls}) with this thread's {@link ParameterBlock}, so a
- * launch allocates nothing. The arguments are checked against the kernel's parameter sizes where the driver reports
- * them (CUDA 12.4+): a wrong count or size would otherwise make the kernel read garbage.
+ * launch allocates nothing; one that {@linkplain LaunchConfig#overlapsPrevious overlaps the previous work} goes through
+ * {@code cuLaunchKernelEx} on sm_90 and later, in stream order elsewhere. The arguments are checked against the
+ * kernel's parameter sizes where the driver reports them (CUDA 12.4+): a wrong count or size would otherwise make the
+ * kernel read garbage.
  */
 final class CudaFunction implements GpuFunction {
 
@@ -61,6 +63,14 @@ final class CudaFunction implements GpuFunction {
         }
         MemorySegment parameters = ParameterBlock.fill(arguments);
         device.makeCurrent();
+        if (config.overlapsPrevious() && device.info().major() >= 9) {
+            int result = LaunchCalls.cuLaunchKernelEx(OverlappingLaunch.fill(config, cudaStream.handle()), handle, parameters);
+            if (result != 0) {
+                throw CudaException.driver("cuLaunchKernelEx (programmatic stream serialization) of " + describe() + " with " + config + " on " + cudaStream,
+                        result);
+            }
+            return;
+        }
         int result = LaunchCalls.cuLaunchKernel(handle, config.gridX(), config.gridY(), config.gridZ(), config.blockX(), config.blockY(), config.blockZ(),
                 config.dynamicSharedBytes(), cudaStream.handle(), parameters);
         if (result != 0) {

@@ -28,6 +28,10 @@ final class LaunchCalls {
     private static final MethodHandle CU_LAUNCH_KERNEL = LINKER.downcallHandle(LIBCUDA.findOrThrow("cuLaunchKernel"),
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG));
 
+    /** {@code CUresult cuLaunchKernelEx(const CUlaunchConfig*, CUfunction, void** params, void** extra)} */
+    private static final MethodHandle CU_LAUNCH_KERNEL_EX = LINKER.downcallHandle(LIBCUDA.findOrThrow("cuLaunchKernelEx"),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG));
+
     /** {@code CUresult cuFuncGetParamInfo(CUfunction, size_t index, size_t* offset, size_t* size)}: CUDA 12.4 and later. */
     private static final Optional<MethodHandle> CU_FUNC_GET_PARAM_INFO = LIBCUDA.find("cuFuncGetParamInfo")
             .map(symbol -> LINKER.downcallHandle(symbol, FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS)));
@@ -42,6 +46,15 @@ final class LaunchCalls {
         }
         catch (Throwable e) {
             throw new AssertionError("cuLaunchKernel downcall failed", e);
+        }
+    }
+
+    static int cuLaunchKernelEx(MemorySegment config, long function, MemorySegment parameters) {
+        try {
+            return (int) CU_LAUNCH_KERNEL_EX.invokeExact(config, function, parameters, 0L);
+        }
+        catch (Throwable e) {
+            throw new AssertionError("cuLaunchKernelEx downcall failed", e);
         }
     }
 

@@ -9,7 +9,8 @@ import static java.util.Objects.requireNonNull;
  * of {@code blocks} blocks, {@value #BLOCKS_PER_MULTIPROCESSOR} per multiprocessor, sharing the layer's units of work
  * (a column block of {@value #BLOCK_N} by a stage of {@value #STAGE_QUADS} quads of K) stream-K. A column block split
  * between blocks is summed from their partial sums by the last of them to arrive, in block order, so results do not
- * depend on timing and a call is one launch. The constants mirror {@code DecodeShape} in {@code exllama.cu};
+ * depend on timing and a call is one launch. From the sm_90a image it {@linkplain LaunchConfig#overlapsPrevious overlaps the
+ * work ahead of it}: consecutive calls stream weights without a gap. The constants mirror {@code DecodeShape} in {@code exllama.cu};
  * {@code src/test/cuda/exllama_check.cu} plans the same way and measured them.
  *
  * @param tokenTiles tiles of 8 rows: 1 for M &lt;= 8, 2 for M &lt;= 16
@@ -37,7 +38,8 @@ record DecodePlan(int tokenTiles, LaunchConfig launch, LaunchConfig gather, long
         requireNonNull(gather, "gather is null");
     }
 
-    static DecodePlan of(int bits, int m, int k, int n, int multiprocessors) {
+    /** @param overlapping whether the launch may overlap the work ahead of it (the kernel image waits for that work) */
+    static DecodePlan of(int bits, int m, int k, int n, int multiprocessors, boolean overlapping) {
         if (m < 1 || m > MAX_ROWS) {
             throw new IllegalArgumentException("the decode kernel runs 1 to " + MAX_ROWS + " rows, got M=" + m);
         }
@@ -45,7 +47,9 @@ record DecodePlan(int tokenTiles, LaunchConfig launch, LaunchConfig gather, long
         int quads = k / FusedPlan.quadK(bits);
         long units = (long) columnBlocks(n) * FusedPlan.ceilDiv(quads, STAGE_QUADS);
         int blocks = (int) Math.min(units, (long) BLOCKS_PER_MULTIPROCESSOR * multiprocessors);
-        LaunchConfig launch = LaunchConfig.linear(blocks, THREADS, sharedBytes(bits, tiles));
+        LaunchConfig ordered = LaunchConfig.linear(blocks, THREADS, sharedBytes(bits, tiles));
+        // the sm_90a kernel prefetches its first weights while the work ahead of it finishes, then waits for that work
+        LaunchConfig launch = overlapping ? ordered.overlappingPrevious() : ordered;
         LaunchConfig gather = LaunchConfig.linear(Math.toIntExact(FusedPlan.ceilDiv((long) m * k / 8, GATHER_THREADS)), GATHER_THREADS, 0);
         return new DecodePlan(tiles, launch, gather, partialFloats(blocks, m));
     }

@@ -38,6 +38,7 @@ final class ExllamaLauncher {
     private final boolean actOrder;
     private final int columnBlocks;
     private final boolean tiledKernel;
+    private final boolean overlappingDecode;
     private final Device device;
     private final ExllamaFunctions functions;
     private final Optional<DenseGemm> gemm;
@@ -59,9 +60,11 @@ final class ExllamaLauncher {
      * @param groupSize rows per group, K when channelwise
      * @param partialBytes workspace bytes reserved for split-K partial sums
      * @param tiledKernel whether the tiled kernel computes on this device for this layer
+     * @param overlappingDecode whether the decode kernel that runs here waits for the work ahead of it (the sm_90a
+     *        image does), so that its launch may overlap that work
      */
     ExllamaLauncher(WeightOnlyConfig config, int groupSize, PreparedTensors tensors, Device device, ExllamaFunctions functions, Optional<DenseGemm> gemm,
-            ExllamaSettings settings, int multiprocessors, long partialBytes, boolean tiledKernel) {
+            ExllamaSettings settings, int multiprocessors, long partialBytes, boolean tiledKernel, boolean overlappingDecode) {
         requireNonNull(config, "config is null");
         requireNonNull(tensors, "tensors is null");
         this.device = requireNonNull(device, "device is null");
@@ -79,6 +82,7 @@ final class ExllamaLauncher {
         this.actOrder = tensors.perm() != 0;
         this.columnBlocks = DecodePlan.columnBlocks(n);
         this.tiledKernel = tiledKernel;
+        this.overlappingDecode = overlappingDecode;
         this.fusedPlans = new FusedPlan[Math.min(fusedMaxRows, CACHED_PLANS) + 1];
 
         decode.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize).setPointer(8, tensors.bias());
@@ -127,7 +131,7 @@ final class ExllamaLauncher {
     private void applyDecode(Tensor input, Tensor output, int m, ExecutionStream stream) {
         DecodePlan plan = decodePlans[m];
         if (plan == null) {
-            plan = DecodePlan.of(bits, m, k, n, multiprocessors);
+            plan = DecodePlan.of(bits, m, k, n, multiprocessors, overlappingDecode);
             decodePlans[m] = plan;
         }
         long x = input.address();

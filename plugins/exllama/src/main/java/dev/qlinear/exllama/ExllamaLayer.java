@@ -84,7 +84,7 @@ final class ExllamaLayer implements PreparedLayer {
             }
             this.deviceBytes = bytes + bias.map(ExllamaLayer::bytes).orElse(0L);
             this.launcher = onGpu
-                    ? Optional.of(launcher(codes, scales, perm, bias, functions.apply(device), settings, runsTiled(images)))
+                    ? Optional.of(launcher(codes, scales, perm, bias, functions.apply(device), settings, runsArchitectureSpecific(images)))
                     : Optional.empty();
         }
         catch (RuntimeException | Error e) {
@@ -93,15 +93,15 @@ final class ExllamaLayer implements PreparedLayer {
         }
     }
 
-    /** Whether the tiled kernel computes here: it needs the sm_90a image on a 9.0 device and a layer it fits. */
-    private boolean runsTiled(KernelImages images) {
-        int groupSize = config.isChannelwise() ? config.k() : config.groupSize();
-        return device.platform().architecture() instanceof Architecture.Cuda cuda && images.runsArchitectureSpecific(cuda.capability())
-                && TiledPlan.fits(config.weightType().sizeBits(), config.k(), config.n(), groupSize);
+    /** Whether the sm_90a image runs here (a 9.0 device): the tiled kernel and the decode kernel's overlapping launch need it. */
+    private boolean runsArchitectureSpecific(KernelImages images) {
+        return device.platform().architecture() instanceof Architecture.Cuda cuda && images.runsArchitectureSpecific(cuda.capability());
     }
 
     private ExllamaLauncher launcher(Tensor codes, Tensor scales, Optional<Tensor> perm, Optional<Tensor> bias, ExllamaFunctions functions,
-            ExllamaSettings settings, boolean tiled) {
+            ExllamaSettings settings, boolean architectureSpecific) {
+        int groupSize = config.isChannelwise() ? config.k() : config.groupSize();
+        boolean tiled = architectureSpecific && TiledPlan.fits(config.weightType().sizeBits(), config.k(), config.n(), groupSize);
         int k = config.k();
         int n = config.n();
         int bits = config.weightType().sizeBits();
@@ -113,10 +113,10 @@ final class ExllamaLayer implements PreparedLayer {
         int multiprocessors = device.platform().device().map(DeviceProperties::computeUnits).orElse(DEFAULT_MULTIPROCESSORS);
         device.reserveWorkspace(ExllamaLauncher.workspaceBytes(k, n, gemm.isPresent(), tiled, partialBytes, multiprocessors));
         device.reserveCounters(DecodePlan.columnBlocks(n));
-        int groupSize = config.isChannelwise() ? k : config.groupSize();
         ExllamaLauncher.PreparedTensors addresses = new ExllamaLauncher.PreparedTensors(codes.address(), scales.address(),
                 perm.map(Tensor::address).orElse(0L), bias.map(Tensor::address).orElse(0L));
-        return new ExllamaLauncher(config, groupSize, addresses, device, functions, gemm, settings, multiprocessors, partialBytes, tiled);
+        return new ExllamaLauncher(config, groupSize, addresses, device, functions, gemm, settings, multiprocessors, partialBytes, tiled,
+                architectureSpecific);
     }
 
     private Tensor allocate(HostBuffer buffer) {

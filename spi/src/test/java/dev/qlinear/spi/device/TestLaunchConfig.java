@@ -49,4 +49,13 @@ final class TestLaunchConfig {
     void linearLaunchIsOneDimensional() {
         assertThat(LaunchConfig.linear(132, 256, 49152)).isEqualTo(new LaunchConfig(132, 1, 1, 256, 1, 1, 49152));
     }
+
+    @Test
+    void launchesKeepStreamOrderUnlessAskedToOverlap() {
+        LaunchConfig ordered = LaunchConfig.linear(264, 256, 83968);
+        assertThat(ordered.overlapsPrevious()).isFalse();
+        LaunchConfig overlapping = ordered.overlappingPrevious();
+        assertThat(overlapping.overlapsPrevious()).isTrue();
+        assertThat(overlapping).isEqualTo(new LaunchConfig(264, 1, 1, 256, 1, 1, 83968, true)).isNotEqualTo(ordered);
+    }
 }
