@@ -32,6 +32,16 @@ final class OverlappingLaunch {
             JAVA_INT.withName("sharedMemBytes"), MemoryLayout.paddingLayout(4), JAVA_LONG.withName("hStream"), ADDRESS.withName("attrs"),
             JAVA_INT.withName("numAttrs"), MemoryLayout.paddingLayout(4));
 
+    // resolved once: a layout path per launch would cost more than the launch's other Java work
+    private static final long GRID_X = offset(CONFIG, "gridDimX");
+    private static final long GRID_Y = offset(CONFIG, "gridDimY");
+    private static final long GRID_Z = offset(CONFIG, "gridDimZ");
+    private static final long BLOCK_X = offset(CONFIG, "blockDimX");
+    private static final long BLOCK_Y = offset(CONFIG, "blockDimY");
+    private static final long BLOCK_Z = offset(CONFIG, "blockDimZ");
+    private static final long SHARED_BYTES = offset(CONFIG, "sharedMemBytes");
+    private static final long STREAM = offset(CONFIG, "hStream");
+
     private static final ThreadLocal<OverlappingLaunch> PER_THREAD = ThreadLocal.withInitial(OverlappingLaunch::new);
 
     private final MemorySegment config;
@@ -51,14 +61,14 @@ final class OverlappingLaunch {
     /** This thread's struct, filled with the launch: the {@code config} pointer to pass to {@code cuLaunchKernelEx}. */
     static MemorySegment fill(LaunchConfig launch, long stream) {
         MemorySegment config = PER_THREAD.get().config;
-        config.set(JAVA_INT, offset(CONFIG, "gridDimX"), launch.gridX());
-        config.set(JAVA_INT, offset(CONFIG, "gridDimY"), launch.gridY());
-        config.set(JAVA_INT, offset(CONFIG, "gridDimZ"), launch.gridZ());
-        config.set(JAVA_INT, offset(CONFIG, "blockDimX"), launch.blockX());
-        config.set(JAVA_INT, offset(CONFIG, "blockDimY"), launch.blockY());
-        config.set(JAVA_INT, offset(CONFIG, "blockDimZ"), launch.blockZ());
-        config.set(JAVA_INT, offset(CONFIG, "sharedMemBytes"), launch.dynamicSharedBytes());
-        config.set(JAVA_LONG, offset(CONFIG, "hStream"), stream);
+        config.set(JAVA_INT, GRID_X, launch.gridX());
+        config.set(JAVA_INT, GRID_Y, launch.gridY());
+        config.set(JAVA_INT, GRID_Z, launch.gridZ());
+        config.set(JAVA_INT, BLOCK_X, launch.blockX());
+        config.set(JAVA_INT, BLOCK_Y, launch.blockY());
+        config.set(JAVA_INT, BLOCK_Z, launch.blockZ());
+        config.set(JAVA_INT, SHARED_BYTES, launch.dynamicSharedBytes());
+        config.set(JAVA_LONG, STREAM, stream);
         return config;
     }
 

@@ -116,7 +116,7 @@ final class ExllamaLayer implements PreparedLayer {
         ExllamaLauncher.PreparedTensors addresses = new ExllamaLauncher.PreparedTensors(codes.address(), scales.address(),
                 perm.map(Tensor::address).orElse(0L), bias.map(Tensor::address).orElse(0L));
         return new ExllamaLauncher(config, groupSize, addresses, device, functions, gemm, settings, multiprocessors, partialBytes, tiled,
-                architectureSpecific);
+                architectureSpecific && settings.overlapLaunches());
     }
 
     private Tensor allocate(HostBuffer buffer) {

@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 final class TestExllamaPacker {
 
-    private static final ExllamaKernel KERNEL = new ExllamaKernel(TestExllamaKernel.BUILT, ExllamaSettings.of(Optional.empty()));
+    private static final ExllamaKernel KERNEL = new ExllamaKernel(TestExllamaKernel.BUILT, ExllamaSettings.of(Optional.empty(), Optional.empty()));
     private static final CpuDevice STAND_IN = new CpuDevice(Platform.parse("cuda:sm_90"));
 
     @ParameterizedTest(name = "K={0} N={1} {2} G={3} act-order={4} scales {5}")
