@@ -268,7 +268,8 @@ struct Context {
 
 // The decode path: gather x when act-order or unaligned, then one launch. Partials at the workspace start, the
 // gathered x after them.
-bool g_pdl = false;  // launch the decode kernel with programmatic stream serialization (EXLLAMA_PDL=1)
+bool g_pdl = false;      // launch the decode kernel with programmatic stream serialization (EXLLAMA_PDL=1)
+bool g_batched = false;  // decode mode: time the decode kernel in batches of 10 calls, as qlinear bench does (EXLLAMA_BATCHED=1)
 
 void run_decode(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, __half* out, int blocks_per_sm = 0) {
     const DecodePlan p = plan_decode(layer.bits, m, layer.k, layer.n, c.sms, blocks_per_sm);
@@ -582,6 +583,31 @@ struct Timer {
         std::sort(times.begin(), times.end());
         return times[times.size() / 2];
     }
+    // As qlinear bench times: events around batches of 10 calls, so calls within a batch may overlap (PDL); the
+    // median over batches, per call.
+    template <typename F>
+    double batch_median_us(cudaStream_t stream, int batches, F&& body) {
+        constexpr int CALLS = 10;
+        for (int i = 0; i < 5; ++i) body(i);
+        CUDA_OK(cudaStreamSynchronize(stream));
+        std::vector<cudaEvent_t> events(2 * batches);
+        for (auto& e : events) CUDA_OK(cudaEventCreate(&e));
+        for (int b = 0; b < batches; ++b) {
+            CUDA_OK(cudaEventRecord(events[2 * b], stream));
+            for (int i = 0; i < CALLS; ++i) body(b * CALLS + i);
+            CUDA_OK(cudaEventRecord(events[2 * b + 1], stream));
+        }
+        CUDA_OK(cudaEventSynchronize(events[2 * batches - 1]));
+        std::vector<float> times;
+        for (int b = 0; b < batches; ++b) {
+            float ms = 0;
+            CUDA_OK(cudaEventElapsedTime(&ms, events[2 * b], events[2 * b + 1]));
+            times.push_back(ms * 1000.0f / CALLS);
+        }
+        for (auto& e : events) cudaEventDestroy(e);
+        std::sort(times.begin(), times.end());
+        return times[times.size() / 2];
+    }
 };
 
 struct Bench {
@@ -783,7 +809,8 @@ void decode_bench(Context& c) {
                 baseline.run(c, i, x, m, out);
             });
             const double fused = timer.median_us(c.stream, 100, [&](int i) { run_fused(c, layer, d[i % copies], x, b.k, m, out); });
-            const double decoded = timer.median_us(c.stream, 100, [&](int i) { run_decode(c, layer, d[i % copies], x, b.k, m, out); });
+            const double decoded = g_batched ? timer.batch_median_us(c.stream, 20, [&](int i) { run_decode(c, layer, d[i % copies], x, b.k, m, out); })
+                                             : timer.median_us(c.stream, 100, [&](int i) { run_decode(c, layer, d[i % copies], x, b.k, m, out); });
             const DecodePlan p = plan_decode(4, m, b.k, b.n, c.sms);
             const double bytes = (double)rotated.quantized_bytes + 2.0 * m * (b.k + b.n);
             std::printf("%-12s %4d %6d %9.1f %9.1f %9.1f %8.2f %8.2f %7.1f\n", b.name, m, p.blocks, cublas, fused, decoded, cublas / decoded, cublas / fused,
@@ -992,6 +1019,7 @@ int main(int argc, char** argv) {
     if (const char* value = std::getenv("EXLLAMA_WAVES")) g_waves = std::atoi(value);
     if (const char* value = std::getenv("EXLLAMA_DECODE_BLOCKS")) g_decode_blocks = std::atoi(value);
     if (const char* value = std::getenv("EXLLAMA_PDL")) g_pdl = std::atoi(value) != 0;
+    if (const char* value = std::getenv("EXLLAMA_BATCHED")) g_batched = std::atoi(value) != 0;
     if (const char* value = std::getenv("EXLLAMA_TILED_BM")) g_tiled_bm = std::atoi(value);
     Context c{};
     CUBLAS_OK(cublasCreate(&c.cublas));
