@@ -956,7 +956,9 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
         const uint32_t* words = reinterpret_cast<const uint32_t*>(base);
         const __half* xs = reinterpret_cast<const __half*>(base + S::X_OFFSET);
         const int lane_column = column_block * DECODE_BLOCK_N + lane_offset;
-        const __half* lane_scales = scales + lane_column;
+        auto scales_of = [&](int group_index) {
+            return lane_column < n ? __ldg(reinterpret_cast<const uint2*>(scales + (size_t)group_index * n + lane_column)) : make_uint2(0, 0);
+        };
         const int first_quad = stage_of_column * SQ + wk * S::QUADS_PER_WARP;
         const int quads_here = min(S::QUADS_PER_WARP, quads - first_quad);
         // a warp's quads only move forward within a column block: its group follows without dividing
@@ -966,7 +968,7 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
             }
             current_group = first_quad / quads_per_group;
             group_end = (current_group + 1) * quads_per_group;
-            group_scales = lane_column < n ? __ldg(reinterpret_cast<const uint2*>(lane_scales + (size_t)current_group * n)) : make_uint2(0, 0);
+            group_scales = scales_of(current_group);
         }
         const __half* x_lane = xs + g * S::X_STRIDE + wk * S::QUADS_PER_WARP * S::QUAD_K + (BITS == 4 ? 8 : 4) * t;
         auto advance_group = [&](int quad) {
@@ -976,7 +978,7 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
                 ++current_group;
                 group_end += quads_per_group;
             } while (quad >= group_end);
-            group_scales = lane_column < n ? __ldg(reinterpret_cast<const uint2*>(lane_scales + (size_t)current_group * n)) : make_uint2(0, 0);
+            group_scales = scales_of(current_group);
         };
         // the warp's quads in one group (groups of whole warp slices): one check per stage instead of one per quad
         const bool one_group = quads_per_group % S::QUADS_PER_WARP == 0 && quads_here == S::QUADS_PER_WARP;
@@ -1029,6 +1031,7 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
                     for (int j = 0; j < 2; ++j) {
                         mma_16816(group[tt][j], a[2 * j][0], a[2 * j + 1][0], a[2 * j][1], a[2 * j + 1][1], b.x, b.y);
                     }
+                    // every pair carries bias 1024 + zero point 128
                     mma_16816(offset[tt], MINUS_1152, MINUS_1152, MINUS_1152, MINUS_1152, b.x, b.y);
                 }
             }
