@@ -5,13 +5,14 @@ import dev.qlinear.spi.device.LaunchConfig;
 import static java.util.Objects.requireNonNull;
 
 /**
- * How the decode kernel ({@code exllama_decode_w*_tt*}) runs M &lt;= {@value #MAX_ROWS} rows of a layer: a persistent grid
- * of {@code blocks} blocks, {@value #BLOCKS_PER_MULTIPROCESSOR} per multiprocessor, sharing the layer's units of work
- * (a column block of {@value #BLOCK_N} by a stage of {@value #STAGE_QUADS} quads of K) stream-K. A column block split
- * between blocks is summed from their partial sums by the last of them to arrive, in block order, so results do not
- * depend on timing and a call is one launch. From the sm_90a image it {@linkplain LaunchConfig#overlapsPrevious overlaps the
- * work ahead of it}: consecutive calls stream weights without a gap. The constants mirror {@code DecodeShape} in {@code exllama.cu};
- * {@code src/test/cuda/exllama_check.cu} plans the same way and measured them.
+ * How the decode kernel ({@code exllama_decode_w*_tt*}) runs M &lt;= {@value #MAX_ROWS} rows of a layer: a persistent
+ * grid of {@code blocks} blocks, {@value #BLOCKS_PER_MULTIPROCESSOR} per multiprocessor, sharing the layer's units of
+ * work (a column block of {@value #BLOCK_N} by a stage of {@value #STAGE_QUADS} quads of K) stream-K. A column block
+ * split between blocks is summed from their partial sums by the last of them to arrive, in block order, so results do
+ * not depend on timing and a call is one launch. From the sm_90a image it {@linkplain LaunchConfig#overlapsPrevious
+ * overlaps the work ahead of it}: consecutive calls stream weights without a gap. The constants mirror
+ * {@code DecodeShape} in {@code exllama.cu}; {@code src/test/cuda/exllama_check.cu} plans the same way and measured
+ * them.
  *
  * @param tokenTiles tiles of 8 rows: 1 for M &lt;= 8, 2 for M &lt;= 16
  * @param launch the decode kernel's launch

@@ -93,7 +93,7 @@ final class ExllamaLayer implements PreparedLayer {
         }
     }
 
-    /** Whether the sm_90a image runs here (a 9.0 device): the tiled kernel and the decode kernel's overlapping launch need it. */
+    /** Whether the sm_90a image runs here (a 9.0 device): the tiled kernel and the overlapping decode launch need it. */
     private boolean runsArchitectureSpecific(KernelImages images) {
         return device.platform().architecture() instanceof Architecture.Cuda cuda && images.runsArchitectureSpecific(cuda.capability());
     }
