@@ -559,50 +559,26 @@ struct Timer {
         CUDA_OK(cudaEventCreate(&start));
         CUDA_OK(cudaEventCreate(&stop));
     }
-    // Device time of each call, queued back to back as a graph or a busy engine would run them (the host stays
-    // ahead, so host launch cost is not counted); the median of the calls.
+    // Device time per call, queued back to back as a graph or a busy engine would run them (the host stays ahead, so
+    // host launch cost is not counted): an event after every `calls` calls, the median over the samples. One call per
+    // sample times each call alone; 10 per sample times as qlinear bench does, where calls may overlap (PDL).
     template <typename F>
-    double median_us(cudaStream_t stream, int repeats, F&& body) {
+    double median_us(cudaStream_t stream, int samples, F&& body, int calls = 1) {
         for (int i = 0; i < 5; ++i) body(i);
         CUDA_OK(cudaStreamSynchronize(stream));
-        std::vector<cudaEvent_t> events(repeats + 1);
+        std::vector<cudaEvent_t> events(samples + 1);
         for (auto& e : events) CUDA_OK(cudaEventCreate(&e));
         CUDA_OK(cudaEventRecord(events[0], stream));
-        for (int i = 0; i < repeats; ++i) {
-            body(i);
-            CUDA_OK(cudaEventRecord(events[i + 1], stream));
+        for (int sample = 0; sample < samples; ++sample) {
+            for (int i = 0; i < calls; ++i) body(sample * calls + i);
+            CUDA_OK(cudaEventRecord(events[sample + 1], stream));
         }
-        CUDA_OK(cudaEventSynchronize(events[repeats]));
+        CUDA_OK(cudaEventSynchronize(events[samples]));
         std::vector<float> times;
-        for (int i = 0; i < repeats; ++i) {
+        for (int sample = 0; sample < samples; ++sample) {
             float ms = 0;
-            CUDA_OK(cudaEventElapsedTime(&ms, events[i], events[i + 1]));
-            times.push_back(ms * 1000.0f);
-        }
-        for (auto& e : events) cudaEventDestroy(e);
-        std::sort(times.begin(), times.end());
-        return times[times.size() / 2];
-    }
-    // As qlinear bench times: events around batches of 10 calls, so calls within a batch may overlap (PDL); the
-    // median over batches, per call.
-    template <typename F>
-    double batch_median_us(cudaStream_t stream, int batches, F&& body) {
-        constexpr int CALLS = 10;
-        for (int i = 0; i < 5; ++i) body(i);
-        CUDA_OK(cudaStreamSynchronize(stream));
-        std::vector<cudaEvent_t> events(2 * batches);
-        for (auto& e : events) CUDA_OK(cudaEventCreate(&e));
-        for (int b = 0; b < batches; ++b) {
-            CUDA_OK(cudaEventRecord(events[2 * b], stream));
-            for (int i = 0; i < CALLS; ++i) body(b * CALLS + i);
-            CUDA_OK(cudaEventRecord(events[2 * b + 1], stream));
-        }
-        CUDA_OK(cudaEventSynchronize(events[2 * batches - 1]));
-        std::vector<float> times;
-        for (int b = 0; b < batches; ++b) {
-            float ms = 0;
-            CUDA_OK(cudaEventElapsedTime(&ms, events[2 * b], events[2 * b + 1]));
-            times.push_back(ms * 1000.0f / CALLS);
+            CUDA_OK(cudaEventElapsedTime(&ms, events[sample], events[sample + 1]));
+            times.push_back(ms * 1000.0f / calls);
         }
         for (auto& e : events) cudaEventDestroy(e);
         std::sort(times.begin(), times.end());
@@ -617,6 +593,30 @@ struct Bench {
 
 // Copies of one random layer (codes and group-128 scales) spanning several times L2, which the benches rotate through
 // so that every call reads its weights from memory.
+// A bench's activation (rows by K, fp16) and output (rows by N) on the device, freed on scope exit.
+struct BenchIo {
+    __half* x = nullptr;
+    __half* out = nullptr;
+
+    // standard normal activations
+    static BenchIo normal(std::mt19937_64& random, int rows, int k, int n) {
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<uint16_t> x_host((size_t)rows * k);
+        for (auto& v : x_host) v = to_half(normal(random));
+        return BenchIo(x_host, (size_t)rows * n);
+    }
+    static BenchIo constant(float value, int rows, int k, int n) {
+        return BenchIo(std::vector<uint16_t>((size_t)rows * k, to_half(value)), (size_t)rows * n);
+    }
+    BenchIo(const std::vector<uint16_t>& x_host, size_t outputs) : x(reinterpret_cast<__half*>(upload(x_host))) {
+        CUDA_OK(cudaMalloc(&out, outputs * 2));
+    }
+    BenchIo(const BenchIo&) = delete;
+    BenchIo& operator=(const BenchIo&) = delete;
+    ~BenchIo() {
+    }
+};
+
 struct RotatedLayer {
     Layer layer;
     long long quantized_bytes;
@@ -676,12 +676,9 @@ void bench(Context& c, bool switch_only) {
         const CublasBaseline baseline(b, d[0]);
         const long long w_bytes = baseline.bytes;
         const int max_m = 4096;
-        std::normal_distribution<float> normal(0.0f, 1.0f);
-        std::vector<uint16_t> x_host((size_t)max_m * b.k);
-        for (auto& v : x_host) v = to_half(normal(random));
-        __half* x = reinterpret_cast<__half*>(upload(x_host));
-        __half* out = nullptr;
-        CUDA_OK(cudaMalloc(&out, (size_t)max_m * b.n * 2));
+        const BenchIo io = BenchIo::normal(random, max_m, b.k, b.n);
+        __half* const x = io.x;
+        __half* const out = io.out;
         for (int m : ms) {
             const int repeats = m >= 1024 ? 30 : 200;
             double cublas = timer.median_us(c.stream, repeats, [&](int i) {
@@ -706,8 +703,6 @@ void bench(Context& c, bool switch_only) {
                         best / cublas);
             std::fflush(stdout);
         }
-        cudaFree(out);
-        cudaFree(x);
     }
 }
 
@@ -721,12 +716,9 @@ void tune(Context& c) {
         const Layer& layer = rotated.layer;
         const std::vector<DeviceLayer>& d = rotated.copies;
         const int copies = (int)d.size();
-        std::normal_distribution<float> normal(0.0f, 1.0f);
-        std::vector<uint16_t> x_host((size_t)64 * b.k);
-        for (auto& v : x_host) v = to_half(normal(random));
-        __half* x = reinterpret_cast<__half*>(upload(x_host));
-        __half* out = nullptr;
-        CUDA_OK(cudaMalloc(&out, (size_t)64 * b.n * 2));
+        const BenchIo io = BenchIo::normal(random, 64, b.k, b.n);
+        __half* const x = io.x;
+        __half* const out = io.out;
         for (int m : {1, 16, 32}) {
             for (int waves : {1, 2, 4, 8}) {
                 for (int min_quads : {8, 16, 32}) {
@@ -740,8 +732,6 @@ void tune(Context& c) {
         }
         g_waves = 4;
         g_min_quads = 16;
-        cudaFree(out);
-        cudaFree(x);
     }
 }
 
@@ -755,18 +745,15 @@ void quick(Context& c) {
         const Layer& layer = rotated.layer;
         const std::vector<DeviceLayer>& d = rotated.copies;
         const int copies = (int)d.size();
-        std::vector<uint16_t> x_host((size_t)32 * b.k, to_half(0.25f));
-        __half* x = reinterpret_cast<__half*>(upload(x_host));
-        __half* out = nullptr;
-        CUDA_OK(cudaMalloc(&out, (size_t)32 * b.n * 2));
+        const BenchIo io = BenchIo::constant(0.25f, 32, b.k, b.n);
+        __half* const x = io.x;
+        __half* const out = io.out;
         std::printf("%-12s", b.name);
         for (int m : {1, 16, 32}) {
             double fused = timer.median_us(c.stream, 100, [&](int i) { run_fused(c, layer, d[i % copies], x, b.k, m, out); });
             std::printf(" M=%-3d %7.1f", m, fused);
         }
         std::printf("\n");
-        cudaFree(out);
-        cudaFree(x);
     }
 }
 
@@ -798,18 +785,15 @@ void decode_bench(Context& c) {
         const std::vector<DeviceLayer>& d = rotated.copies;
         const int copies = (int)d.size();
         const CublasBaseline baseline(b, d[0]);
-        std::normal_distribution<float> normal(0.0f, 1.0f);
-        std::vector<uint16_t> x_host((size_t)16 * b.k);
-        for (auto& v : x_host) v = to_half(normal(random));
-        __half* x = reinterpret_cast<__half*>(upload(x_host));
-        __half* out = nullptr;
-        CUDA_OK(cudaMalloc(&out, (size_t)16 * b.n * 2));
+        const BenchIo io = BenchIo::normal(random, 16, b.k, b.n);
+        __half* const x = io.x;
+        __half* const out = io.out;
         for (int m : {1, 8, 16}) {
             const double cublas = timer.median_us(c.stream, 100, [&](int i) {
                 baseline.run(c, i, x, m, out);
             });
             const double fused = timer.median_us(c.stream, 100, [&](int i) { run_fused(c, layer, d[i % copies], x, b.k, m, out); });
-            const double decoded = g_batched ? timer.batch_median_us(c.stream, 20, [&](int i) { run_decode(c, layer, d[i % copies], x, b.k, m, out); })
+            const double decoded = g_batched ? timer.median_us(c.stream, 20, [&](int i) { run_decode(c, layer, d[i % copies], x, b.k, m, out); }, 10)
                                              : timer.median_us(c.stream, 100, [&](int i) { run_decode(c, layer, d[i % copies], x, b.k, m, out); });
             const DecodePlan p = plan_decode(4, m, b.k, b.n, c.sms);
             const double bytes = (double)rotated.quantized_bytes + 2.0 * m * (b.k + b.n);
@@ -817,8 +801,6 @@ void decode_bench(Context& c) {
                         100.0 * bytes / decoded / 1e3 / copy_gbs);
             std::fflush(stdout);
         }
-        cudaFree(out);
-        cudaFree(x);
     }
 }
 
@@ -841,12 +823,9 @@ void tiled_bench(Context& c) {
         const CublasBaseline baseline(b, d[0]);
         const long long w_bytes = baseline.bytes;
         const int max_m = 4096;
-        std::normal_distribution<float> normal(0.0f, 1.0f);
-        std::vector<uint16_t> x_host((size_t)max_m * b.k);
-        for (auto& v : x_host) v = to_half(normal(random));
-        __half* x = reinterpret_cast<__half*>(upload(x_host));
-        __half* out = nullptr;
-        CUDA_OK(cudaMalloc(&out, (size_t)max_m * b.n * 2));
+        const BenchIo io = BenchIo::normal(random, max_m, b.k, b.n);
+        __half* const x = io.x;
+        __half* const out = io.out;
         for (int m : {32, 64, 128, 256, 512, 1024}) {
             const int repeats = m >= 1024 ? 20 : 100;
             const double cublas = timer.median_us(c.stream, repeats, [&](int i) {
@@ -869,8 +848,6 @@ void tiled_bench(Context& c) {
                         tp.bm, tp.splits, planned, planned / cublas);
             std::fflush(stdout);
         }
-        cudaFree(out);
-        cudaFree(x);
     }
 }
 
@@ -928,10 +905,9 @@ void floor_bench(Context& c) {
         const Layer& layer = rotated.layer;
         const std::vector<DeviceLayer>& d = rotated.copies;
         const int copies = (int)d.size();
-        std::vector<uint16_t> x_host((size_t)b.k, to_half(0.5f));
-        __half* x = reinterpret_cast<__half*>(upload(x_host));
-        __half* out = nullptr;
-        CUDA_OK(cudaMalloc(&out, (size_t)b.n * 2));
+        const BenchIo io = BenchIo::constant(0.5f, 1, b.k, b.n);
+        __half* const x = io.x;
+        __half* const out = io.out;
         const DecodePlan p = plan_decode(4, 1, b.k, b.n, c.sms);
         auto report = [&](const char* what, auto&& body) {
             const double per_call = timer.median_us(c.stream, CALLS, body);
@@ -946,8 +922,6 @@ void floor_bench(Context& c) {
         report("copy of the weights", [&](int i) {
             CUDA_OK(cudaMemcpyAsync(c.workspace, d[i % copies].words, (size_t)b.k * b.n / 2, cudaMemcpyDeviceToDevice, c.stream));
         });
-        cudaFree(out);
-        cudaFree(x);
     }
 }
 
@@ -960,10 +934,9 @@ void timeline_bench(Context& c) {
         const Layer& layer = rotated.layer;
         const std::vector<DeviceLayer>& d = rotated.copies;
         const int copies = (int)d.size();
-        std::vector<uint16_t> x_host((size_t)16 * b.k, to_half(0.5f));
-        __half* x = reinterpret_cast<__half*>(upload(x_host));
-        __half* out = nullptr;
-        CUDA_OK(cudaMalloc(&out, (size_t)16 * b.n * 2));
+        const BenchIo io = BenchIo::constant(0.5f, 16, b.k, b.n);
+        __half* const x = io.x;
+        __half* const out = io.out;
         for (int m : {1, 16}) {
             const DecodePlan p = plan_decode(4, m, b.k, b.n, c.sms);
             for (int i = 0; i < 20; ++i) run_decode(c, layer, d[i % copies], x, b.k, m, out);
@@ -988,8 +961,6 @@ void timeline_bench(Context& c) {
                 std::printf("  %-13s n=%4zu %7lld %7lld %7lld %7lld\n", names[mark], v.size(), v[0], v[v.size() / 2], v[v.size() * 9 / 10], v.back());
             }
         }
-        cudaFree(out);
-        cudaFree(x);
     }
 }
 #endif
@@ -999,10 +970,9 @@ void once(Context& c, int k, int n, int m) {
     std::mt19937_64 random(5);
     Layer layer = random_words(random, k, n);
     DeviceLayer d = upload(layer);
-    std::vector<uint16_t> x_host((size_t)m * k, to_half(0.5f));
-    __half* x = reinterpret_cast<__half*>(upload(x_host));
-    __half* out = nullptr;
-    CUDA_OK(cudaMalloc(&out, (size_t)m * n * 2));
+    const BenchIo io = BenchIo::constant(0.5f, m, k, n);
+    __half* const x = io.x;
+    __half* const out = io.out;
     for (int i = 0; i < 5; ++i) {
         if (std::getenv("EXLLAMA_ONCE_DECODE") != nullptr) run_decode(c, layer, d, x, k, m, out);
         else if (std::getenv("EXLLAMA_ONCE_TILED") != nullptr) run_tiled(c, layer, d, x, k, m, out);
