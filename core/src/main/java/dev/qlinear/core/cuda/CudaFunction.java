@@ -61,7 +61,7 @@ final class CudaFunction implements GpuFunction {
         if (config.dynamicSharedBytes() > dynamicSharedLimit) {
             raiseDynamicSharedLimit(config);
         }
-        MemorySegment parameters = ParameterBlock.fill(arguments);
+        MemorySegment parameters = ParameterBlock.fill(arguments, this);
         device.makeCurrent();
         if (config.overlapsPrevious() && device.info().major() >= 9) {
             int result = LaunchCalls.cuLaunchKernelEx(OverlappingLaunch.fill(config, cudaStream.handle()), handle, parameters);

@@ -6,6 +6,7 @@ import dev.qlinear.spi.device.GpuModule;
 import dev.qlinear.spi.device.KernelArguments;
 import dev.qlinear.spi.device.KernelArguments.Kind;
 import dev.qlinear.spi.device.LaunchConfig;
+import dev.qlinear.spi.device.TensorMapLayout;
 import dev.qlinear.spi.type.ScalarType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.util.Random;
 import java.util.stream.IntStream;
@@ -22,6 +24,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Loading kernel images and launching them, events and graphs, on a real CUDA device. */
 @Tag("gpu")
@@ -65,6 +68,46 @@ final class TestCudaKernels {
             expected[i] = Math.fma(-0.75f, y.segment().getAtIndex(JAVA_FLOAT, i), x.segment().getAtIndex(JAVA_FLOAT, i));
         }
         assertThat(back.segment().toArray(JAVA_FLOAT)).containsExactly(expected);
+    }
+
+    @Test
+    void aTensorMapArgumentIsEncodedAtLaunchAndFeedsTma() {
+        assumeTrue(device.info().major() >= 9, "TMA needs sm_90 or later, this is " + device.info().name());
+        int rows = 100;
+        int columns = 40;
+        int stride = 48;
+        float[] matrix = new float[rows * stride];
+        for (int i = 0; i < matrix.length; i++) {
+            matrix[i] = random.nextFloat() + 1;
+        }
+        CudaTensor in = device.allocate(owner, ScalarType.FLOAT32, matrix.length);
+        device.copy(HostTensor.wrap(MemorySegment.ofArray(matrix), ScalarType.FLOAT32, matrix.length), in, device.defaultStream());
+        TensorMapLayout layout = new TensorMapLayout(ScalarType.FLOAT32, columns, 16, 32, TensorMapLayout.Swizzle.NONE);
+        CudaTensor out = device.allocate(owner, ScalarType.FLOAT32, 16 * 32);
+        KernelArguments arguments = KernelArguments.of(Kind.TENSOR_MAP, Kind.INT32, Kind.INT32, Kind.POINTER, Kind.INT32, Kind.INT32);
+
+        // inside; past the last row; past the row's end (rows and columns beyond read as zeros)
+        for (int[] origin : new int[][] {{8, 20}, {16, 80}, {32, 0}}) {
+            float[] poison = new float[16 * 32];
+            java.util.Arrays.fill(poison, Float.NaN);
+            device.copy(HostTensor.wrap(MemorySegment.ofArray(poison), ScalarType.FLOAT32, poison.length), out, device.defaultStream());
+            arguments.setTensorMap(0, layout, in.address(), rows, 4L * stride).setInt(1, origin[0]).setInt(2, origin[1]).setPointer(3, out.address())
+                    .setInt(4, 16).setInt(5, 32);
+            module.function("tma_box").launch(LaunchConfig.linear(1, 128, 0), arguments, device.defaultStream());
+            float[] back = new float[16 * 32];
+            device.copy(out, HostTensor.wrap(MemorySegment.ofArray(back), ScalarType.FLOAT32, back.length), device.defaultStream());
+            device.synchronize();
+
+            float[] expected = new float[16 * 32];
+            for (int r = 0; r < 32; r++) {
+                for (int c = 0; c < 16; c++) {
+                    int row = origin[1] + r;
+                    int column = origin[0] + c;
+                    expected[r * 16 + c] = row < rows && column < columns ? matrix[row * stride + column] : 0;
+                }
+            }
+            assertThat(back).as("box at column %d, row %d", origin[0], origin[1]).containsExactly(expected);
+        }
     }
 
     @Test

@@ -6,14 +6,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import static dev.qlinear.core.cuda.OverlappingLaunch.ATTRIBUTE;
 import static dev.qlinear.core.cuda.OverlappingLaunch.CONFIG;
@@ -59,9 +55,9 @@ final class TestOverlappingLaunch {
 
     @Test
     void structsMatchTheHeader(@TempDir Path work) throws IOException, InterruptedException {
-        Optional<Path> include = cudaInclude();
+        Optional<Path> include = HeaderProbe.cudaInclude();
         assumeTrue(include.isPresent(), "no cuda.h under $CUDA_HOME/include or /usr/local/cuda/include");
-        Map<String, Long> header = probe(include.get(), work);
+        Map<String, Long> header = HeaderProbe.run(PROBE, include.get(), work);
 
         assertThat(CONFIG.byteSize()).isEqualTo(header.get("config.size"));
         for (String field : CONFIG_FIELDS) {
@@ -94,30 +90,5 @@ final class TestOverlappingLaunch {
 
         assertThat(second.address()).isEqualTo(first.address());
         assertThat(second.get(JAVA_INT, offset(CONFIG, "gridDimX"))).isEqualTo(7);
-    }
-
-    private static Optional<Path> cudaInclude() {
-        return Stream.of(System.getenv("CUDA_HOME"), "/usr/local/cuda")
-                .filter(home -> home != null && !home.isBlank())
-                .map(home -> Path.of(home, "include"))
-                .filter(include -> Files.isRegularFile(include.resolve("cuda.h")))
-                .findFirst();
-    }
-
-    private static Map<String, Long> probe(Path include, Path work) throws IOException, InterruptedException {
-        Path source = Files.writeString(work.resolve("probe.c"), PROBE);
-        Path binary = work.resolve("probe");
-        run(work, "cc", "-I" + include, "-o", binary.toString(), source.toString());
-        String output = run(work, binary.toString());
-        return output.lines()
-                .map(line -> line.split(" "))
-                .collect(Collectors.toUnmodifiableMap(parts -> parts[0], parts -> Long.parseLong(parts[1])));
-    }
-
-    private static String run(Path work, String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor()).as("%s: %s", String.join(" ", command), output).isZero();
-        return output;
     }
 }

@@ -1,5 +1,6 @@
 package dev.qlinear.spi.device;
 
+import dev.qlinear.spi.type.ScalarType;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -80,5 +81,51 @@ final class TestKernelArguments {
         assertThat(KernelArguments.Kind.INT32.bytes()).isEqualTo(4);
         assertThat(KernelArguments.Kind.INT64.bytes()).isEqualTo(8);
         assertThat(KernelArguments.Kind.FLOAT32.bytes()).isEqualTo(4);
+    }
+
+    @Test
+    void aTensorMapKeepsItsLayoutAndRowsUntilTheHostEncodesIt() {
+        TensorMapLayout activations = new TensorMapLayout(ScalarType.FLOAT16, 4096, 64, 256, TensorMapLayout.Swizzle.BYTES_128);
+        KernelArguments arguments = KernelArguments.of(KernelArguments.Kind.TENSOR_MAP, KernelArguments.Kind.INT32)
+                .setTensorMap(0, activations, 0x7f00_0000_1000L, 300, 8192 + 48).setInt(1, 5);
+
+        assertThat(KernelArguments.Kind.TENSOR_MAP.bytes()).isEqualTo(128);
+        assertThat(arguments.tensorMapLayout(0)).isEqualTo(activations);
+        assertThat(arguments.rawValue(0)).isEqualTo(0x7f00_0000_1000L);
+        assertThat(arguments.tensorMapRows(0)).isEqualTo(300);
+        assertThat(arguments.tensorMapRowStride(0)).isEqualTo(8240);
+        assertThat(arguments.tensorMapLayout(1)).isNull();
+        assertThatThrownBy(() -> arguments.setTensorMap(1, activations, 0, 1, 8192)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("argument 1 is declared INT32, not TENSOR_MAP");
+    }
+
+    @Test
+    void aTensorMapTmaCannotReadIsRefusedWithTheRule() {
+        TensorMapLayout rows = new TensorMapLayout(ScalarType.FLOAT16, 4096, 64, 128, TensorMapLayout.Swizzle.BYTES_128);
+        KernelArguments arguments = KernelArguments.of(KernelArguments.Kind.TENSOR_MAP);
+
+        assertThatThrownBy(() -> arguments.setTensorMap(0, rows, 0x1008, 4, 8192)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("tensor map argument 0: the rows' address must be 16-byte aligned, got 0x1008");
+        assertThatThrownBy(() -> arguments.setTensorMap(0, rows, 0x1000, 4, 8184)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("tensor map argument 0: the row stride must be a multiple of 16 bytes and at least a row (8192 bytes), got 8184");
+        assertThatThrownBy(() -> arguments.setTensorMap(0, rows, 0x1000, 4, 8200)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("multiple of 16 bytes");
+        assertThatThrownBy(() -> arguments.setTensorMap(0, rows, 0x1000, 0, 8192)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("tensor map argument 0: at least one row, got 0");
+    }
+
+    @Test
+    void aTensorMapLayoutStatesTheLimitItBreaks() {
+        assertThat(new TensorMapLayout(ScalarType.BFLOAT16, 8192, 64, 64, TensorMapLayout.Swizzle.BYTES_128).boxBytes()).isEqualTo(8192);
+        assertThatThrownBy(() -> new TensorMapLayout(ScalarType.FLOAT16, 4096, 128, 64, TensorMapLayout.Swizzle.BYTES_128))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("a box row of 256 bytes does not fit the 128-byte swizzle BYTES_128");
+        assertThatThrownBy(() -> new TensorMapLayout(ScalarType.FLOAT16, 4096, 4, 64, TensorMapLayout.Swizzle.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("a tensor map's box rows are a multiple of 16 bytes, got 4 float16 = 8 bytes");
+        assertThatThrownBy(() -> new TensorMapLayout(ScalarType.FLOAT16, 4096, 64, 512, TensorMapLayout.Swizzle.BYTES_128))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("a tensor map's box is 1 to 256 elements each way, got 64 x 512");
+        assertThatThrownBy(() -> new TensorMapLayout(ScalarType.UINT4B8, 4096, 64, 64, TensorMapLayout.Swizzle.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a tensor map copies one of");
+        assertThatThrownBy(() -> new TensorMapLayout(ScalarType.FLOAT16, 0, 64, 64, TensorMapLayout.Swizzle.NONE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("a tensor map's rows have at least one element, got 0");
     }
 }
