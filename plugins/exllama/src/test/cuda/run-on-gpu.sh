@@ -19,6 +19,18 @@ status=0
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader || true
 nvcc --version | tail -1
 
+# ncu on one kernel of a once run: profile ONCE_PATH (DECODE, TILED) KERNEL "K N" M...
+profile() {
+    local path="$1" kernel="$2" shape="$3"
+    shift 3
+    for m in "$@"; do
+        env "EXLLAMA_ONCE_$path=1" ncu --kernel-name "regex:exllama_$kernel" --launch-skip 2 --launch-count 1 --section SpeedOfLight \
+            --section MemoryWorkloadAnalysis --section WarpStateStats --section Occupancy --section LaunchStats \
+            "$work/exllama_check" once $shape "$m" > "$logs/ncu-$kernel-m$m.txt" 2>&1 || status=1
+        grep -E "Duration|DRAM Throughput|Memory Throughput|Compute \(SM\)|Achieved Occupancy|Stall|Registers|Grid Size" "$logs/ncu-$kernel-m$m.txt" | head -20
+    done
+}
+
 for step in $steps; do
     case "$step" in
         images)
@@ -58,27 +70,13 @@ for step in $steps; do
                 tune) "$work/exllama_check" tune > "$logs/tune.txt" 2>&1 || status=1 ;;
                 tiled) "$work/exllama_check" tiled 2>&1 | tee "$logs/tiled.txt" || status=1 ;;
                 floor) "$work/exllama_check" floor 2>&1 | tee "$logs/floor.txt" || status=1 ;;
-                profile-tiled)
-                    for m in 256 4096; do
-                        EXLLAMA_ONCE_TILED=1 ncu --kernel-name regex:exllama_tiled --launch-skip 2 --launch-count 1 --section SpeedOfLight \
-                            --section MemoryWorkloadAnalysis --section WarpStateStats --section Occupancy --section LaunchStats \
-                            "$work/exllama_check" once 8192 57344 $m > "$logs/ncu-tiled-m$m.txt" 2>&1 || status=1
-                        grep -E "Duration|DRAM Throughput|Memory Throughput|Compute \(SM\)|Achieved Occupancy|Stall|Registers|Grid Size" "$logs/ncu-tiled-m$m.txt" | head -20
-                    done
-                    ;;
+                profile-tiled) profile TILED tiled "8192 57344" 256 4096 ;;
                 decode)
                     for blocks in ${DECODE_BLOCKS:-3}; do
                         EXLLAMA_DECODE_BLOCKS=$blocks "$work/exllama_check" decode 2>&1 | tee -a "$logs/decode.txt" || status=1
                     done
                     ;;
-                profile)
-                    for m in 1 16; do
-                        EXLLAMA_ONCE_DECODE=1 ncu --kernel-name regex:exllama_decode --launch-skip 2 --launch-count 1 --section SpeedOfLight \
-                            --section MemoryWorkloadAnalysis --section WarpStateStats --section Occupancy --section LaunchStats \
-                            "$work/exllama_check" once 4096 28672 $m > "$logs/ncu-decode-m$m.txt" 2>&1 || status=1
-                        grep -E "Duration|DRAM Throughput|Memory Throughput|Achieved Occupancy|Stall|Registers|Grid Size" "$logs/ncu-decode-m$m.txt" | head -20
-                    done
-                    ;;
+                profile) profile DECODE decode "4096 28672" 1 16 ;;
             esac
             ;;
         *) echo "unknown step $step"; status=2 ;;
