@@ -6,6 +6,7 @@
 //
 // Every entry point is extern "C" with plain arguments (pointers, int32, int64), matching KernelArguments.Kind.
 
+#include <cuda.h>
 #include <cuda_fp16.h>
 #include <stdint.h>
 #include <string.h>
@@ -1051,11 +1052,14 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
 //
 // Hopper's warpgroup MMA (wgmma) at the tensor-core rate that cuBLAS reaches, with the weights dequantized on the way:
 // they enter wgmma.m64nNk16 as A from registers (64 columns of the layer by 16 K per warpgroup), the activations as B
-// from shared memory (16 K by up to 128 tokens per instruction). A block is TILED_WARPGROUPS warpgroups side by side
-// along N (64 columns each) and BM tokens; all its threads stream stages of 64 K through a cp.async pipeline: the
-// activation tile in wgmma's 128-byte swizzled K-major layout (token r's 16-byte chunk c at r / 8 * 1024 + r % 8 * 128
-// + (c ^ r % 8) * 16, what a TMA copy with 128-byte swizzle would write), the 8 word rows of the block's columns as they
-// lie in global memory, and the stage's row of scales.
+// from shared memory (16 K by up to 256 tokens per instruction). A block is TILED_WARPGROUPS consumer warpgroups side
+// by side along N (64 columns each) and one producer warp, over BM tokens. One thread of the producer streams stages
+// of 64 K into a ring of shared-memory stages: the activation tile through a 2-D tensor map (TMA, 128-byte swizzle:
+// wgmma's K-major layout, tokens past M filled with zeros), the 8 word rows of the block's columns and the stage's row
+// of scales as bulk copies, all completing on the stage's "full" mbarrier with the bytes expected. The consumers wait
+// on it, dequantize, issue the stage's MMAs and, once the MMAs that read a stage completed, arrive on its "empty"
+// mbarrier, which the producer waits on before refilling it. No block-wide barrier in the loop: the producer runs up
+// to a ring ahead, the warpgroups drift freely.
 //
 // Lane (g, t) of warp w builds its A fragment of K step s from word rows 2s and 2s + 1 of columns 16w + g and
 // 16w + g + 8: the shuffle puts rows 2t and 2t + 1 of a word in nibbles t and t + 4, so (word >> 4t) & 0x000F000F is
@@ -1063,39 +1067,50 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
 // (the weights of the dequantize kernel). Groups are a multiple of the 64-K stage, so one scale row serves a stage.
 //
 // The A registers of two stages alternate, and a warpgroup waits for its previous stage's MMAs only after issuing
-// the next (wgmma.wait_group 1), so dequantizing overlaps the tensor cores; a stage's buffer is refilled two stages
-// after it was read. Tokens past M read as zero and are not written.
+// the next (wgmma.wait_group 1), so dequantizing overlaps the tensor cores. Tokens past M read as zero and are not
+// written.
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900 && defined(__CUDA_ARCH_FEAT_SM90_ALL)
 #define EXLLAMA_HAS_WGMMA 1
 #endif
 
-#ifndef EXLLAMA_TILED_WARPGROUPS
-#define EXLLAMA_TILED_WARPGROUPS 2
-#endif
-constexpr int TILED_WARPGROUPS = EXLLAMA_TILED_WARPGROUPS;
-constexpr int TILED_THREADS = 128 * TILED_WARPGROUPS;
+constexpr int TILED_WARPGROUPS = 2;
+constexpr int TILED_CONSUMERS = 128 * TILED_WARPGROUPS;
+constexpr int TILED_THREADS = TILED_CONSUMERS + 32;  // the consumers, then the producer warp
 constexpr int TILED_BLOCK_N = 64 * TILED_WARPGROUPS;
 constexpr int TILED_STAGE_K = 64;  // one 128-byte swizzle row of activations per token
 
 template <int BM>
 struct TiledShape {
-    static_assert(BM == 64 || BM == 128 || BM == 256, "a block's tokens are one or two wgmma N extents");
+    static_assert(BM == 64 || BM == 128 || BM == 256, "a block's tokens are one wgmma N extent");
     static constexpr int X_BYTES = BM * TILED_STAGE_K * 2;
     static constexpr int W_BYTES = TILED_STAGE_K / 8 * TILED_BLOCK_N * 4;
     static constexpr int S_BYTES = TILED_BLOCK_N * 2;
     static constexpr int STAGE_BYTES = (X_BYTES + W_BYTES + S_BYTES + 1023) / 1024 * 1024;  // swizzle atoms stay 1024-aligned
-    static constexpr int STAGES = BM == 256 ? 5 : BM == 128 ? 7 : 10;
-    static constexpr int AHEAD = STAGES - 2;  // stages in flight while one is computed and one may still be read
-    static constexpr int SHARED_BYTES = STAGES * STAGE_BYTES + 1024;  // TiledPlan.sharedBytes in Java
+    static constexpr int STAGES = BM == 256 ? 6 : BM == 128 ? 10 : 16;
+    static constexpr int BARRIERS = STAGES * STAGE_BYTES;  // full[i] at + 8 i, empty[i] at + 8 (STAGES + i)
+    static constexpr int SHARED_BYTES = STAGES * STAGE_BYTES + 16 * STAGES + 1024;  // TiledPlan.sharedBytes in Java
     static_assert(SHARED_BYTES <= 227 * 1024, "a block's shared memory fits an sm_90 multiprocessor");
     static constexpr int VALUES = BM / 2;  // float32 sums per lane
 };
 
 #ifdef EXLLAMA_HAS_WGMMA
-// cp.async of 16 bytes to a shared-space address; zeros where the source is past the data (src-size 0)
-__device__ __forceinline__ void copy_to_shared(unsigned target, const void* global_source, bool valid = true) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(target), "l"(global_source), "r"(valid ? 16 : 0));
+__device__ __forceinline__ void barrier_init(unsigned barrier, unsigned count) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(barrier), "r"(count) : "memory");
+}
+
+// Returns once the barrier's phase of the given parity completed.
+__device__ __forceinline__ void barrier_wait(unsigned barrier, unsigned parity) {
+    asm volatile(
+        "{\n.reg .pred done;\nretry:\n"
+        "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+        "@!done bra retry;\n}\n" ::"r"(barrier),
+        "r"(parity)
+        : "memory");
+}
+
+__device__ __forceinline__ void barrier_arrive(unsigned barrier) {
+    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(barrier) : "memory");
 }
 
 __device__ __forceinline__ void wgmma_fence() {
@@ -1111,7 +1126,7 @@ __device__ __forceinline__ void wgmma_wait() {
     asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(PENDING) : "memory");
 }
 
-// cp.async wrote the stage through the generic proxy; wgmma reads it through the async proxy
+// orders the stage TMA wrote (async proxy) before the words are read and wgmma reads it
 __device__ __forceinline__ void fence_async_shared() {
     asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
 }
@@ -1155,6 +1170,38 @@ __device__ __forceinline__ void wgmma_n128(float (&d)[64], const uint32_t (&a)[4
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(accumulate));
 }
 
+__device__ __forceinline__ void wgmma_n256(float (&d)[128], const uint32_t (&a)[4], uint64_t b, int accumulate) {
+    asm volatile(
+        "{\n.reg .pred accumulate;\nsetp.ne.b32 accumulate, %133, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n256k16.f32.f16.f16 {"
+        "%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, "
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, "
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, "
+        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63, "
+        "%64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79, "
+        "%80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95, "
+        "%96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, %110, %111, "
+        "%112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, %124, %125, %126, %127"
+        "}, {%128, %129, %130, %131}, %132, accumulate, 1, 1, 0;\n}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63]),
+          "+f"(d[64]), "+f"(d[65]), "+f"(d[66]), "+f"(d[67]), "+f"(d[68]), "+f"(d[69]), "+f"(d[70]), "+f"(d[71]),
+          "+f"(d[72]), "+f"(d[73]), "+f"(d[74]), "+f"(d[75]), "+f"(d[76]), "+f"(d[77]), "+f"(d[78]), "+f"(d[79]),
+          "+f"(d[80]), "+f"(d[81]), "+f"(d[82]), "+f"(d[83]), "+f"(d[84]), "+f"(d[85]), "+f"(d[86]), "+f"(d[87]),
+          "+f"(d[88]), "+f"(d[89]), "+f"(d[90]), "+f"(d[91]), "+f"(d[92]), "+f"(d[93]), "+f"(d[94]), "+f"(d[95]),
+          "+f"(d[96]), "+f"(d[97]), "+f"(d[98]), "+f"(d[99]), "+f"(d[100]), "+f"(d[101]), "+f"(d[102]), "+f"(d[103]),
+          "+f"(d[104]), "+f"(d[105]), "+f"(d[106]), "+f"(d[107]), "+f"(d[108]), "+f"(d[109]), "+f"(d[110]), "+f"(d[111]),
+          "+f"(d[112]), "+f"(d[113]), "+f"(d[114]), "+f"(d[115]), "+f"(d[116]), "+f"(d[117]), "+f"(d[118]), "+f"(d[119]),
+          "+f"(d[120]), "+f"(d[121]), "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), "+f"(d[127])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(accumulate));
+}
+
 // Keeps the compiler from reading the sums before the wait that completes them.
 template <int N>
 __device__ __forceinline__ void fence_sums(float (&d)[N]) {
@@ -1164,129 +1211,163 @@ __device__ __forceinline__ void fence_sums(float (&d)[N]) {
     }
 }
 
-// Issues a block's cp.async copies of one stage, stage after stage. Each thread's chunks keep their place in a stage
-// buffer, so only running source pointers change: activation chunk c of rows r, r + 32, ..., one 16-byte chunk of
-// weights, and for the first threads one of scales.
+__device__ __forceinline__ void barrier_expect(unsigned barrier, unsigned bytes) {
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(barrier), "r"(bytes) : "memory");
+}
+
+__device__ __forceinline__ void bulk_copy(unsigned target, const void* source, unsigned bytes, unsigned barrier) {
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(target), "l"(source), "r"(bytes),
+                 "r"(barrier)
+                 : "memory");
+}
+
+__device__ __forceinline__ void tensor_copy(unsigned target, const CUtensorMap* map, int inner, int outer, unsigned barrier) {
+    asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];" ::"r"(target),
+                 "l"(reinterpret_cast<uint64_t>(map)), "r"(inner), "r"(outer), "r"(barrier)
+                 : "memory");
+}
+
+// The producer: one thread issues each stage's copies (the activation tile through the tensor map, swizzled by TMA;
+// the 8 word rows and the scale row as bulk copies) and the bytes they bring arrive on the stage's full barrier.
 template <int BM>
-struct TiledLoader {
-    static constexpr int ROW_STEP = TILED_THREADS / 8;  // rows between a thread's activation chunks
-    static constexpr int X_CHUNKS = BM / ROW_STEP;       // activation chunks per thread and stage
-    static constexpr int CHUNKS_PER_ROW = TILED_BLOCK_N / 4;
-    static_assert(TILED_STAGE_K / 8 * CHUNKS_PER_ROW == TILED_THREADS, "one 16-byte chunk of weights per thread and stage");
-
-    const __half* x;
-    unsigned x_offset;  // of the thread's first chunk in the next stage, in halves (the host keeps M * ldx below 2^31)
-    unsigned x_step;
-    unsigned x_target;
-    int x_rows;  // chunks within M
-    const uint32_t* w_source;
-    unsigned w_target;
-    long long w_step;
-    const __half* s_source;
-    int n;
-    int stages_per_group;
-    int stage_in_group;
-
-    __device__ __forceinline__ TiledLoader(const __half* x_, long long ldx, int m, int n_, int token0, int column0, int first_stage,
-                                           const uint32_t* codes, const __half* scales, int group_size)
-        : x(x_), n(n_), stages_per_group(group_size / TILED_STAGE_K), stage_in_group(first_stage % stages_per_group) {
-        const int r = threadIdx.x / 8;
-        const int c = threadIdx.x % 8;
-        x_offset = (unsigned)((token0 + r) * ldx + 8 * c + first_stage * TILED_STAGE_K);
-        x_step = (unsigned)(ROW_STEP * ldx);
-        x_target = r / 8 * 1024 + r % 8 * 128 + (c ^ (r % 8)) * 16;  // chunk j: + j * ROW_STEP / 8 * 1024, r % 8 stays
-        x_rows = max(0, min(X_CHUNKS, (m - token0 - r + ROW_STEP - 1) / ROW_STEP));
-        const int row = threadIdx.x / CHUNKS_PER_ROW;
-        const int chunk = threadIdx.x % CHUNKS_PER_ROW;
-        w_step = (long long)TILED_STAGE_K / 8 * n;
-        w_source = codes + (size_t)row * n + column0 + 4 * chunk + first_stage * w_step;
-        w_target = TiledShape<BM>::X_BYTES + (row * TILED_BLOCK_N + 4 * chunk) * 4;
-        s_source = scales + (size_t)(first_stage / stages_per_group) * n + column0 + 8 * threadIdx.x;
+__device__ __forceinline__ void tiled_produce(const CUtensorMap* x_map, int n, int token0, int column0, int first_stage, int stages,
+                                              const uint32_t* codes, const __half* scales, int group_size, unsigned ring, unsigned barriers) {
+    using S = TiledShape<BM>;
+    if (threadIdx.x % 32 != 0) {
+        return;
     }
-
-    __device__ __forceinline__ void load_next(unsigned stage) {
-        using S = TiledShape<BM>;
-        if (x_rows == X_CHUNKS) {
+    const uint32_t* w_source = codes + (size_t)first_stage * (TILED_STAGE_K / 8) * n + column0;
+    const int stages_per_group = group_size / TILED_STAGE_K;
+    int stage_in_group = first_stage % stages_per_group;
+    const __half* s_source = scales + (size_t)(first_stage / stages_per_group) * n + column0;
+    int slot = 0;
+    unsigned parity = 0;
+    for (int s = 0; s < stages; ++s) {
+        if (s >= S::STAGES) {
+            barrier_wait(barriers + 8 * (S::STAGES + slot), parity ^ 1);
+        }
+        const unsigned stage = ring + slot * S::STAGE_BYTES;
+        const unsigned full = barriers + 8 * slot;
+        barrier_expect(full, S::X_BYTES + S::W_BYTES + S::S_BYTES);
+        tensor_copy(stage, x_map, (first_stage + s) * TILED_STAGE_K, token0, full);
 #pragma unroll
-            for (int j = 0; j < X_CHUNKS; ++j) {
-                copy_to_shared(stage + x_target + j * (ROW_STEP / 8 * 1024), x + (x_offset + j * x_step));
-            }
+        for (int j = 0; j < TILED_STAGE_K / 8; ++j) {
+            bulk_copy(stage + S::X_BYTES + j * TILED_BLOCK_N * 4, w_source + (size_t)j * n, TILED_BLOCK_N * 4, full);
         }
-        else {
-#pragma unroll
-            for (int j = 0; j < X_CHUNKS; ++j) {
-                const bool valid = j < x_rows;
-                copy_to_shared(stage + x_target + j * (ROW_STEP / 8 * 1024), x + (valid ? x_offset + j * x_step : 0u), valid);
-            }
-        }
-        copy_to_shared(stage + w_target, w_source);
-        if (threadIdx.x < TILED_BLOCK_N / 8) {
-            copy_to_shared(stage + S::X_BYTES + S::W_BYTES + 16 * threadIdx.x, s_source);
-        }
-        x_offset += TILED_STAGE_K;
-        w_source += w_step;
+        bulk_copy(stage + S::X_BYTES + S::W_BYTES, s_source, S::S_BYTES, full);
+        w_source += (size_t)(TILED_STAGE_K / 8) * n;
         if (++stage_in_group == stages_per_group) {
             stage_in_group = 0;
             s_source += n;
         }
+        if (++slot == S::STAGES) {
+            slot = 0;
+            parity ^= 1;
+        }
     }
-};
+}
 
-// The lane's A fragments of a stage's 4 K steps, then their MMAs into sums (overwriting them when accumulate is 0).
+// Lane (g, t)'s words of K step s of a stage: rows 2s and 2s + 1 of its columns g and g + 8 of the warp's 16.
+__device__ __forceinline__ void tiled_load_words(const unsigned char* stage_words, int s, int column, uint32_t (&words)[4]) {
+    const uint32_t* rows = reinterpret_cast<const uint32_t*>(stage_words) + 2 * s * TILED_BLOCK_N + column;
+    words[0] = rows[0];
+    words[1] = rows[TILED_BLOCK_N];
+    words[2] = rows[8];
+    words[3] = rows[TILED_BLOCK_N + 8];
+}
+
+// The lane's A fragment of one K step: (code - 8) * scale, rounded once.
+__device__ __forceinline__ void tiled_dequantize(const uint32_t (&words)[4], int t, __half2 scale_low, __half2 scale_high, uint32_t (&a)[4]) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+        const __half2 low = __hsub2(as_half2(lop3_and_or(words[h] >> (4 * t), 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT));
+        const __half2 high = __hsub2(as_half2(lop3_and_or(words[2 + h] >> (4 * t), 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT));
+        a[2 * h] = as_bits(__hmul2(low, scale_low));
+        a[2 * h + 1] = as_bits(__hmul2(high, scale_high));
+    }
+}
+
 template <int BM>
-__device__ __forceinline__ void tiled_compute_stage(const unsigned char* stage, unsigned stage_address, uint32_t (&a)[4][4], float (&sums)[TiledShape<BM>::VALUES],
-                                                    int accumulate) {
+__device__ __forceinline__ void tiled_mma(float (&sums)[TiledShape<BM>::VALUES], const uint32_t (&a)[4], uint64_t b, int accumulate) {
+    if constexpr (BM == 64) {
+        wgmma_n64(sums, a, b, accumulate);
+    }
+    else if constexpr (BM == 128) {
+        wgmma_n128(sums, a, b, accumulate);
+    }
+    else {
+        wgmma_n256(sums, a, b, accumulate);
+    }
+}
+
+// A consumer warpgroup: K step after K step, the lane dequantizes its A fragment while the step before multiplies
+// (one step in flight, so two A fragments suffice), having loaded its words before waiting; a stage is released (one
+// arrival per warp) once the MMAs of its last step completed. The first MMA ignores the sums (scale-d 0).
+template <int BM>
+__device__ __forceinline__ void tiled_consume(const unsigned char* ring, unsigned ring_address, unsigned barriers, int stages,
+                                              float (&sums)[TiledShape<BM>::VALUES]) {
     using S = TiledShape<BM>;
     const int lane = threadIdx.x % 32;
-    const int g = lane / 4;
     const int t = lane % 4;
-    const int column = threadIdx.x / 128 * 64 + (threadIdx.x / 32 % 4) * 16 + g;
-    const uint32_t* words = reinterpret_cast<const uint32_t*>(stage + S::X_BYTES);
-    const __half* scales = reinterpret_cast<const __half*>(stage + S::X_BYTES + S::W_BYTES);
-    const __half2 scale_low = __half2half2(scales[column]);
-    const __half2 scale_high = __half2half2(scales[column + 8]);
-#pragma unroll
-    for (int s = 0; s < 4; ++s) {
-        const uint32_t words_low[2] = {words[2 * s * TILED_BLOCK_N + column], words[(2 * s + 1) * TILED_BLOCK_N + column]};
-        const uint32_t words_high[2] = {words[2 * s * TILED_BLOCK_N + column + 8], words[(2 * s + 1) * TILED_BLOCK_N + column + 8]};
-#pragma unroll
-        for (int h = 0; h < 2; ++h) {
-            const __half2 low = __hsub2(as_half2(lop3_and_or(words_low[h] >> (4 * t), 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT));
-            const __half2 high = __hsub2(as_half2(lop3_and_or(words_high[h] >> (4 * t), 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT));
-            a[s][2 * h] = as_bits(__hmul2(low, scale_low));
-            a[s][2 * h + 1] = as_bits(__hmul2(high, scale_high));
+    const int column = threadIdx.x / 128 * 64 + (threadIdx.x / 32 % 4) * 16 + lane / 4;
+    uint32_t a[2][4];
+    uint32_t words[4];
+    int slot = 0;
+    unsigned parity = 0;
+    int previous = 0;
+    barrier_wait(barriers, 0);
+    fence_async_shared();
+    tiled_load_words(ring + S::X_BYTES, 0, column, words);
+    for (int stage = 0; stage < stages; ++stage) {
+        const unsigned char* current = ring + slot * S::STAGE_BYTES;
+        const __half* scales = reinterpret_cast<const __half*>(current + S::X_BYTES + S::W_BYTES);
+        const __half2 scale_low = __half2half2(scales[column]);
+        const __half2 scale_high = __half2half2(scales[column + 8]);
+        const uint64_t descriptor = swizzled_descriptor(ring_address + slot * S::STAGE_BYTES);
+        int next = slot + 1;
+        unsigned next_parity = parity;
+        if (next == S::STAGES) {
+            next = 0;
+            next_parity ^= 1;
         }
+#pragma unroll
+        for (int s = 0; s < 4; ++s) {
+            tiled_dequantize(words, t, scale_low, scale_high, a[s % 2]);
+            fence_sums(sums);
+            wgmma_fence();
+            // K step s starts 32 bytes into the swizzled rows: the address field counts 16-byte units
+            tiled_mma<BM>(sums, a[s % 2], descriptor + 2 * s, stage > 0 || s > 0);
+            wgmma_commit();
+            fence_sums(sums);
+            if (s < 3) {
+                tiled_load_words(current + S::X_BYTES, s + 1, column, words);
+            }
+            else if (stage + 1 < stages) {
+                barrier_wait(barriers + 8 * next, next_parity);
+                fence_async_shared();
+                tiled_load_words(ring + next * S::STAGE_BYTES + S::X_BYTES, 0, column, words);
+            }
+            wgmma_wait<1>();
+            if (s == 0 && stage > 0 && lane == 0) {
+                barrier_arrive(barriers + 8 * (S::STAGES + previous));
+            }
+        }
+        previous = slot;
+        slot = next;
+        parity = next_parity;
     }
-    fence_sums(sums);
-    wgmma_fence();
-    const uint64_t descriptor = swizzled_descriptor(stage_address);
-#pragma unroll
-    for (int s = 0; s < 4; ++s) {
-        // K step s starts 32 bytes into the swizzled rows: the address field counts 16-byte units
-        const uint64_t b = descriptor + 2 * s;
-        if constexpr (BM == 64) {
-            wgmma_n64(sums, a[s], b, accumulate | s);
-        }
-        else if constexpr (BM == 128) {
-            wgmma_n128(sums, a[s], b, accumulate | s);
-        }
-        else {
-            wgmma_n128(*reinterpret_cast<float(*)[64]>(&sums[0]), a[s], b, accumulate | s);
-            wgmma_n128(*reinterpret_cast<float(*)[64]>(&sums[64]), a[s], b + (128 * 128 >> 4), accumulate | s);
-        }
-    }
-    wgmma_commit();
+    wgmma_wait<0>();
     fence_sums(sums);
 }
 #endif
 
-// x is [M, ldx] with ldx % 8 == 0, 16-byte aligned and M * ldx < 2^31 (the host gathers it otherwise); K % 64 == 0,
-// N % TILED_BLOCK_N == 0, G % 64 == 0. Grid (ceil(M / BM), N / TILED_BLOCK_N, splits), token tiles fastest so that
+// x_map: the activation [M, K] (ldx % 8 == 0, 16-byte aligned; the host gathers it otherwise) as a tensor map with a
+// box of 64 K by BM tokens and 128-byte swizzle; K % 64 == 0, N % TILED_BLOCK_N == 0, G % 64 == 0. Grid (ceil(M / BM), N / TILED_BLOCK_N, splits), token tiles fastest so that
 // the blocks sharing a column block's weights run together and read them once from DRAM. Block z streams stages
 // [z S, (z + 1) S) of K for S = stages_per_split. With partials, every split writes its float32 sums to
 // partials[z, M, N] and exllama_reduce adds them in split order with the bias; without, the block writes out.
 template <int BM>
-__device__ __forceinline__ void tiled(const __half* __restrict__ x, long long ldx, int m, int k, int n, const uint32_t* __restrict__ codes,
+__device__ __forceinline__ void tiled(const CUtensorMap* x_map, int m, int k, int n, const uint32_t* __restrict__ codes,
                                       const __half* __restrict__ scales, int group_size, const __half* __restrict__ bias, __half* __restrict__ out,
                                       int stages_per_split, float* __restrict__ partials) {
 #ifdef EXLLAMA_HAS_WGMMA
@@ -1295,48 +1376,27 @@ __device__ __forceinline__ void tiled(const __half* __restrict__ x, long long ld
     // the swizzle atoms must be 1024-aligned in the shared window; indexing the array keeps loads in shared space
     const unsigned raw_address = static_cast<unsigned>(__cvta_generic_to_shared(tiled_shared));
     const unsigned padding = (1024 - (raw_address & 1023)) & 1023;
-    const unsigned char* shared = tiled_shared + padding;
-    const unsigned shared_address = raw_address + padding;
+    const unsigned char* ring = tiled_shared + padding;
+    const unsigned ring_address = raw_address + padding;
+    const unsigned barriers = ring_address + S::BARRIERS;
     const int column0 = blockIdx.y * TILED_BLOCK_N;
     const int token0 = blockIdx.x * BM;
     const int first_stage = blockIdx.z * stages_per_split;
     const int stages = min(k / TILED_STAGE_K - first_stage, stages_per_split);
 
+    if (threadIdx.x == 0) {
+        for (int i = 0; i < S::STAGES; ++i) {
+            barrier_init(barriers + 8 * i, 1);
+            barrier_init(barriers + 8 * (S::STAGES + i), TILED_CONSUMERS / 32);
+        }
+    }
+    __syncthreads();
+    if (threadIdx.x >= TILED_CONSUMERS) {
+        tiled_produce<BM>(x_map, n, token0, column0, first_stage, stages, codes, scales, group_size, ring_address, barriers);
+        return;
+    }
     float sums[S::VALUES];  // the first MMA ignores them (scale-d 0): zeroing them would make ptxas serialize the MMAs
-    uint32_t a[2][4][4];
-    TiledLoader<BM> loader(x, ldx, m, n, token0, column0, first_stage, codes, scales, group_size);
-
-#pragma unroll
-    for (int s = 0; s < S::AHEAD; ++s) {
-        if (s < stages) {
-            loader.load_next(shared_address + s * S::STAGE_BYTES);
-        }
-        commit_async();
-    }
-    int read_slot = 0;
-    int write_slot = S::AHEAD;
-    for (int kt = 0; kt < stages; kt += 2) {
-#pragma unroll
-        for (int parity = 0; parity < 2; ++parity) {
-            const int stage = kt + parity;
-            if (stage < stages) {
-                wait_async<S::AHEAD - 1>();
-                fence_async_shared();  // the cp.async (generic proxy) writes before wgmma reads them (async proxy)
-                __syncthreads();
-                if (stage + S::AHEAD < stages) {
-                    loader.load_next(shared_address + write_slot * S::STAGE_BYTES);
-                }
-                commit_async();
-                tiled_compute_stage<BM>(shared + read_slot * S::STAGE_BYTES, shared_address + read_slot * S::STAGE_BYTES, a[parity], sums, stage > 0);
-                wgmma_wait<1>();
-                read_slot = read_slot == S::STAGES - 1 ? 0 : read_slot + 1;
-                write_slot = write_slot == S::STAGES - 1 ? 0 : write_slot + 1;
-            }
-        }
-    }
-    wgmma_wait<0>();
-    fence_sums(sums);
-    wait_async<0>();
+    tiled_consume<BM>(ring, ring_address, barriers, stages, sums);
 
     // sums[4j + e]: column 16w + g (+8 for e >= 2) of the warpgroup's 64, token 8j + 2t (+1 for odd e)
     const int lane = threadIdx.x % 32;
@@ -1496,9 +1556,9 @@ extern "C" __global__ void exllama_gather(const __half* x, long long ldx, int m,
 
 #define EXLLAMA_TILED(NAME, BM)                                                                                                                \
     extern "C" __global__ void __launch_bounds__(TILED_THREADS, 1)                                                                           \
-        NAME(const __half* x, long long ldx, int m, int k, int n, const uint32_t* codes, const __half* scales, int group_size, const __half* bias, \
-             __half* out, int stages_per_split, float* partials) {                                                                             \
-        tiled<BM>(x, ldx, m, k, n, codes, scales, group_size, bias, out, stages_per_split, partials);                                         \
+        NAME(const __grid_constant__ CUtensorMap x_map, int m, int k, int n, const uint32_t* codes, const __half* scales, int group_size,          \
+             const __half* bias, __half* out, int stages_per_split, float* partials) {                                                           \
+        tiled<BM>(&x_map, m, k, n, codes, scales, group_size, bias, out, stages_per_split, partials);                                            \
     }
 
 // 4-bit, M > 16 on sm_90a, 64, 128 or 256 tokens per block; dynamic shared memory TiledShape<BM>::SHARED_BYTES

@@ -336,7 +336,7 @@ TiledPlan plan_tiled(int m, int k, int n, int sms, int forced_bm = 0) {
     return {bm, ceil_div(stages, per_split), per_split};
 }
 
-typedef void (*TiledKernel)(const __half*, long long, int, int, int, const uint32_t*, const __half*, int, const __half*, __half*, int, float*);
+typedef void (*TiledKernel)(const CUtensorMap, int, int, int, const uint32_t*, const __half*, int, const __half*, __half*, int, float*);
 
 // The tiled path (sm_90a, 4-bit): gather x when act-order or unaligned, then the kernel (and the split-K reduction).
 // Partials at the workspace start, the gathered x in its second half.
@@ -361,7 +361,19 @@ void run_tiled(Context& c, const Layer& layer, const DeviceLayer& d, const __hal
         raised[index] = true;
     }
     dim3 grid(ceil_div(m, p.bm), layer.n / TILED_BLOCK_N, p.splits);
-    kernel<<<grid, TILED_THREADS, shared, c.stream>>>(x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out, p.stages_per_split,
+    CUtensorMap x_map;
+    const cuuint64_t dims[2] = {(cuuint64_t)layer.k, (cuuint64_t)m};
+    const cuuint64_t strides[1] = {(cuuint64_t)ldx * 2};
+    const cuuint32_t box[2] = {TILED_STAGE_K, (cuuint32_t)p.bm};
+    const cuuint32_t element_strides[2] = {1, 1};
+    const CUresult encoded = cuTensorMapEncodeTiled(&x_map, CU_TENSOR_MAP_DATA_TYPE_FLOAT16, 2, const_cast<__half*>(x), dims, strides, box, element_strides,
+                                                    CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_128B,
+                                                    CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (encoded != CUDA_SUCCESS) {
+        std::fprintf(stderr, "cuTensorMapEncodeTiled failed: %d (M=%d K=%d ldx=%lld bm=%d)\n", (int)encoded, m, layer.k, ldx, p.bm);
+        std::exit(1);
+    }
+    kernel<<<grid, TILED_THREADS, shared, c.stream>>>(x_map, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out, p.stages_per_split,
                                                       partials);
     CUDA_OK(cudaGetLastError());
     if (p.splits > 1) {

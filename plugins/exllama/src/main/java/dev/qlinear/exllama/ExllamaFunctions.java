@@ -10,6 +10,7 @@ import java.util.List;
 import static dev.qlinear.spi.device.KernelArguments.Kind.INT32;
 import static dev.qlinear.spi.device.KernelArguments.Kind.INT64;
 import static dev.qlinear.spi.device.KernelArguments.Kind.POINTER;
+import static dev.qlinear.spi.device.KernelArguments.Kind.TENSOR_MAP;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -37,9 +38,8 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List
     /** x, ldx, m, k, n, codes, scales, group size, bias, out, partials, arrival counters. */
     static final List<KernelArguments.Kind> DECODE = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
             POINTER);
-    /** x, ldx, m, k, n, codes, scales, group size, bias, out, stages per split, partials. */
-    static final List<KernelArguments.Kind> TILED = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, INT32,
-            POINTER);
+    /** The activation's tensor map, m, k, n, codes, scales, group size, bias, out, stages per split, partials. */
+    static final List<KernelArguments.Kind> TILED = List.of(TENSOR_MAP, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, INT32, POINTER);
     /** x, ldx, m, k, perm, gathered x. */
     static final List<KernelArguments.Kind> GATHER = List.of(POINTER, INT64, INT32, INT32, POINTER, POINTER);
     /** partials, splits, m, n, bias, out. */

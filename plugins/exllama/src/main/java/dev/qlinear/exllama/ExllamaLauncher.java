@@ -86,7 +86,7 @@ final class ExllamaLauncher {
         this.fusedPlans = new FusedPlan[Math.min(fusedMaxRows, CACHED_PLANS) + 1];
 
         decode.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize).setPointer(8, tensors.bias());
-        tiled.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize).setPointer(8, tensors.bias());
+        tiled.setInt(2, k).setInt(3, n).setPointer(4, tensors.codes()).setPointer(5, tensors.scales()).setInt(6, groupSize).setPointer(7, tensors.bias());
         gather.setInt(3, k).setPointer(4, tensors.perm());
         fused.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize)
                 .setPointer(8, tensors.perm()).setPointer(9, tensors.bias());
@@ -155,14 +155,15 @@ final class ExllamaLauncher {
         }
         long x = input.address();
         long ldx = input.stride(0);
-        boolean gathered = actOrder || x % 16 != 0 || ldx % 8 != 0 || (long) m * ldx > Integer.MAX_VALUE;
+        boolean gathered = actOrder || x % 16 != 0 || ldx % 8 != 0;
         Tensor scratch = scratch(stream, plan.partialFloats(), gathered, m);
         if (gathered) {
             x = gather(scratch, plan.partialFloats(), x, ldx, m, plan.gather(), stream);
             ldx = k;
         }
         long partials = plan.splits() > 1 ? scratch.address() : 0;
-        tiled.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(9, output.address()).setInt(10, plan.stagesPerSplit()).setPointer(11, partials);
+        tiled.setTensorMap(0, plan.activation(), x, m, 2 * ldx).setInt(1, m).setPointer(8, output.address()).setInt(9, plan.stagesPerSplit())
+                .setPointer(10, partials);
         functions.tiled(plan.blockRows()).launch(plan.launch(), tiled, stream);
         if (plan.reduce().isPresent()) {
             reduce.setPointer(0, partials).setInt(1, plan.splits()).setInt(2, m).setPointer(5, output.address());

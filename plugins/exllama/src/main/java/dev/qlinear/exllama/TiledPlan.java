@@ -1,6 +1,8 @@
 package dev.qlinear.exllama;
 
+import dev.qlinear.spi.type.ScalarType;
 import dev.qlinear.spi.device.LaunchConfig;
+import dev.qlinear.spi.device.TensorMapLayout;
 
 import java.util.Optional;
 
@@ -9,34 +11,39 @@ import static java.util.Objects.requireNonNull;
 /**
  * How the tiled kernel ({@code exllama_tiled_w4_bm*}, sm_90a only) runs {@value DecodePlan#MAX_ROWS} &lt; M &lt;=
  * {@value #MAX_ROWS} rows of a 4-bit layer: blocks of {@value #BLOCK_N} columns by {@code blockRows} tokens, the lowest
- * of 64, 128 and 256 that covers M, each streaming its share of K through a cp.async pipeline into Hopper's warpgroup
- * MMA. When the blocks leave multiprocessors idle, K is split so that they fill one wave (at least
+ * of 64, 128 and 256 that covers M, each a producer warp that streams its share of K through TMA into a ring of
+ * shared-memory stages and two warpgroups that dequantize and multiply with Hopper's warpgroup MMA. When the blocks leave multiprocessors idle, K is split so that they fill one wave (at least
  * {@value #MIN_STAGES_PER_SPLIT} stages of {@value #STAGE_K} a split, at most {@value #MAX_SPLITS} splits) and
  * {@code exllama_reduce} adds the float32 partial sums in split order, so results do not depend on timing. The
  * constants mirror {@code TiledShape} in {@code exllama.cu}; {@code src/test/cuda/exllama_check.cu} plans the same way,
  * and its {@code tiled} mode measured the choices on the Llama-3 layers (H100, 2026-11-21): taller blocks or a
- * wave-count model were no faster, and above {@value #MAX_ROWS} rows dequantize + cuBLAS is.
+ * wave-count model were no faster; up to {@value #MAX_ROWS} rows the kernel is as fast as dequantize + cuBLAS or faster
+ * on most layers, and above it dequantize + cuBLAS is.
  *
  * @param blockRows tokens per block: 64, 128 or 256
  * @param splits blocks along K
  * @param stagesPerSplit stages of {@value #STAGE_K} K each split streams (the last may stream fewer)
+ * @param activation the activation's tensor map: rows of K halves, a box of {@value #STAGE_K} by {@code blockRows}
+ *        with 128-byte swizzle (the kernel's stage)
  * @param launch the tiled kernel's launch: grid (token tiles, column blocks, splits)
  * @param reduce the split-K sum, when K is split
  * @param gather the launch of {@code exllama_gather} for an act-order layer or an activation the kernel cannot read as
- *        it is (not 16-byte aligned, or M * ldx past 32-bit offsets)
+ *        it is (not 16-byte aligned, which a tensor map needs)
  * @param partialFloats float32 workspace elements the partial sums take (0 without a split)
  */
-record TiledPlan(int blockRows, int splits, int stagesPerSplit, LaunchConfig launch, Optional<LaunchConfig> reduce, LaunchConfig gather,
-        long partialFloats) {
+record TiledPlan(int blockRows, int splits, int stagesPerSplit, TensorMapLayout activation, LaunchConfig launch, Optional<LaunchConfig> reduce,
+        LaunchConfig gather, long partialFloats) {
 
-    static final int MAX_ROWS = 512;
-    static final int THREADS = 256;
+    static final int MAX_ROWS = 1024;
+    /** Two consumer warpgroups and the producer warp. */
+    static final int THREADS = 2 * 128 + 32;
     static final int BLOCK_N = 128;
     static final int STAGE_K = 64;
     static final int MIN_STAGES_PER_SPLIT = 16;
     static final int MAX_SPLITS = 8;
 
     TiledPlan {
+        requireNonNull(activation, "activation is null");
         requireNonNull(launch, "launch is null");
         requireNonNull(reduce, "reduce is null");
         requireNonNull(gather, "gather is null");
@@ -63,7 +70,8 @@ record TiledPlan(int blockRows, int splits, int stagesPerSplit, LaunchConfig lau
                 ? Optional.of(LaunchConfig.linear(Math.toIntExact(FusedPlan.ceilDiv((long) m * n / 8, FusedPlan.REDUCE_THREADS)), FusedPlan.REDUCE_THREADS, 0))
                 : Optional.empty();
         LaunchConfig gather = LaunchConfig.linear(Math.toIntExact(FusedPlan.ceilDiv((long) m * k / 8, DecodePlan.GATHER_THREADS)), DecodePlan.GATHER_THREADS, 0);
-        return new TiledPlan(rows, splits, perSplit, launch, reduce, gather, splits > 1 ? (long) splits * m * n : 0);
+        TensorMapLayout activation = new TensorMapLayout(ScalarType.FLOAT16, k, STAGE_K, rows, TensorMapLayout.Swizzle.BYTES_128);
+        return new TiledPlan(rows, splits, perSplit, activation, launch, reduce, gather, splits > 1 ? (long) splits * m * n : 0);
     }
 
     /**
@@ -75,17 +83,18 @@ record TiledPlan(int blockRows, int splits, int stagesPerSplit, LaunchConfig lau
     }
 
     /**
-     * Dynamic shared memory: stages of the activation tile (blockRows by 64 halves), 8 word rows of {@value #BLOCK_N}
-     * columns and a row of scales, each rounded to 1024 bytes, and 1024 bytes to align the first.
+     * Dynamic shared memory: the ring's stages of the activation tile (blockRows by 64 halves), 8 word rows of
+     * {@value #BLOCK_N} columns and a row of scales, each rounded to 1024 bytes; a full and an empty barrier (8 bytes
+     * each) per stage; and 1024 bytes to align the first stage.
      */
     static int sharedBytes(int blockRows) {
         int stages = switch (blockRows) {
-            case 64 -> 10;
-            case 128 -> 7;
-            case 256 -> 5;
+            case 64 -> 16;
+            case 128 -> 10;
+            case 256 -> 6;
             default -> throw new IllegalArgumentException("a tiled block has 64, 128 or 256 rows, got " + blockRows);
         };
         int stage = blockRows * STAGE_K * 2 + STAGE_K / 8 * BLOCK_N * 4 + BLOCK_N * 2;
-        return stages * ((stage + 1023) / 1024 * 1024) + 1024;
+        return stages * ((stage + 1023) / 1024 * 1024) + 16 * stages + 1024;
     }
 }

@@ -1,6 +1,8 @@
 package dev.qlinear.exllama;
 
 import dev.qlinear.spi.device.LaunchConfig;
+import dev.qlinear.spi.device.TensorMapLayout;
+import dev.qlinear.spi.type.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,6 +19,7 @@ final class TestTiledPlan {
     @CsvSource({
             // 70B gate_up: 448 column blocks fill the GPU, K stays whole
             "17, 8192, 57344, 64, 1, 128", "64, 8192, 57344, 64, 1, 128", "65, 8192, 57344, 128, 1, 128", "512, 8192, 57344, 256, 1, 128",
+            "1024, 8192, 57344, 256, 1, 128",
             // 8B down at M = 64: 32 column blocks, so K splits 4 ways to fill 132 multiprocessors
             "64, 14336, 4096, 64, 4, 56",
             // 70B down: 64 column blocks, 2 splits; 8B qkv at M = 200: 48 blocks, 2 splits
@@ -32,7 +35,8 @@ final class TestTiledPlan {
         assertThat(plan.stagesPerSplit()).isEqualTo(perSplit);
         assertThat((long) (splits - 1) * perSplit).isLessThan(k / 64);
         assertThat((long) splits * perSplit).isGreaterThanOrEqualTo(k / 64);
-        assertThat(plan.launch()).isEqualTo(new LaunchConfig(FusedPlan.ceilDiv(m, rows), n / 128, splits, 256, 1, 1, TiledPlan.sharedBytes(rows)));
+        assertThat(plan.launch()).isEqualTo(new LaunchConfig(FusedPlan.ceilDiv(m, rows), n / 128, splits, 288, 1, 1, TiledPlan.sharedBytes(rows)));
+        assertThat(plan.activation()).isEqualTo(new TensorMapLayout(ScalarType.FLOAT16, k, 64, rows, TensorMapLayout.Swizzle.BYTES_128));
         assertThat(plan.reduce().isPresent()).isEqualTo(splits > 1);
         assertThat(plan.partialFloats()).isEqualTo(splits > 1 ? (long) splits * m * n : 0);
         assertThat(plan.partialFloats() * 4 + 2L * m * k).isLessThanOrEqualTo(TiledPlan.workspaceBytes(k, 132));
@@ -40,10 +44,11 @@ final class TestTiledPlan {
 
     @Test
     void sharedMemoryMatchesTheKernelsStagesAndFitsAnH100() {
-        // TiledShape in exllama.cu: 10, 7 and 5 stages of 1024-rounded (activations + 8 word rows + scales), + 1024
-        assertThat(TiledPlan.sharedBytes(64)).isEqualTo(10 * 13312 + 1024);
-        assertThat(TiledPlan.sharedBytes(128)).isEqualTo(7 * 21504 + 1024);
-        assertThat(TiledPlan.sharedBytes(256)).isEqualTo(5 * 37888 + 1024);
+        // TiledShape in exllama.cu: 16, 10 and 6 stages of 1024-rounded (activations + 8 word rows + scales), two
+        // 8-byte barriers a stage, + 1024
+        assertThat(TiledPlan.sharedBytes(64)).isEqualTo(16 * 13312 + 16 * 16 + 1024);
+        assertThat(TiledPlan.sharedBytes(128)).isEqualTo(10 * 21504 + 16 * 10 + 1024);
+        assertThat(TiledPlan.sharedBytes(256)).isEqualTo(6 * 37888 + 16 * 6 + 1024);
         for (int rows : List.of(64, 128, 256)) {
             assertThat(TiledPlan.sharedBytes(rows)).isLessThanOrEqualTo(227 * 1024);
         }
@@ -54,14 +59,14 @@ final class TestTiledPlan {
     void gathersEveryRowOfTheActivation() {
         TiledPlan plan = TiledPlan.of(300, 4096, 384, 132);
         assertThat((long) plan.gather().gridX() * plan.gather().blockX() * 8).isGreaterThanOrEqualTo(300L * 4096);
-        assertThat(TiledPlan.workspaceBytes(8192, 132)).isEqualTo(4L * 132 * 256 * 128 + 2L * 512 * 8192);
+        assertThat(TiledPlan.workspaceBytes(8192, 132)).isEqualTo(4L * 132 * 256 * 128 + 2L * 1024 * 8192);
     }
 
     @ParameterizedTest(name = "M={0}")
-    @CsvSource({"1", "16", "513"})
+    @CsvSource({"1", "16", "1025"})
     void refusesRowsOutsideItsRange(int m) {
         assertThatThrownBy(() -> TiledPlan.of(m, 4096, 4096, 132)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("the tiled kernel runs 17 to 512 rows, got M=" + m);
+                .hasMessage("the tiled kernel runs 17 to 1024 rows, got M=" + m);
     }
 
     @ParameterizedTest(name = "bits={0} K={1} N={2} G={3} -> {4}")
