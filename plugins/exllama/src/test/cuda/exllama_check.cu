@@ -2,7 +2,7 @@
 // plugin jar (this file includes ../../main/cuda/exllama.cu), launched with the plan FusedPlan computes, against a
 // float64 reference on random data, and timed against cuBLAS fp16 with the weights rotated past L2. Build on a GPU host:
 //
-//   nvcc -O3 -std=c++17 -Xcompiler -fopenmp -gencode arch=compute_90a,code=sm_90a -o exllama_check exllama_check.cu -lcublas
+//   nvcc -O3 -std=c++17 -Xcompiler -fopenmp -gencode arch=compute_90a,code=sm_90a -o exllama_check exllama_check.cu -lcublas -lcuda
 //
 // Modes (run-on-gpu.sh runs the usual ones and keeps the logs):
 //   check         fused and dequantize+cuBLAS paths: 4/8-bit, M 1..257, awkward K and N, every group size, act-order,

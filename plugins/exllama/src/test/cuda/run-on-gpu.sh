@@ -42,7 +42,7 @@ for step in $steps; do
         variants)
             IFS=';' read -r -a variants <<< "${DECODE_VARIANTS:--DEXLLAMA_DECODE_STAGE_QUADS=4 -DEXLLAMA_DECODE_STAGES=6;-DEXLLAMA_DECODE_STAGES=5;-DEXLLAMA_DECODE_STAGE_QUADS=16 -DEXLLAMA_DECODE_STAGES=3;-DEXLLAMA_DECODE_WARPS_N=8}"
             for i in "${!variants[@]}"; do
-                nvcc -O3 -std=c++17 -Xcompiler -fopenmp -gencode arch=compute_90a,code=sm_90a ${variants[$i]} -o "$work/variant$i" "$here/exllama_check.cu" -lcublas &
+                nvcc -O3 -std=c++17 -Xcompiler -fopenmp -gencode arch=compute_90a,code=sm_90a ${variants[$i]} -o "$work/variant$i" "$here/exllama_check.cu" -lcublas -lcuda &
             done
             wait
             for i in "${!variants[@]}"; do
@@ -54,7 +54,7 @@ for step in $steps; do
             ;;
         check|sanitize|bench|switch|tune|decode|profile|tiled|profile-tiled|floor)
             if [[ ! -x "$work/exllama_check" ]]; then
-                nvcc -O3 -std=c++17 -Xcompiler -fopenmp -gencode arch=compute_90a,code=sm_90a -o "$work/exllama_check" "$here/exllama_check.cu" -lcublas \
+                nvcc -O3 -std=c++17 -Xcompiler -fopenmp -gencode arch=compute_90a,code=sm_90a -o "$work/exllama_check" "$here/exllama_check.cu" -lcublas -lcuda \
                     || { echo "build failed"; exit 1; }
             fi
             case "$step" in
