@@ -1310,8 +1310,9 @@ __device__ __forceinline__ void tiled_mma(float (&sums)[TiledShape<BM>::VALUES],
 }
 
 // A consumer warpgroup: K step after K step, the lane dequantizes its A fragment while the step before multiplies
-// (one step in flight, so two A fragments suffice), having loaded its words before waiting; a stage is released (one
-// arrival per warp) once the MMAs of its last step completed. The first MMA ignores the sums (scale-d 0).
+// (one step in flight, so two A fragments suffice), having loaded its words before waiting. Once the MMAs of a stage's
+// last step completed, every consumer thread arrives on its empty barrier, which orders the thread's own reads of the
+// stage before the producer refills it. The first MMA ignores the sums (scale-d 0).
 template <int BM>
 __device__ __forceinline__ void tiled_consume(const unsigned char* ring, unsigned ring_address, unsigned barriers, int stages,
                                               float (&sums)[TiledShape<BM>::VALUES]) {
@@ -1357,8 +1358,8 @@ __device__ __forceinline__ void tiled_consume(const unsigned char* ring, unsigne
                 tiled_load_words(ring + next * S::STAGE_BYTES + S::X_BYTES, 0, column, words);
             }
             wgmma_wait<1>();
-            if (s == 0 && stage > 0 && lane == 0) {
-                barrier_arrive(barriers + 8 * (S::STAGES + previous));
+            if (s == 0 && stage > 0) {
+                barrier_arrive(barriers + 8 * (S::STAGES + previous));  // every consumer thread, after its own reads
             }
         }
         previous = slot;
@@ -1397,7 +1398,7 @@ __device__ __forceinline__ void tiled(const CUtensorMap* x_map, int m, int k, in
     if (threadIdx.x == 0) {
         for (int i = 0; i < S::STAGES; ++i) {
             barrier_init(barriers + 8 * i, 1);
-            barrier_init(barriers + 8 * (S::STAGES + i), TILED_CONSUMERS / 32);
+            barrier_init(barriers + 8 * (S::STAGES + i), TILED_CONSUMERS);
         }
     }
     __syncthreads();
