@@ -1087,10 +1087,12 @@ struct TiledShape {
     static constexpr int W_BYTES = TILED_STAGE_K / 8 * TILED_BLOCK_N * 4;
     static constexpr int S_BYTES = TILED_BLOCK_N * 2;
     static constexpr int STAGE_BYTES = (X_BYTES + W_BYTES + S_BYTES + 1023) / 1024 * 1024;  // swizzle atoms stay 1024-aligned
-    static constexpr int STAGES = BM == 256 ? 6 : BM == 128 ? 10 : 16;
+    // 64 and 128 tokens: rings small enough for two blocks per SM (faster than one block with a deeper ring)
+    static constexpr int STAGES = BM == 256 ? 6 : BM == 128 ? 4 : 6;
+    static constexpr int BLOCKS_PER_SM = BM == 256 ? 1 : 2;  // TiledPlan.residentBlocks in Java
     static constexpr int BARRIERS = STAGES * STAGE_BYTES;  // full[i] at + 8 i, empty[i] at + 8 (STAGES + i)
     static constexpr int SHARED_BYTES = STAGES * STAGE_BYTES + 16 * STAGES + 1024;  // TiledPlan.sharedBytes in Java
-    static_assert(SHARED_BYTES <= 227 * 1024, "a block's shared memory fits an sm_90 multiprocessor");
+    static_assert(BLOCKS_PER_SM * (SHARED_BYTES + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
     static constexpr int VALUES = BM / 2;  // float32 sums per lane
 };
 
@@ -1566,7 +1568,7 @@ extern "C" __global__ void exllama_gather(const __half* x, long long ldx, int m,
 }
 
 #define EXLLAMA_TILED(NAME, BM)                                                                                                                \
-    extern "C" __global__ void __launch_bounds__(TILED_THREADS, 1)                                                                           \
+    extern "C" __global__ void __launch_bounds__(TILED_THREADS, TiledShape<BM>::BLOCKS_PER_SM)                                               \
         NAME(const __grid_constant__ CUtensorMap x_map, int m, int k, int n, const uint32_t* codes, const __half* scales, int group_size,          \
              const __half* bias, __half* out, int stages_per_split, float* partials) {                                                           \
         tiled<BM>(&x_map, m, k, n, codes, scales, group_size, bias, out, stages_per_split, partials);                                            \

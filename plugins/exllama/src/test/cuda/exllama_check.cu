@@ -321,7 +321,8 @@ bool tiled_fits(const Layer& layer) {
 }
 
 // The same plan as dev.qlinear.exllama.TiledPlan: the lowest block height that covers M (64, 128, 256), then, when
-// the blocks leave SMs idle, K split so that they fill one wave (at least 16 stages a split, at most 8 splits).
+// the blocks leave SMs idle (two blocks fit an SM below 256 tokens), K split so that they fill one wave (at least 16
+// stages a split, at most 8 splits).
 struct TiledPlan {
     int bm, splits, stages_per_split;
 };
@@ -331,7 +332,8 @@ TiledPlan plan_tiled(int m, int k, int n, int sms, int forced_bm = 0) {
     if (bm == 0) bm = m <= 64 ? 64 : m <= 128 ? 128 : 256;
     const int stages = k / TILED_STAGE_K;
     const int blocks = n / TILED_BLOCK_N * ceil_div(m, bm);
-    const int splits = blocks < sms ? std::max(1, std::min({sms / blocks, stages / 16, 8})) : 1;
+    const int resident = sms * (bm == 256 ? 1 : 2);
+    const int splits = blocks < resident ? std::max(1, std::min({resident / blocks, stages / 16, 8})) : 1;
     const int per_split = ceil_div(stages, splits);
     return {bm, ceil_div(stages, per_split), per_split};
 }

@@ -12,7 +12,8 @@ import static java.util.Objects.requireNonNull;
  * How the tiled kernel ({@code exllama_tiled_w4_bm*}, sm_90a only) runs {@value DecodePlan#MAX_ROWS} &lt; M &lt;=
  * {@value #MAX_ROWS} rows of a 4-bit layer: blocks of {@value #BLOCK_N} columns by {@code blockRows} tokens, the lowest
  * of 64, 128 and 256 that covers M, each a producer warp that streams its share of K through TMA into a ring of
- * shared-memory stages and two warpgroups that dequantize and multiply with Hopper's warpgroup MMA. When the blocks leave multiprocessors idle, K is split so that they fill one wave (at least
+ * shared-memory stages and two warpgroups that dequantize and multiply with Hopper's warpgroup MMA. When the blocks
+ * leave multiprocessors idle (two blocks of 64 or 128 rows share one), K is split so that they fill one wave (at least
  * {@value #MIN_STAGES_PER_SPLIT} stages of {@value #STAGE_K} a split, at most {@value #MAX_SPLITS} splits) and
  * {@code exllama_reduce} adds the float32 partial sums in split order, so results do not depend on timing. The
  * constants mirror {@code TiledShape} in {@code exllama.cu}; {@code src/test/cuda/exllama_check.cu} plans the same way,
@@ -62,7 +63,8 @@ record TiledPlan(int blockRows, int splits, int stagesPerSplit, TensorMapLayout 
         int stages = k / STAGE_K;
         int tokenTiles = FusedPlan.ceilDiv(m, rows);
         int blocks = n / BLOCK_N * tokenTiles;
-        int wanted = blocks < multiprocessors ? Math.max(1, Math.min(Math.min(multiprocessors / blocks, stages / MIN_STAGES_PER_SPLIT), MAX_SPLITS)) : 1;
+        int resident = residentBlocks(rows) * multiprocessors;
+        int wanted = blocks < resident ? Math.max(1, Math.min(Math.min(resident / blocks, stages / MIN_STAGES_PER_SPLIT), MAX_SPLITS)) : 1;
         int perSplit = FusedPlan.ceilDiv(stages, wanted);
         int splits = FusedPlan.ceilDiv(stages, perSplit);
         LaunchConfig launch = new LaunchConfig(tokenTiles, n / BLOCK_N, splits, THREADS, 1, 1, sharedBytes(rows));
@@ -82,6 +84,11 @@ record TiledPlan(int blockRows, int splits, int stagesPerSplit, TensorMapLayout 
         return 4L * multiprocessors * 256 * BLOCK_N + 2L * MAX_ROWS * k;
     }
 
+    /** Blocks of this height resident per multiprocessor: two below 256 rows, whose rings are sized for it. */
+    static int residentBlocks(int blockRows) {
+        return blockRows == 256 ? 1 : 2;
+    }
+
     /**
      * Dynamic shared memory: the ring's stages of the activation tile (blockRows by 64 halves), 8 word rows of
      * {@value #BLOCK_N} columns and a row of scales, each rounded to 1024 bytes; a full and an empty barrier (8 bytes
@@ -89,8 +96,8 @@ record TiledPlan(int blockRows, int splits, int stagesPerSplit, TensorMapLayout 
      */
     static int sharedBytes(int blockRows) {
         int stages = switch (blockRows) {
-            case 64 -> 16;
-            case 128 -> 10;
+            case 64 -> 6;
+            case 128 -> 4;
             case 256 -> 6;
             default -> throw new IllegalArgumentException("a tiled block has 64, 128 or 256 rows, got " + blockRows);
         };
