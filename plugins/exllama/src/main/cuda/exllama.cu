@@ -1087,7 +1087,8 @@ struct TiledShape {
     static constexpr int W_BYTES = TILED_STAGE_K / 8 * TILED_BLOCK_N * 4;
     static constexpr int S_BYTES = TILED_BLOCK_N * 2;
     static constexpr int STAGE_BYTES = (X_BYTES + W_BYTES + S_BYTES + 1023) / 1024 * 1024;  // swizzle atoms stay 1024-aligned
-    // 64 and 128 tokens: rings small enough for two blocks per SM (faster than one block with a deeper ring)
+    // 64 and 128 tokens: rings small enough for two blocks per SM, faster than one block with a deeper ring even
+    // where the register cap that two blocks impose makes ptxas serialize the 128-token MMAs (C7512; H100 2026-11-21)
     static constexpr int STAGES = BM == 256 ? 6 : BM == 128 ? 4 : 6;
     static constexpr int BLOCKS_PER_SM = BM == 256 ? 1 : 2;  // TiledPlan.residentBlocks in Java
     static constexpr int BARRIERS = STAGES * STAGE_BYTES;  // full[i] at + 8 i, empty[i] at + 8 (STAGES + i)
