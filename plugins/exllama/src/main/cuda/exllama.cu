@@ -1376,8 +1376,9 @@ __device__ __forceinline__ void tiled_consume(const unsigned char* ring, unsigne
 #endif
 
 // x_map: the activation [M, K] (ldx % 8 == 0, 16-byte aligned; the host gathers it otherwise) as a tensor map with a
-// box of 64 K by BM tokens and 128-byte swizzle; K % 64 == 0, N % TILED_BLOCK_N == 0, G % 64 == 0. Grid (ceil(M / BM), N / TILED_BLOCK_N, splits), token tiles fastest so that
-// the blocks sharing a column block's weights run together and read them once from DRAM. Block z streams stages
+// box of 64 K by BM tokens and 128-byte swizzle; K % 64 == 0, N % TILED_BLOCK_N == 0, G % 64 == 0. Grid (ceil(M / BM),
+// N / TILED_BLOCK_N, splits), token tiles fastest so that the blocks sharing a column block's weights run together and
+// read them once from DRAM. Block z streams stages
 // [z S, (z + 1) S) of K for S = stages_per_split. With partials, every split writes its float32 sums to
 // partials[z, M, N] and exllama_reduce adds them in split order with the bias; without, the block writes out.
 template <int BM>

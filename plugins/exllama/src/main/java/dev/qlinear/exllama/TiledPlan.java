@@ -1,8 +1,8 @@
 package dev.qlinear.exllama;
 
-import dev.qlinear.spi.type.ScalarType;
 import dev.qlinear.spi.device.LaunchConfig;
 import dev.qlinear.spi.device.TensorMapLayout;
+import dev.qlinear.spi.type.ScalarType;
 
 import java.util.Optional;
 
