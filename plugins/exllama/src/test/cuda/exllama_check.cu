@@ -14,7 +14,8 @@
 //   decode        decode vs fused vs cuBLAS fp16, M 1, 8, 16 (-DEXLLAMA_DECODE_WARPS_N/_STAGE_QUADS/_STAGES; EXLLAMA_DECODE_BLOCKS
 //                 blocks per SM)
 //   tiled         the tiled kernel (64, 128, 256 tokens per block) vs dequantize+cuBLAS vs cuBLAS fp16, M 32..4096
-//                 (EXLLAMA_TILED_LAYER picks one layer by name)
+//                 (EXLLAMA_TILED_LAYER picks one layer by name, EXLLAMA_TILED_MS=",256,1024," the M,
+//                 EXLLAMA_TILED_SPLITS forces the K splits)
 //   floor         the fixed cost of a decode call at M = 1: per call, per batch, in a graph, vs an empty kernel
 //   tune          fused with other split heuristics (EXLLAMA_WAVES, EXLLAMA_MIN_QUADS are also read from the environment)
 //   once K N M    a few fused calls, for ncu
@@ -314,6 +315,7 @@ void run_decode(Context& c, const Layer& layer, const DeviceLayer& d, const __ha
     CUDA_OK(cudaGetLastError());
 }
 
+int g_tiled_splits = 0;  // K splits of the tiled kernel when set (EXLLAMA_TILED_SPLITS); 0: the plan's choice
 int g_tiled_bm = 0;  // tokens per tiled block when set (EXLLAMA_TILED_BM); 0: the plan's choice
 
 bool tiled_fits(const Layer& layer) {
@@ -333,7 +335,7 @@ TiledPlan plan_tiled(int m, int k, int n, int sms, int forced_bm = 0) {
     const int stages = k / TILED_STAGE_K;
     const int blocks = n / TILED_BLOCK_N * ceil_div(m, bm);
     const int resident = sms * (bm == 256 ? 1 : 2);
-    const int splits = blocks < resident ? std::max(1, std::min({resident / blocks, stages / 16, 8})) : 1;
+    const int splits = g_tiled_splits > 0 ? g_tiled_splits : blocks < resident ? std::max(1, std::min({resident / blocks, stages / 16, 8})) : 1;
     const int per_split = ceil_div(stages, splits);
     return {bm, ceil_div(stages, per_split), per_split};
 }
@@ -825,6 +827,7 @@ void tiled_bench(Context& c) {
     const Bench layers[] = {{4096, 6144, "8B qkv"},    {4096, 4096, "8B o"},   {4096, 28672, "8B gate_up"}, {14336, 4096, "8B down"},
                             {8192, 10240, "70B qkv"},  {8192, 8192, "70B o"},  {8192, 57344, "70B gate_up"}, {28672, 8192, "70B down"}};
     const char* only = std::getenv("EXLLAMA_TILED_LAYER");
+    const char* only_ms = std::getenv("EXLLAMA_TILED_MS");  // ",256,1024," picks those M
     Timer timer;
     std::printf("%-12s %5s %9s %9s %9s %9s %9s %8s %8s %8s %8s %9s\n", "layer", "M", "cublas", "deqfull", "bm64", "bm128", "bm256", "deq/cub", "64/cub",
                 "128/cub", "256/cub", "best TF/s");
@@ -841,6 +844,7 @@ void tiled_bench(Context& c) {
         __half* const x = io.x;
         __half* const out = io.out;
         for (int m : {32, 64, 128, 256, 512, 1024}) {
+            if (only_ms != nullptr && std::strstr(only_ms, ("," + std::to_string(m) + ",").c_str()) == nullptr) continue;
             const int repeats = m >= 1024 ? 20 : 100;
             const double cublas = timer.median_us(c.stream, repeats, [&](int i) {
                 baseline.run(c, i, x, m, out);
@@ -1005,6 +1009,7 @@ int main(int argc, char** argv) {
     if (const char* value = std::getenv("EXLLAMA_PDL")) g_pdl = std::atoi(value) != 0;
     if (const char* value = std::getenv("EXLLAMA_BATCHED")) g_batched = std::atoi(value) != 0;
     if (const char* value = std::getenv("EXLLAMA_TILED_BM")) g_tiled_bm = std::atoi(value);
+    if (const char* value = std::getenv("EXLLAMA_TILED_SPLITS")) g_tiled_splits = std::atoi(value);
     Context c{};
     CUBLAS_OK(cublasCreate(&c.cublas));
     CUDA_OK(cudaStreamCreate(&c.stream));
