@@ -843,7 +843,7 @@ void tiled_bench(Context& c) {
         const BenchIo io = BenchIo::normal(random, max_m, b.k, b.n);
         __half* const x = io.x;
         __half* const out = io.out;
-        for (int m : {32, 64, 128, 256, 512, 1024}) {
+        for (int m : {32, 64, 128, 256, 512, 1024, 2048, 4096}) {
             if (only_ms != nullptr && std::strstr(only_ms, ("," + std::to_string(m) + ",").c_str()) == nullptr) continue;
             const int repeats = m >= 1024 ? 20 : 100;
             const double cublas = timer.median_us(c.stream, repeats, [&](int i) {
@@ -858,8 +858,9 @@ void tiled_bench(Context& c) {
             const int heights[3] = {64, 128, 256};
             double best = INFINITY;
             for (int h = 0; h < 3; ++h) {
-                tiled[h] = timer.median_us(c.stream, repeats, [&](int i) { run_tiled(c, layer, d[i % copies], x, b.k, m, out, heights[h]); });
-                best = std::min(best, tiled[h]);
+                // a block height below M / 16 is never the plan
+                tiled[h] = heights[h] * 16 < m ? NAN : timer.median_us(c.stream, repeats, [&](int i) { run_tiled(c, layer, d[i % copies], x, b.k, m, out, heights[h]); });
+                if (!std::isnan(tiled[h])) best = std::min(best, tiled[h]);
             }
             std::printf("%-12s %5d %9.1f %9.1f %9.1f %9.1f %9.1f %8.2f %8.2f %8.2f %8.2f %9.0f  plan bm%d x%d %8.1f %5.2f\n", b.name, m, cublas, full,
                         tiled[0], tiled[1], tiled[2], full / cublas, tiled[0] / cublas, tiled[1] / cublas, tiled[2] / cublas, 2.0 * m * b.k * b.n / best / 1e6,
