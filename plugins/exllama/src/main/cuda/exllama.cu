@@ -1053,10 +1053,10 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
 // Hopper's warpgroup MMA (wgmma) at the tensor-core rate that cuBLAS reaches, with the weights dequantized on the way:
 // they enter wgmma.m64nNk16 as A from registers (64 columns of the layer by 16 K per warpgroup), the activations as B
 // from shared memory (16 K by up to 256 tokens per instruction). A block is TILED_WARPGROUPS consumer warpgroups side
-// by side along N (64 columns each) and one producer warp, over BM tokens. The producer warp streams stages
-// of 64 K into a ring of shared-memory stages: the activation tile through a 2-D tensor map (TMA, 128-byte swizzle:
-// wgmma's K-major layout, tokens past M filled with zeros), the 8 word rows of the block's columns and the stage's row
-// of scales as bulk copies, all completing on the stage's "full" mbarrier with the bytes expected. The consumers wait
+// by side along N (64 columns each) and one producer warp, over BM tokens. The producer warp streams stages of 64 K
+// into a ring of shared-memory stages: the activation tile through a 2-D tensor map (TMA, 128-byte swizzle: wgmma's
+// K-major layout, tokens past M filled with zeros), the 8 word rows of the block's columns and the stage's row of
+// scales as bulk copies, all completing on the stage's "full" mbarrier with the bytes expected. The consumers wait
 // on it, dequantize, issue the stage's MMAs and, once the MMAs that read a stage completed, arrive on its "empty"
 // mbarrier, which the producer waits on before refilling it. No block-wide barrier in the loop: the producer runs up
 // to a ring ahead, the warpgroups drift freely.
@@ -1066,8 +1066,8 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
 // the lane's pair, exact after the magic-number conversion, then multiplied by the column's scale and rounded once
 // (the weights of the dequantize kernel). Groups are a multiple of the 64-K stage, so one scale row serves a stage.
 //
-// The A registers of two stages alternate, and a warpgroup waits for its previous stage's MMAs only after issuing
-// the next (wgmma.wait_group 1), so dequantizing overlaps the tensor cores. Tokens past M read as zero and are not
+// The A registers of two K steps alternate, and a warpgroup waits for a step's MMA only after issuing the next
+// (wgmma.wait_group 1), so dequantizing overlaps the tensor cores. Tokens past M read as zero and are not
 // written.
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900 && defined(__CUDA_ARCH_FEAT_SM90_ALL)
