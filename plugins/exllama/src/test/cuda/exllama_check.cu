@@ -630,6 +630,8 @@ struct BenchIo {
     BenchIo(const BenchIo&) = delete;
     BenchIo& operator=(const BenchIo&) = delete;
     ~BenchIo() {
+        cudaFree(x);
+        cudaFree(out);
     }
 };
 
