@@ -507,7 +507,7 @@ __device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, c
 #define EXLLAMA_DECODE_STAGE_QUADS 8
 #endif
 #ifndef EXLLAMA_DECODE_STAGES
-#define EXLLAMA_DECODE_STAGES 4
+#define EXLLAMA_DECODE_STAGES 3
 #endif
 constexpr int DECODE_THREADS = 256;
 constexpr int DECODE_WARPS_N = EXLLAMA_DECODE_WARPS_N;       // warps side by side along N, 32 columns each

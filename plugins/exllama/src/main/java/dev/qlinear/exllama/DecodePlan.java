@@ -26,10 +26,11 @@ record DecodePlan(int tokenTiles, LaunchConfig launch, LaunchConfig gather, long
     static final int THREADS = 256;
     static final int BLOCK_N = 128;
     static final int STAGE_QUADS = 8;
-    static final int STAGES = 4;
+    static final int STAGES = 3;
     /**
-     * Blocks resident per multiprocessor on an H100 (228 KB of shared memory per SM; a block takes 82 KB at M &lt;= 8,
-     * 100 KB at M &lt;= 16), which the H100 measurements (2026-11-21) also found fastest, against 1 and 3.
+     * Blocks resident per multiprocessor: a block's 256 threads take 124 to 128 registers each, half an SM's 64 K
+     * (its shared memory, 61.5 KB at M &lt;= 8 and 75 KB at M &lt;= 16, fits 228 KB), and the H100 measurements
+     * (2026-11-21) found 2 fastest, against 1 and 3.
      */
     static final int BLOCKS_PER_MULTIPROCESSOR = 2;
     static final int GATHER_THREADS = 256;
