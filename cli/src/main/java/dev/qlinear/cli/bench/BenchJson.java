@@ -91,6 +91,10 @@ public final class BenchJson {
             node.put("k", overhead.layer().k());
             node.put("hostCalls", overhead.hostCalls());
             node.put("hostMicrosPerCall", overhead.hostMicrosPerCall());
+            if (overhead.bareLaunchMicros().isPresent()) {
+                node.put("bareLaunchMicros", overhead.bareLaunchMicros().getAsDouble());
+                node.put("javaMicrosPerCall", overhead.javaMicrosPerCall());
+            }
             node.put("directMicrosPerApply", overhead.directMicrosPerApply());
             if (overhead.graphMicrosPerApply().isPresent()) {
                 node.put("graphMicrosPerApply", overhead.graphMicrosPerApply().getAsDouble());
@@ -164,7 +168,8 @@ public final class BenchJson {
         List<LaunchOverhead> overheads = new ArrayList<>();
         for (Fields overhead : document.array("launchOverheads")) {
             overheads.add(new LaunchOverhead(overhead.text("kernel"), new LayerKey(overhead.integer("n"), overhead.integer("k")), overhead.integer("hostCalls"),
-                    overhead.number("hostMicrosPerCall"), overhead.number("directMicrosPerApply"), overhead.optionalNumber("graphMicrosPerApply"),
+                    overhead.number("hostMicrosPerCall"), overhead.optionalNumber("bareLaunchMicros"), overhead.number("directMicrosPerApply"),
+                    overhead.optionalNumber("graphMicrosPerApply"),
                     overhead.optionalText("graphProblem")));
         }
         List<String> notes = new ArrayList<>();

@@ -6,27 +6,29 @@ import java.util.OptionalDouble;
 import static java.util.Objects.requireNonNull;
 
 /**
- * What launching costs a kernel at M = 1: host time per {@code apply} (Java side, measured around enqueued calls
- * without synchronizing), and device time per apply of direct launches versus a replayed CUDA graph of the same
- * calls.
+ * What launching costs a kernel at M = 1: host time per {@code apply} (measured around enqueued calls without
+ * synchronizing), the part of it that is the driver's launch call (a bare launch of an empty kernel through the same
+ * path), and device time per apply of direct launches versus a replayed CUDA graph of the same calls.
  *
  * @param kernel the kernel id
  * @param layer N × K
- * @param hostCalls calls enqueued for the host measurement
- * @param hostMicrosPerCall host time per {@code apply}
+ * @param hostCalls calls enqueued for each host measurement
+ * @param hostMicrosPerCall host time per {@code apply}, the driver's launch call included
+ * @param bareLaunchMicros host time per bare launch; absent in reports made before it was measured
  * @param directMicrosPerApply device time per apply of back-to-back direct launches (event-timed)
  * @param graphMicrosPerApply device time per apply of a replayed graph, when capturing worked
  * @param graphProblem why no graph was replayed, when capturing failed
  */
-public record LaunchOverhead(String kernel, LayerKey layer, int hostCalls, double hostMicrosPerCall, double directMicrosPerApply,
-        OptionalDouble graphMicrosPerApply, Optional<String> graphProblem) {
+public record LaunchOverhead(String kernel, LayerKey layer, int hostCalls, double hostMicrosPerCall, OptionalDouble bareLaunchMicros,
+        double directMicrosPerApply, OptionalDouble graphMicrosPerApply, Optional<String> graphProblem) {
 
-    /** The target for the host side of {@code apply}. */
+    /** The target for the Java side of {@code apply}. */
     public static final double HOST_TARGET_MICROS = 5.0;
 
     public LaunchOverhead {
         requireNonNull(kernel, "kernel is null");
         requireNonNull(layer, "layer is null");
+        requireNonNull(bareLaunchMicros, "bareLaunchMicros is null");
         requireNonNull(graphMicrosPerApply, "graphMicrosPerApply is null");
         requireNonNull(graphProblem, "graphProblem is null");
         if (graphMicrosPerApply.isPresent() == graphProblem.isPresent()) {
@@ -36,10 +38,21 @@ public record LaunchOverhead(String kernel, LayerKey layer, int hostCalls, doubl
             throw new IllegalArgumentException("launch times must be positive, got " + hostCalls + " calls, host " + hostMicrosPerCall
                     + " µs, direct " + directMicrosPerApply + " µs for " + kernel + " " + layer);
         }
+        if (bareLaunchMicros.isPresent() && !(bareLaunchMicros.getAsDouble() > 0)) {
+            throw new IllegalArgumentException("a bare launch must take positive time, got " + bareLaunchMicros.getAsDouble() + " µs for " + kernel + " " + layer);
+        }
     }
 
-    public boolean hostWithinTarget() {
-        return hostMicrosPerCall <= HOST_TARGET_MICROS;
+    /**
+     * The Java side of {@code apply}: its host time less the bare launch (not below zero: the two are measured apart),
+     * or the whole host time where no bare launch was measured.
+     */
+    public double javaMicrosPerCall() {
+        return bareLaunchMicros.isPresent() ? Math.max(0.0, hostMicrosPerCall - bareLaunchMicros.getAsDouble()) : hostMicrosPerCall;
+    }
+
+    public boolean javaWithinTarget() {
+        return javaMicrosPerCall() <= HOST_TARGET_MICROS;
     }
 
     /** Direct over graph time per apply: above 1 when the graph removed launch gaps. */

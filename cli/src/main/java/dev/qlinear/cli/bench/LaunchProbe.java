@@ -7,13 +7,14 @@ import dev.qlinear.core.cuda.CudaStream;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.function.IntConsumer;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * Measures what launching costs one kernel on one layer: the host time of {@code apply} (calls enqueued without
- * waiting for the device), and device time per apply of back-to-back direct launches versus a CUDA graph of the same
- * calls, replayed.
+ * waiting for the device) next to that of a bare launch of an empty kernel, and device time per apply of back-to-back
+ * direct launches versus a CUDA graph of the same calls, replayed.
  */
 final class LaunchProbe {
 
@@ -37,7 +38,7 @@ final class LaunchProbe {
     }
 
     LaunchOverhead measure(String kernel, LayerKey layer, StreamCall call, CudaStream stream) {
-        double host = hostMicrosPerCall(call, stream);
+        HostTimes host = hostMicrosPerCall(call, stream);
         try (CudaStream probe = device.newStream()) {
             double direct;
             // Direct launches first: they also give the new stream its workspace before a capture could need one.
@@ -56,24 +57,48 @@ final class LaunchProbe {
             catch (RuntimeException e) {
                 problem = Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
             }
-            return new LaunchOverhead(kernel, layer, HOST_CALLS, host, direct, graph, problem);
+            return new LaunchOverhead(kernel, layer, HOST_CALLS, host.apply(), OptionalDouble.of(host.bareLaunch()), direct, graph, problem);
         }
     }
 
-    /** The median over a few repeats of host time per call, each repeat starting from an idle stream. */
-    private static double hostMicrosPerCall(StreamCall call, CudaStream stream) {
-        double[] repeats = new double[HOST_REPEATS];
-        for (int repeat = 0; repeat < HOST_REPEATS; repeat++) {
-            stream.synchronize();
-            long start = System.nanoTime();
-            for (int index = 0; index < HOST_CALLS; index++) {
-                call.call(index, stream);
+    /** Host microseconds per {@code apply} and per bare launch. */
+    private record HostTimes(double apply, double bareLaunch) {
+    }
+
+    /**
+     * The medians over a few repeats of host time per call, each repeat starting from an idle stream, after one
+     * untimed repeat; {@code apply} and the bare launch alternate, so that both see the same machine.
+     */
+    private HostTimes hostMicrosPerCall(StreamCall call, CudaStream stream) {
+        double[] apply = new double[HOST_REPEATS];
+        double[] bare = new double[HOST_REPEATS];
+        try (BareLaunch bareLaunch = new BareLaunch(device)) {
+            for (int repeat = -1; repeat < HOST_REPEATS; repeat++) {
+                double applyMicros = microsPerCall(index -> call.call(index, stream), stream);
+                double bareMicros = microsPerCall(index -> bareLaunch.launch(stream), stream);
+                if (repeat >= 0) {
+                    apply[repeat] = applyMicros;
+                    bare[repeat] = bareMicros;
+                }
             }
-            long elapsed = System.nanoTime() - start;
-            repeats[repeat] = elapsed / 1e3 / HOST_CALLS;
         }
+        return new HostTimes(median(apply), median(bare));
+    }
+
+    private static double microsPerCall(IntConsumer call, CudaStream stream) {
         stream.synchronize();
-        Arrays.sort(repeats);
-        return repeats[HOST_REPEATS / 2];
+        long start = System.nanoTime();
+        for (int index = 0; index < HOST_CALLS; index++) {
+            call.accept(index);
+        }
+        long elapsed = System.nanoTime() - start;
+        stream.synchronize();
+        return elapsed / 1e3 / HOST_CALLS;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
     }
 }
