@@ -496,9 +496,11 @@ __device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, c
 // The grid is persistent and the work is split stream-K: the layer is a sequence of units (column block, stage of
 // K), column block by column block, and block b streams units [b T / B, (b + 1) T / B), so every block moves the same
 // bytes with one pipeline fill. A column block that one block covers whole is written directly; one shared by several
-// blocks gets their float32 sums in partials (slot 0 for a block's first column block, 1 for its last), and the last
-// of them to arrive (counted in arrivals, which start and end at zero) adds them in block order: results do not depend
-// on timing, and a call is one launch.
+// blocks gets their float32 sums in partials (slot 0 for a block's first column block, 1 for its last), which
+// exllama_decode_reduce, launched next (on sm_90 overlapping this kernel's end, waiting for it before it reads), adds
+// in block order plus the bias: results do not depend on timing. A separate launch measured 1-5 us a call faster
+// than having the last block to arrive at a column block add them up: the arrival's atomic round trip and that
+// block's sum sat in series at the end of every call.
 
 #ifndef EXLLAMA_DECODE_WARPS_N
 #define EXLLAMA_DECODE_WARPS_N 4
@@ -517,9 +519,8 @@ constexpr int DECODE_STAGE_QUADS = EXLLAMA_DECODE_STAGE_QUADS;
 constexpr int DECODE_STAGES = EXLLAMA_DECODE_STAGES;
 static_assert(DECODE_STAGE_QUADS % DECODE_WARPS_K == 0, "a stage's quads are shared evenly by the K warps");
 
-// -DEXLLAMA_DECODE_TIMELINE (the harness's timeline mode): block 0..2047 records %globaltimer at its start, when its
-// first stage arrived, when its first shared column block was summed and counted, at its end, and when its last stage
-// arrived.
+// -DEXLLAMA_DECODE_TIMELINE (the harness's timeline mode): block 0..2047 records %globaltimer at its start (0), when its
+// first stage arrived (1), when it first wrote partial sums (2), at its end (4), and when its last stage arrived (5).
 #ifdef EXLLAMA_DECODE_TIMELINE
 __device__ unsigned long long exllama_decode_timeline[2048][6];
 #define EXLLAMA_MARK(i)                                              \
@@ -604,15 +605,6 @@ __device__ __forceinline__ void wait_for_previous_grid() {
 #endif
 }
 
-// Counts a block's arrival at a shared column block and returns the count before it. One thread calls it between two
-// barriers: release publishes what the whole block wrote before the first barrier (cumulativity through bar.sync),
-// acquire makes the other blocks' sums visible to the block after the second, as in CUTLASS's split-K semaphore.
-__device__ __forceinline__ int arrive(int* counter) {
-    int previous;
-    asm volatile("atom.acq_rel.gpu.global.add.s32 %0, [%1], 1;" : "=r"(previous) : "l"(counter) : "memory");
-    return previous;
-}
-
 __device__ __forceinline__ float4 fp16x4_to_float4(uint2 raw) {
     const float2 low = __half22float2(as_half2(raw.x));
     const float2 high = __half22float2(as_half2(raw.y));
@@ -631,15 +623,14 @@ __device__ __forceinline__ void store_fp16x4(__half* target, float4 values, floa
 }
 
 // x is [M <= 8 TT, ldx] with ldx % 8 == 0 and 16-byte aligned (the host gathers it otherwise). partials holds
-// gridDim.x * 2 * M * DECODE_BLOCK_N floats; arrivals one int per column block.
+// gridDim.x * 2 * M * DECODE_BLOCK_N floats.
 template <int BITS, int TT>
 __device__ __forceinline__ void decode(const __half* __restrict__ x, long long ldx, int m, int k, int n, const uint32_t* __restrict__ codes,
                                        const __half* __restrict__ scales, int group_size, const __half* __restrict__ bias, __half* __restrict__ out,
-                                       float* __restrict__ partials, int* __restrict__ arrivals) {
+                                       float* __restrict__ partials) {
     using S = DecodeShape<BITS, TT>;
     constexpr int SQ = DECODE_STAGE_QUADS;
     extern __shared__ __align__(16) unsigned char shared[];
-    __shared__ int last_to_arrive;
     EXLLAMA_MARK(0);
     bool marked = false;
 
@@ -754,7 +745,7 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
     };
 
     // Sums a finished column block over the K warps (in wk order, into warp wk = 0), then writes it: directly when
-    // this block streamed all of it, else through the partials, the last block to arrive adding them up.
+    // this block streamed all of it, else into the partials.
     auto finish_column_block = [&](int column_block, bool whole, unsigned char* stage_base) {
         if (current_group >= 0) {
             close_group();
@@ -819,88 +810,9 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
                 sums[tt][v / 4][v % 4] = 0.0f;
             }
         }
-        if (whole) {
-            return;
-        }
-        if (!marked) {
+        if (!whole && !marked) {
             EXLLAMA_MARK(2);
-        }
-        __syncthreads();  // the block's partial sums are written
-        const int first_owner = owner_of(column_block * units_per_column, units, gridDim.x);
-        const int last_owner = owner_of((column_block + 1) * units_per_column - 1, units, gridDim.x);
-        if (threadIdx.x == 0) {
-            last_to_arrive = arrive(arrivals + column_block) == last_owner - first_owner;
-        }
-        __syncthreads();
-        if (!marked) {
-            EXLLAMA_MARK(3);
             marked = true;
-        }
-        if (!last_to_arrive) {
-            return;
-        }
-        // Few sums to add (small M): the owners are cut into slices summed by different threads, then the slices are
-        // added in order. Every owner after the first starts in this column block (slot 0); the first may not.
-        constexpr int VECTORS = DECODE_BLOCK_N / 4;
-        const int owners = last_owner - first_owner + 1;
-        const int items = m * VECTORS;
-        const int slices = max(1, min(owners, DECODE_THREADS / items));
-        const int first_slot = first_unit(first_owner, units, gridDim.x) / units_per_column == column_block ? 0 : 1;
-        auto partial = [&](int owner, int token, int offset) {
-            const int slot = owner == first_owner ? first_slot : 0;
-            return __ldcg(reinterpret_cast<const float4*>(partials + ((size_t)(2 * owner + slot) * m + token) * DECODE_BLOCK_N + offset));
-        };
-        auto store = [&](int token, int offset, float4 sum) {
-            if (n_block + offset < n) {
-                const float4 bias_values = bias != nullptr ? fp16x4_to_float4(__ldg(reinterpret_cast<const uint2*>(bias + n_block + offset)))
-                                                           : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-                store_fp16x4(out + (size_t)token * n + n_block + offset, sum, bias_values);
-            }
-        };
-        float4* slice_sums = reinterpret_cast<float4*>(stage_base);
-        for (int i = threadIdx.x; i < items * slices; i += DECODE_THREADS) {
-            const int item = i % items;
-            const int slice = i / items;
-            const int token = item / VECTORS;
-            const int offset = 4 * (item - token * VECTORS);
-            const int end = first_owner + (slice + 1) * owners / slices;
-            int owner = first_owner + slice * owners / slices;
-            float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-            // four loads in flight before the first add
-            for (; owner + 4 <= end; owner += 4) {
-                float4 part[4];
-#pragma unroll
-                for (int j = 0; j < 4; ++j) {
-                    part[j] = partial(owner + j, token, offset);
-                }
-#pragma unroll
-                for (int j = 0; j < 4; ++j) {
-                    sum = add4(sum, part[j]);
-                }
-            }
-            for (; owner < end; ++owner) {
-                sum = add4(sum, partial(owner, token, offset));
-            }
-            if (slices == 1) {
-                store(token, offset, sum);
-            }
-            else {
-                slice_sums[i] = sum;
-            }
-        }
-        if (slices > 1) {
-            __syncthreads();
-            for (int item = threadIdx.x; item < items; item += DECODE_THREADS) {
-                float4 sum = slice_sums[item];
-                for (int slice = 1; slice < slices; ++slice) {
-                    sum = add4(sum, slice_sums[slice * items + item]);
-                }
-                const int token = item / VECTORS;
-                store(token, 4 * (item - token * VECTORS), sum);
-            }
-        }
-        if (threadIdx.x == 0) {
-            arrivals[column_block] = 0;
         }
     };
 
@@ -1537,8 +1449,8 @@ extern "C" __global__ void exllama_add_bias(__half* out, int m, int n, const __h
 #define EXLLAMA_DECODE(NAME, BITS, TT)                                                                                                        \
     extern "C" __global__ void __launch_bounds__(DECODE_THREADS, 2)                                                                          \
         NAME(const __half* x, long long ldx, int m, int k, int n, const uint32_t* codes, const __half* scales, int group_size, const __half* bias, \
-             __half* out, float* partials, int* arrivals) {                                                                                   \
-        decode<BITS, TT>(x, ldx, m, k, n, codes, scales, group_size, bias, out, partials, arrivals);                                         \
+             __half* out, float* partials) {                                                                                                  \
+        decode<BITS, TT>(x, ldx, m, k, n, codes, scales, group_size, bias, out, partials);                                                   \
     }
 
 // M <= 8 and M <= 16; dynamic shared memory DecodeShape<BITS, TT>::SHARED_BYTES
@@ -1546,6 +1458,58 @@ EXLLAMA_DECODE(exllama_decode_w4_tt1, 4, 1)
 EXLLAMA_DECODE(exllama_decode_w4_tt2, 4, 2)
 EXLLAMA_DECODE(exllama_decode_w8_tt1, 8, 1)
 EXLLAMA_DECODE(exllama_decode_w8_tt2, 8, 2)
+
+// The column blocks a decode call of decode_blocks blocks split between blocks: out[r, c] = the owners' partial sums
+// at (r, c), added in block order, + bias[c]. Grid (column blocks, ceil(M * DECODE_BLOCK_N / 4 / blockDim.x)); one
+// thread per 4 columns of a row. Column blocks one block streamed whole were written by the decode kernel.
+constexpr int DECODE_REDUCE_THREADS = 128;
+
+extern "C" __global__ void __launch_bounds__(DECODE_REDUCE_THREADS)
+    exllama_decode_reduce(const float* __restrict__ partials, int m, int n, int units_per_column, int decode_blocks, const __half* __restrict__ bias,
+                          __half* __restrict__ out) {
+    allow_dependent_grid();
+    const int column_block = blockIdx.x;
+    const int units = ((n + DECODE_BLOCK_N - 1) / DECODE_BLOCK_N) * units_per_column;
+    const int first = column_block * units_per_column;
+    const int first_owner = owner_of(first, units, decode_blocks);
+    const int last_owner = owner_of(first + units_per_column - 1, units, decode_blocks);
+    const int first_owner_begins = first_unit(first_owner, units, decode_blocks);
+    constexpr int VECTORS = DECODE_BLOCK_N / 4;
+    const int item = blockIdx.y * blockDim.x + threadIdx.x;
+    const int token = item / VECTORS;
+    const int offset = 4 * (item - token * VECTORS);
+    if (first_owner == last_owner || token >= m || column_block * DECODE_BLOCK_N + offset >= n) {
+        return;
+    }
+    // the partials are complete once the decode kernel is; the next decode call writes them only after waiting for this grid
+    wait_for_previous_grid();
+    // every owner after the first starts in this column block (slot 0); the first may have started in the one before
+    const int first_slot = first_owner_begins / units_per_column == column_block ? 0 : 1;
+    auto partial = [&](int owner) {
+        const int slot = owner == first_owner ? first_slot : 0;
+        return __ldcg(reinterpret_cast<const float4*>(partials + ((size_t)(2 * owner + slot) * m + token) * DECODE_BLOCK_N + offset));
+    };
+    float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    int owner = first_owner;
+    // eight loads in flight before the first add; the adds stay in owner order
+    for (; owner + 8 <= last_owner + 1; owner += 8) {
+        float4 part[8];
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            part[j] = partial(owner + j);
+        }
+#pragma unroll
+        for (int j = 0; j < 8; ++j) {
+            sum = add4(sum, part[j]);
+        }
+    }
+    for (; owner <= last_owner; ++owner) {
+        sum = add4(sum, partial(owner));
+    }
+    const int column = column_block * DECODE_BLOCK_N + offset;
+    const float4 bias_values = bias != nullptr ? fp16x4_to_float4(__ldg(reinterpret_cast<const uint2*>(bias + column))) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    store_fp16x4(out + (size_t)token * n + column, sum, bias_values);
+}
 
 // x_out[r, c] = x[r, perm[c]] (x[r, c] without perm) for r < M, c < K: a contiguous, aligned, permuted copy of the
 // activation for the decode kernel under act-order or when x is not 16-byte aligned. One thread per 8 outputs.

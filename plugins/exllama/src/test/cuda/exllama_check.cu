@@ -97,6 +97,8 @@ struct DecodePlan {
     int tt;
     int blocks;
     int units;
+    int units_per_column;
+    bool reduce;  // some column block is split between blocks: exllama_decode_reduce adds their partial sums
     int shared_bytes;
     long long partial_floats;
 };
@@ -114,6 +116,9 @@ DecodePlan plan_decode(int bits, int m, int k, int n, int sms, int blocks_per_sm
     const int quads = k / (bits == 4 ? 32 : 16);
     p.units = ceil_div(n, DECODE_BLOCK_N) * ceil_div(quads, DECODE_STAGE_QUADS);
     p.blocks = std::min(p.units, (blocks_per_sm > 0 ? blocks_per_sm : g_decode_blocks) * sms);
+    p.units_per_column = ceil_div(quads, DECODE_STAGE_QUADS);
+    p.reduce = false;
+    for (int b = 1; b < p.blocks && !p.reduce; ++b) p.reduce = (long long)b * p.units / p.blocks % p.units_per_column != 0;
     p.shared_bytes = decode_shared_bytes(bits, p.tt);
     p.partial_floats = 2LL * p.blocks * m * DECODE_BLOCK_N;
     return p;
@@ -251,7 +256,7 @@ FusedKernel fused_kernel(int bits, int mt) {
     return mt == 1 ? exllama_fused_w8_mt1 : mt == 2 ? exllama_fused_w8_mt2 : exllama_fused_w8_mt4;
 }
 
-using DecodeKernel = void (*)(const __half*, long long, int, int, int, const uint32_t*, const __half*, int, const __half*, __half*, float*, int*);
+using DecodeKernel = void (*)(const __half*, long long, int, int, int, const uint32_t*, const __half*, int, const __half*, __half*, float*);
 
 DecodeKernel decode_kernel(int bits, int tt) {
     if (bits == 4) return tt == 1 ? exllama_decode_w4_tt1 : exllama_decode_w4_tt2;
@@ -264,11 +269,11 @@ struct Context {
     int sms;
     void* workspace;
     long long workspace_bytes;
-    int* arrivals;  // zeroed once; the decode kernel leaves it zeroed
+    int* arrivals;  // a sink for the floor mode's empty kernel
 };
 
-// The decode path: gather x when act-order or unaligned, then one launch. Partials at the workspace start, the
-// gathered x after them.
+// The decode path: gather x when act-order or unaligned, the decode kernel, and exllama_decode_reduce when the decode
+// kernel split a column block. Partials at the workspace start, the gathered x after them.
 bool g_pdl = false;      // launch the decode kernel with programmatic stream serialization (EXLLAMA_PDL=1)
 bool g_batched = false;  // decode mode: time the decode kernel in batches of 10 calls, as qlinear bench does (EXLLAMA_BATCHED=1)
 
@@ -306,13 +311,27 @@ void run_decode(Context& c, const Layer& layer, const DeviceLayer& d, const __ha
         attribute.val.programmaticStreamSerializationAllowed = 1;
         config.attrs = &attribute;
         config.numAttrs = 1;
-        CUDA_OK(cudaLaunchKernelEx(&config, kernel, x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out, partials, c.arrivals));
+        CUDA_OK(cudaLaunchKernelEx(&config, kernel, x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out, partials));
     }
     else {
         kernel<<<p.blocks, DECODE_THREADS, p.shared_bytes, c.stream>>>(x, ldx, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out,
-                                                                       partials, c.arrivals);
+                                                                       partials);
     }
     CUDA_OK(cudaGetLastError());
+    if (p.reduce) {
+        // as the plugin launches it: overlapping the decode kernel's end when the decode kernel overlaps too
+        cudaLaunchConfig_t config{};
+        config.gridDim = dim3(ceil_div(layer.n, DECODE_BLOCK_N), ceil_div(m * DECODE_BLOCK_N / 4, DECODE_REDUCE_THREADS));
+        config.blockDim = dim3(DECODE_REDUCE_THREADS);
+        config.stream = c.stream;
+        cudaLaunchAttribute attribute{};
+        attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+        attribute.val.programmaticStreamSerializationAllowed = 1;
+        config.attrs = &attribute;
+        config.numAttrs = g_pdl ? 1 : 0;
+        CUDA_OK(cudaLaunchKernelEx(&config, exllama_decode_reduce, static_cast<const float*>(partials), m, layer.n, p.units_per_column, p.blocks,
+                                   static_cast<const __half*>(d.bias), out));
+    }
 }
 
 int g_tiled_splits = 0;  // K splits of the tiled kernel when set (EXLLAMA_TILED_SPLITS); 0: the plan's choice
@@ -972,7 +991,7 @@ void timeline_bench(Context& c) {
             unsigned long long t0 = ~0ull;
             for (int blk = 0; blk < p.blocks; ++blk) t0 = std::min(t0, marks[blk][0]);
             std::printf("%s M=%d: %d blocks; ns after the first block start: min / p50 / p90 / max over blocks\n", b.name, m, p.blocks);
-            const char* names[6] = {"start", "first data", "compute done", "arrived", "end", "last data"};
+            const char* names[6] = {"start", "first data", "partials", "-", "end", "last data"};
             for (int mark = 0; mark < 6; ++mark) {
                 std::vector<long long> v;
                 for (int blk = 0; blk < p.blocks; ++blk)

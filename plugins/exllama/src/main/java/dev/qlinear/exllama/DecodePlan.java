@@ -2,25 +2,29 @@ package dev.qlinear.exllama;
 
 import dev.qlinear.spi.device.LaunchConfig;
 
+import java.util.Optional;
+
 import static java.util.Objects.requireNonNull;
 
 /**
  * How the decode kernel ({@code exllama_decode_w*_tt*}) runs M &lt;= {@value #MAX_ROWS} rows of a layer: a persistent
  * grid of {@code blocks} blocks, {@value #BLOCKS_PER_MULTIPROCESSOR} per multiprocessor, sharing the layer's units of
- * work (a column block of {@value #BLOCK_N} by a stage of {@value #STAGE_QUADS} quads of K) stream-K. A column block
- * split between blocks is summed from their partial sums by the last of them to arrive, in block order, so results do
- * not depend on timing and a call is one launch. From the sm_90a image it {@linkplain LaunchConfig#overlapsPrevious
- * overlaps the work ahead of it}: consecutive calls stream weights without a gap. The constants mirror
- * {@code DecodeShape} in {@code exllama.cu}; {@code src/test/cuda/exllama_check.cu} plans the same way and measured
- * them.
+ * work (a column block of {@value #BLOCK_N} by a stage of {@value #STAGE_QUADS} quads of K) stream-K. The column
+ * blocks split between blocks are summed from their partial sums, in block order, by {@code exllama_decode_reduce}
+ * launched next, so results do not depend on timing. From the sm_90a image both launches
+ * {@linkplain LaunchConfig#overlapsPrevious overlap the work ahead of them}: consecutive calls stream weights without a
+ * gap. The constants mirror {@code DecodeShape} in {@code exllama.cu}; {@code src/test/cuda/exllama_check.cu} plans
+ * the same way and measured them.
  *
  * @param tokenTiles tiles of 8 rows: 1 for M &lt;= 8, 2 for M &lt;= 16
  * @param launch the decode kernel's launch
+ * @param unitsPerColumn stages of K per column block
+ * @param reduce the launch of {@code exllama_decode_reduce}, when the blocks split a column block
  * @param gather the launch of {@code exllama_gather}, which makes a contiguous (permuted) copy of the activation when
  *        the layer is act-order or the activation is not 16-byte aligned
  * @param partialFloats float32 workspace elements the partial sums may take
  */
-record DecodePlan(int tokenTiles, LaunchConfig launch, LaunchConfig gather, long partialFloats) {
+record DecodePlan(int tokenTiles, LaunchConfig launch, int unitsPerColumn, Optional<LaunchConfig> reduce, LaunchConfig gather, long partialFloats) {
 
     static final int MAX_ROWS = 16;
     static final int THREADS = 256;
@@ -34,9 +38,12 @@ record DecodePlan(int tokenTiles, LaunchConfig launch, LaunchConfig gather, long
      */
     static final int BLOCKS_PER_MULTIPROCESSOR = 2;
     static final int GATHER_THREADS = 256;
+    /** Threads of {@code exllama_decode_reduce}, one per 4 columns of a row. */
+    static final int REDUCE_THREADS = 128;
 
     DecodePlan {
         requireNonNull(launch, "launch is null");
+        requireNonNull(reduce, "reduce is null");
         requireNonNull(gather, "gather is null");
     }
 
@@ -47,16 +54,31 @@ record DecodePlan(int tokenTiles, LaunchConfig launch, LaunchConfig gather, long
         }
         int tiles = m <= 8 ? 1 : 2;
         int quads = k / FusedPlan.quadK(bits);
-        long units = (long) columnBlocks(n) * FusedPlan.ceilDiv(quads, STAGE_QUADS);
+        int unitsPerColumn = FusedPlan.ceilDiv(quads, STAGE_QUADS);
+        long units = (long) columnBlocks(n) * unitsPerColumn;
         int blocks = (int) Math.min(units, (long) BLOCKS_PER_MULTIPROCESSOR * multiprocessors);
         LaunchConfig ordered = LaunchConfig.linear(blocks, THREADS, sharedBytes(bits, tiles));
-        // the sm_90a kernel prefetches its first weights while the work ahead of it finishes, then waits for that work
+        // the sm_90a kernels prefetch (decode) or skip (reduce) what does not depend on the work ahead, then wait for it
         LaunchConfig launch = overlapping ? ordered.overlappingPrevious() : ordered;
+        Optional<LaunchConfig> reduce = Optional.empty();
+        if (splitsAColumnBlock(blocks, units, unitsPerColumn)) {
+            LaunchConfig sums = new LaunchConfig(columnBlocks(n), FusedPlan.ceilDiv(m * BLOCK_N / 4, REDUCE_THREADS), 1, REDUCE_THREADS, 1, 1, 0);
+            reduce = Optional.of(overlapping ? sums.overlappingPrevious() : sums);
+        }
         LaunchConfig gather = LaunchConfig.linear(Math.toIntExact(FusedPlan.ceilDiv((long) m * k / 8, GATHER_THREADS)), GATHER_THREADS, 0);
-        return new DecodePlan(tiles, launch, gather, partialFloats(blocks, m));
+        return new DecodePlan(tiles, launch, unitsPerColumn, reduce, gather, partialFloats(blocks, m));
     }
 
-    /** Arrival counters a layer needs: one per column block. */
+    /** Whether some block's share of the units, {@code [b T / B, (b + 1) T / B)}, starts inside a column block. */
+    private static boolean splitsAColumnBlock(int blocks, long units, int unitsPerColumn) {
+        for (long block = 1; block < blocks; block++) {
+            if (block * units / blocks % unitsPerColumn != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     static int columnBlocks(int n) {
         return FusedPlan.ceilDiv(n, BLOCK_N);
     }

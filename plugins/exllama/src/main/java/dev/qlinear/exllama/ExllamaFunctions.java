@@ -21,6 +21,8 @@ import static java.util.Objects.requireNonNull;
  * @param fused8 the same for 8-bit codes
  * @param decode4 {@code exllama_decode_w4_tt1}, {@code _tt2}: 4-bit codes, M up to 8 or 16
  * @param decode8 the same for 8-bit codes
+ * @param decodeReduce {@code exllama_decode_reduce}: the sums of the column blocks the decode kernel split, in block
+ *        order, plus the bias
  * @param tiled4 {@code exllama_tiled_w4_bm64}, {@code _bm128}, {@code _bm256}: 4-bit codes, 64, 128 or 256 rows per
  *        block; they compute only from the sm_90a image (elsewhere they trap)
  * @param gather {@code exllama_gather}: a contiguous, permuted copy of the activation for the decode and tiled kernels
@@ -29,15 +31,16 @@ import static java.util.Objects.requireNonNull;
  * @param dequantize8 {@code exllama_dequantize_w8}
  * @param addBias {@code exllama_add_bias}
  */
-record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List<GpuFunction> decode4, List<GpuFunction> decode8, List<GpuFunction> tiled4,
-        GpuFunction gather, GpuFunction reduce, GpuFunction dequantize4, GpuFunction dequantize8, GpuFunction addBias) {
+record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List<GpuFunction> decode4, List<GpuFunction> decode8,
+        GpuFunction decodeReduce, List<GpuFunction> tiled4, GpuFunction gather, GpuFunction reduce, GpuFunction dequantize4, GpuFunction dequantize8, GpuFunction addBias) {
 
     /** x, ldx, m, k, n, codes, scales, group size, perm, bias, out, partials, quads per split, vector loads of x. */
     static final List<KernelArguments.Kind> FUSED = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
             POINTER, INT32, INT32);
-    /** x, ldx, m, k, n, codes, scales, group size, bias, out, partials, arrival counters. */
-    static final List<KernelArguments.Kind> DECODE = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
-            POINTER);
+    /** x, ldx, m, k, n, codes, scales, group size, bias, out, partials. */
+    static final List<KernelArguments.Kind> DECODE = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, POINTER);
+    /** partials, m, n, units per column block, decode blocks, bias, out. */
+    static final List<KernelArguments.Kind> DECODE_REDUCE = List.of(POINTER, INT32, INT32, INT32, INT32, POINTER, POINTER);
     /** The activation's tensor map, m, k, n, codes, scales, group size, bias, out, stages per split, partials. */
     static final List<KernelArguments.Kind> TILED = List.of(TENSOR_MAP, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, INT32, POINTER);
     /** x, ldx, m, k, perm, gathered x. */
@@ -54,6 +57,7 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List
         fused8 = List.copyOf(requireNonNull(fused8, "fused8 is null"));
         decode4 = List.copyOf(requireNonNull(decode4, "decode4 is null"));
         decode8 = List.copyOf(requireNonNull(decode8, "decode8 is null"));
+        requireNonNull(decodeReduce, "decodeReduce is null");
         tiled4 = List.copyOf(requireNonNull(tiled4, "tiled4 is null"));
         requireNonNull(gather, "gather is null");
         requireNonNull(reduce, "reduce is null");
@@ -71,6 +75,7 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List
                     List.of(module.function("exllama_fused_w8_mt1"), module.function("exllama_fused_w8_mt2"), module.function("exllama_fused_w8_mt4")),
                     List.of(module.function("exllama_decode_w4_tt1"), module.function("exllama_decode_w4_tt2")),
                     List.of(module.function("exllama_decode_w8_tt1"), module.function("exllama_decode_w8_tt2")),
+                    module.function("exllama_decode_reduce"),
                     List.of(module.function("exllama_tiled_w4_bm64"), module.function("exllama_tiled_w4_bm128"), module.function("exllama_tiled_w4_bm256")),
                     module.function("exllama_gather"),
                     module.function("exllama_reduce"), module.function("exllama_dequantize_w4"), module.function("exllama_dequantize_w8"),

@@ -44,12 +44,12 @@ import static java.util.Objects.requireNonNull;
  * The kernel reads group {@code r div G} for permuted row r, which holds because GPTQ act-order puts exactly G rows in
  * every group; {@code prepare} refuses a group index that does not.
  *
- * <p><b>Apply.</b> Up to {@value DecodePlan#MAX_ROWS} rows, the decode kernel in one launch: a persistent grid streams
+ * <p><b>Apply.</b> Up to {@value DecodePlan#MAX_ROWS} rows, the decode kernel: a persistent grid streams
  * the packed words through a cp.async pipeline in shared memory, shares the layer's (column block, stage of K) units
  * stream-K so every block moves the same bytes, and multiplies with {@code mma.sync} taking the weights as the A operand
  * (16 columns) and up to 8 rows of activations as B; codes are dequantized to exact integers ({@code 0x64006400} half2
- * trick) and each group's scale multiplies the float32 sums once. A column block shared by several blocks is summed from
- * their float32 partial sums by the last to arrive (the device's per-stream arrival counters), in block order. Under
+ * trick) and each group's scale multiplies the float32 sums once. The column blocks shared by several blocks are summed
+ * from their float32 partial sums, in block order, by a second kernel launched right after. Under
  * act-order, or for an activation that is not 16-byte aligned, a gather kernel first writes a contiguous, permuted copy
  * into the workspace. Up to {@value TiledPlan#MAX_ROWS} rows on a 9.0 device running the sm_90a image, for 4-bit layers
  * with K and the group a multiple of 64 and N of 128, the tiled kernel: warpgroup MMA ({@code wgmma}) with the
@@ -67,7 +67,7 @@ import static java.util.Objects.requireNonNull;
  * <p><b>Tolerance.</b> Products are accumulated in fp32 (tensor cores, or cuBLAS with fp32 compute) in an order that
  * differs from the reference's; the fused and dequantize paths round each dequantized weight to fp16 once, the decode
  * kernel scales the fp32 group sums instead: {@link ToleranceClass#RELATIVE_MEAN_ERROR}. Results do not depend on
- * timing: fixed summation orders, and the decode kernel's atomic counter only elects which block adds the partial sums.
+ * timing: fixed summation orders.
  *
  * <p><b>Platforms.</b> Declared for CUDA sm_60 and newer, as exllama is; {@link #supports} refuses architectures no
  * shipped image runs on (the build makes SASS sm_80 and sm_90a and PTX compute_80, so sm_80 and newer) and every

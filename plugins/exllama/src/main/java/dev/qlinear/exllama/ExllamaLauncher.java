@@ -15,8 +15,9 @@ import java.util.Optional;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Queues one prepared layer's kernels on a stream: the decode kernel (one launch; a gather of the activation first
- * under act-order or when it is not 16-byte aligned) up to {@value DecodePlan#MAX_ROWS} rows; where the sm_90a image
+ * Queues one prepared layer's kernels on a stream: the decode kernel (and the sum of the column blocks it split; a
+ * gather of the activation first under act-order or when it is not 16-byte aligned) up to {@value DecodePlan#MAX_ROWS}
+ * rows; where the sm_90a image
  * runs and the layer fits it, the tiled kernel (likewise) up to {@value TiledPlan#MAX_ROWS} rows; otherwise the fused
  * kernel (and its split-K reduction) up to {@code fusedMaxRows} rows; dequantize + the device's dense GEMM (+ bias)
  * above, or the fused kernel for every larger M when the device has no dense GEMM. The arguments and plans are made once and refilled per call, so a call allocates
@@ -36,13 +37,13 @@ final class ExllamaLauncher {
     private final long partialBytes;
     private final boolean hasBias;
     private final boolean actOrder;
-    private final int columnBlocks;
     private final boolean tiledKernel;
     private final boolean overlappingDecode;
     private final Device device;
     private final ExllamaFunctions functions;
     private final Optional<DenseGemm> gemm;
     private final KernelArguments decode = new KernelArguments(ExllamaFunctions.DECODE);
+    private final KernelArguments decodeReduce = new KernelArguments(ExllamaFunctions.DECODE_REDUCE);
     private final KernelArguments gather = new KernelArguments(ExllamaFunctions.GATHER);
     private final DecodePlan[] decodePlans = new DecodePlan[DecodePlan.MAX_ROWS + 1];
     private final KernelArguments tiled = new KernelArguments(ExllamaFunctions.TILED);
@@ -80,12 +81,12 @@ final class ExllamaLauncher {
         this.partialBytes = partialBytes;
         this.hasBias = tensors.bias() != 0;
         this.actOrder = tensors.perm() != 0;
-        this.columnBlocks = DecodePlan.columnBlocks(n);
         this.tiledKernel = tiledKernel;
         this.overlappingDecode = overlappingDecode;
         this.fusedPlans = new FusedPlan[Math.min(fusedMaxRows, CACHED_PLANS) + 1];
 
         decode.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize).setPointer(8, tensors.bias());
+        decodeReduce.setInt(2, n).setPointer(5, tensors.bias());
         tiled.setInt(2, k).setInt(3, n).setPointer(4, tensors.codes()).setPointer(5, tensors.scales()).setInt(6, groupSize).setPointer(7, tensors.bias());
         gather.setInt(3, k).setPointer(4, tensors.perm());
         fused.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize)
@@ -142,9 +143,13 @@ final class ExllamaLauncher {
             x = gather(scratch, plan.partialFloats(), x, ldx, m, plan.gather(), stream);
             ldx = k;
         }
-        decode.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(9, output.address()).setPointer(10, scratch.address())
-                .setPointer(11, device.counters(stream, columnBlocks).address());
+        decode.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(9, output.address()).setPointer(10, scratch.address());
         functions.decode(bits, plan.tokenTiles()).launch(plan.launch(), decode, stream);
+        if (plan.reduce().isPresent()) {
+            decodeReduce.setPointer(0, scratch.address()).setInt(1, m).setInt(3, plan.unitsPerColumn()).setInt(4, plan.launch().gridX())
+                    .setPointer(6, output.address());
+            functions.decodeReduce().launch(plan.reduce().get(), decodeReduce, stream);
+        }
     }
 
     private void applyTiled(Tensor input, Tensor output, int m, ExecutionStream stream) {

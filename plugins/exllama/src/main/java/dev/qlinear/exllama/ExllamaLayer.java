@@ -112,7 +112,6 @@ final class ExllamaLayer implements PreparedLayer {
         long partialBytes = Math.min(PARTIAL_BUDGET_BYTES, 4L * n * Math.min(fusedRows, 64) * maxSplits);
         int multiprocessors = device.platform().device().map(DeviceProperties::computeUnits).orElse(DEFAULT_MULTIPROCESSORS);
         device.reserveWorkspace(ExllamaLauncher.workspaceBytes(k, n, gemm.isPresent(), tiled, partialBytes, multiprocessors));
-        device.reserveCounters(DecodePlan.columnBlocks(n));
         ExllamaLauncher.PreparedTensors addresses = new ExllamaLauncher.PreparedTensors(codes.address(), scales.address(),
                 perm.map(Tensor::address).orElse(0L), bias.map(Tensor::address).orElse(0L));
         return new ExllamaLauncher(config, groupSize, addresses, device, functions, gemm, settings, multiprocessors, partialBytes, tiled,

@@ -22,6 +22,35 @@ final class TestDecodePlan {
     }
 
     @Test
+    void sumsTheSplitColumnBlocksInASecondLaunchOfOneThreadPerFourColumnsOfARow() {
+        // Llama-3-8B down: 1792 units over 264 blocks, so block 1 starts at unit 6, inside column block 0
+        DecodePlan one = DecodePlan.of(4, 1, 14336, 4096, 132, true);
+        DecodePlan sixteen = DecodePlan.of(4, 16, 14336, 4096, 132, false);
+
+        assertThat(one.unitsPerColumn()).isEqualTo(56);
+        assertThat(one.reduce()).hasValueSatisfying(reduce -> {
+            assertThat(reduce.gridX()).isEqualTo(32);
+            assertThat(reduce.gridY()).as("32 items of 4 columns, 128 threads a block").isEqualTo(1);
+            assertThat(reduce.blockX()).isEqualTo(128);
+            assertThat(reduce.overlapsPrevious()).isTrue();
+        });
+        assertThat(sixteen.reduce()).hasValueSatisfying(reduce -> {
+            assertThat(reduce.gridY()).as("16 rows of 32 items").isEqualTo(4);
+            assertThat(reduce.overlapsPrevious()).isFalse();
+        });
+    }
+
+    @Test
+    void launchesNoSumWhereEveryBlockStreamsWholeColumnBlocks() {
+        // 264 column blocks of one stage (K = 256): one each
+        assertThat(DecodePlan.of(4, 1, 256, 264 * 128, 132, true).reduce()).isEmpty();
+        // 528 column blocks of 2 stages over 264 blocks: two whole column blocks each
+        assertThat(DecodePlan.of(4, 1, 512, 528 * 128, 132, true).reduce()).isEmpty();
+        // 2 column blocks of 3 stages over 6 blocks: each split
+        assertThat(DecodePlan.of(4, 1, 768, 256, 132, true).reduce()).isPresent();
+    }
+
+    @Test
     void overlapsThePreviousWorkOnlyWhereTheImageWaitsForIt() {
         assertThat(DecodePlan.of(4, 1, 4096, 4096, 132, true).launch().overlapsPrevious()).isTrue();
         assertThat(DecodePlan.of(4, 1, 4096, 4096, 132, false).launch().overlapsPrevious()).isFalse();
