@@ -91,6 +91,7 @@ public final class BenchJson {
             node.put("k", overhead.layer().k());
             node.put("hostCalls", overhead.hostCalls());
             node.put("hostMicrosPerCall", overhead.hostMicrosPerCall());
+            node.put("launchesPerApply", overhead.launchesPerApply());
             if (overhead.bareLaunchMicros().isPresent()) {
                 node.put("bareLaunchMicros", overhead.bareLaunchMicros().getAsDouble());
                 node.put("javaMicrosPerCall", overhead.javaMicrosPerCall());
@@ -168,7 +169,8 @@ public final class BenchJson {
         List<LaunchOverhead> overheads = new ArrayList<>();
         for (Fields overhead : document.array("launchOverheads")) {
             overheads.add(new LaunchOverhead(overhead.text("kernel"), new LayerKey(overhead.integer("n"), overhead.integer("k")), overhead.integer("hostCalls"),
-                    overhead.number("hostMicrosPerCall"), overhead.optionalNumber("bareLaunchMicros"), overhead.number("directMicrosPerApply"),
+                    overhead.number("hostMicrosPerCall"), overhead.optionalNumber("launchesPerApply").orElse(1.0), overhead.optionalNumber("bareLaunchMicros"),
+                    overhead.number("directMicrosPerApply"),
                     overhead.optionalNumber("graphMicrosPerApply"),
                     overhead.optionalText("graphProblem")));
         }

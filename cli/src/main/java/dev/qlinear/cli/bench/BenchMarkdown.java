@@ -101,22 +101,23 @@ public final class BenchMarkdown {
                 .append(Units.fixed(worstHost, 2)).append(" µs");
         if (bare) {
             double worstBare = overheads.stream().mapToDouble(overhead -> overhead.bareLaunchMicros().getAsDouble()).max().orElseThrow();
-            out.append(", of which the driver's launch call (an empty kernel launched the same way) at most ").append(Units.fixed(worstBare, 2)).append(" µs\n");
+            out.append("; a bare launch (an empty kernel launched the same way, the driver's part of each launch) at most ").append(Units.fixed(worstBare, 2))
+                    .append(" µs\n");
         }
         else {
             out.append("; no bare launch measured, so the Java side below is the whole host time\n");
         }
-        out.append("- Java side of `apply`: ≤ ").append(Units.fixed(LaunchOverhead.HOST_TARGET_MICROS, 0)).append(" µs on ").append(met).append(" of ")
+        out.append("- Java side of `apply` (host time less a bare launch per kernel launched): ≤ ").append(Units.fixed(LaunchOverhead.HOST_TARGET_MICROS, 0)).append(" µs on ").append(met).append(" of ")
                 .append(overheads.size()).append(" layers, at most ").append(Units.fixed(worstJava, 2)).append(" µs\n");
         List<LaunchOverhead> graphs = overheads.stream().filter(overhead -> overhead.graphMicrosPerApply().isPresent()).toList();
         long faster = graphs.stream().filter(overhead -> overhead.graphSpeedup().getAsDouble() >= 1.0).count();
         out.append("- CUDA graph replay: captured on ").append(graphs.size()).append(" of ").append(overheads.size()).append(" layers; per apply at most as long as direct launches on ")
                 .append(faster).append(" of them\n\n");
-        MarkdownTable table = new MarkdownTable(List.of("kernel", "layer", "host µs / apply", "bare launch µs", "Java µs / apply", "≤ 5 µs", "direct µs / apply",
-                "graph µs / apply", "direct / graph"));
+        MarkdownTable table = new MarkdownTable(List.of("kernel", "layer", "host µs / apply", "launches / apply", "bare launch µs", "Java µs / apply", "≤ 5 µs",
+                "direct µs / apply", "graph µs / apply", "direct / graph"));
         for (LaunchOverhead overhead : overheads) {
             table.row(List.of(overhead.kernel(), describe(report, overhead.layer()), Units.fixed(overhead.hostMicrosPerCall(), 2),
-                    overhead.bareLaunchMicros().isPresent() ? Units.fixed(overhead.bareLaunchMicros().getAsDouble(), 2) : "–",
+                    Units.fixed(overhead.launchesPerApply(), 2), overhead.bareLaunchMicros().isPresent() ? Units.fixed(overhead.bareLaunchMicros().getAsDouble(), 2) : "–",
                     Units.fixed(overhead.javaMicrosPerCall(), 2), overhead.javaWithinTarget() ? "yes" : "**no**", Units.fixed(overhead.directMicrosPerApply(), 2),
                     overhead.graphMicrosPerApply().isPresent() ? Units.fixed(overhead.graphMicrosPerApply().getAsDouble(), 2) : "failed: " + overhead.graphProblem().orElseThrow(),
                     overhead.graphSpeedup().isPresent() ? Units.fixed(overhead.graphSpeedup().getAsDouble(), 2) + "×" : "–"));

@@ -57,12 +57,13 @@ final class LaunchProbe {
             catch (RuntimeException e) {
                 problem = Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
             }
-            return new LaunchOverhead(kernel, layer, HOST_CALLS, host.apply(), OptionalDouble.of(host.bareLaunch()), direct, graph, problem);
+            return new LaunchOverhead(kernel, layer, HOST_CALLS, host.apply(), host.launchesPerApply(), OptionalDouble.of(host.bareLaunch()), direct, graph,
+                    problem);
         }
     }
 
-    /** Host microseconds per {@code apply} and per bare launch. */
-    private record HostTimes(double apply, double bareLaunch) {
+    /** Host microseconds per {@code apply} and per bare launch, and the kernels one {@code apply} launched. */
+    private record HostTimes(double apply, double bareLaunch, double launchesPerApply) {
     }
 
     /**
@@ -72,9 +73,14 @@ final class LaunchProbe {
     private HostTimes hostMicrosPerCall(StreamCall call, CudaStream stream) {
         double[] apply = new double[HOST_REPEATS];
         double[] bare = new double[HOST_REPEATS];
+        long launches = 0;
         try (BareLaunch bareLaunch = new BareLaunch(device)) {
             for (int repeat = -1; repeat < HOST_REPEATS; repeat++) {
+                long before = stream.launches();
                 double applyMicros = microsPerCall(index -> call.call(index, stream), stream);
+                if (repeat == -1) {
+                    launches = stream.launches() - before;
+                }
                 double bareMicros = microsPerCall(index -> bareLaunch.launch(stream), stream);
                 if (repeat >= 0) {
                     apply[repeat] = applyMicros;
@@ -82,7 +88,7 @@ final class LaunchProbe {
                 }
             }
         }
-        return new HostTimes(median(apply), median(bare));
+        return new HostTimes(median(apply), median(bare), (double) launches / HOST_CALLS);
     }
 
     private static double microsPerCall(IntConsumer call, CudaStream stream) {

@@ -28,8 +28,9 @@ final class BenchFixture {
         add(rows, AWKWARD, 64, new int[] {1, 16, 256, 4096}, new double[] {14.4, 14.3, 17.0, 102.2}, new double[] {34.3, 34.3, 67.8, 305.2});
         List<Refusal> refusals = List.of(new Refusal("marlin", AWKWARD, "K alignment: K=2112 must be a multiple of 128"));
         List<LaunchOverhead> overheads = List.of(
-                new LaunchOverhead(KERNEL, QKV, 200, 3.2, OptionalDouble.of(2.5), 62.5, OptionalDouble.of(61.9), Optional.empty()),
-                new LaunchOverhead(KERNEL, AWKWARD, 200, 8.6, OptionalDouble.of(2.4), 34.9, OptionalDouble.empty(), Optional.of("IllegalStateException: capture failed")));
+                new LaunchOverhead(KERNEL, QKV, 200, 3.2, 1.0, OptionalDouble.of(2.5), 62.5, OptionalDouble.of(61.9), Optional.empty()),
+                new LaunchOverhead(KERNEL, AWKWARD, 200, 13.4, 2.0, OptionalDouble.of(2.4), 34.9, OptionalDouble.empty(),
+                        Optional.of("IllegalStateException: capture failed")));
         return new BenchReport(header(), new CopyBandwidth(150_000_000L, new Timing(100.0, 99.0, 101.5, 30, 1)), rows, refusals, overheads,
                 List.of("group 128 does not divide K=2112: layer 4096x2112 used group 64"));
     }

@@ -66,14 +66,17 @@ final class TestBenchReport {
     void aReportWithoutBareLaunchesChecksTheWholeHostTime() throws IOException {
         Path file = folder.resolve("before-bare-launches.json");
         BenchJson.write(report, file);
-        Files.writeString(file, Files.readString(file).replaceAll("\\s*\"(bareLaunchMicros|javaMicrosPerCall)\" : [0-9.]+,", ""));
+        Files.writeString(file, Files.readString(file).replaceAll("\\s*\"(launchesPerApply|bareLaunchMicros|javaMicrosPerCall)\" : [0-9.]+,", ""));
 
         BenchReport read = BenchJson.read(file);
 
-        assertThat(read.overheads()).allSatisfy(overhead -> assertThat(overhead.bareLaunchMicros()).isEmpty());
+        assertThat(read.overheads()).allSatisfy(overhead -> {
+            assertThat(overhead.bareLaunchMicros()).isEmpty();
+            assertThat(overhead.launchesPerApply()).as("reports before launches were counted").isEqualTo(1.0);
+        });
         assertThat(read.overheads().getFirst().javaMicrosPerCall()).isEqualTo(3.2);
         assertThat(BenchMarkdown.render(read)).contains("no bare launch measured, so the Java side below is the whole host time",
-                "- Java side of `apply`: ≤ 5 µs on 1 of 2 layers, at most 8.60 µs", "| 3.20 | – | 3.20 | yes |");
+                "≤ 5 µs on 1 of 2 layers, at most 13.40 µs", "| 3.20 | 1.00 | – | 3.20 | yes |");
     }
 
     @Test
@@ -87,11 +90,11 @@ final class TestBenchReport {
         // 29.3 / 62.1, 28.6 / 62.3, 123.6 / 36.3, 859.0 / 290.7
         assertThat(markdown).contains("| triton-w4a16 | 6144x4096 (llama3-8b qkv) | 0.47× | 0.46× | 3.40 | 2.95 |");
         assertThat(markdown).contains("| triton-w4a16 | 4096x2112 (gemma-4 down, K=2112) | 0.42× | 0.42× | 3.99 | 2.99 |");
-        assertThat(markdown).contains("at most 8.60 µs, of which the driver's launch call (an empty kernel launched the same way) at most 2.50 µs");
-        // Java side: 3.2 - 2.5 and 8.6 - 2.4
-        assertThat(markdown).contains("- Java side of `apply`: ≤ 5 µs on 1 of 2 layers, at most 6.20 µs");
-        assertThat(markdown).contains("| triton-w4a16 | 6144x4096 (llama3-8b qkv) | 3.20 | 2.50 | 0.70 | yes | 62.50 | 61.90 | 1.01× |");
-        assertThat(markdown).contains("| triton-w4a16 | 4096x2112 (gemma-4 down, K=2112) | 8.60 | 2.40 | 6.20 | **no** | 34.90 | failed: IllegalStateException: capture failed | – |");
+        assertThat(markdown).contains("at most 13.40 µs; a bare launch (an empty kernel launched the same way, the driver's part of each launch) at most 2.50 µs");
+        // Java side: 3.2 - 1 × 2.5 and 13.4 - 2 × 2.4
+        assertThat(markdown).contains("- Java side of `apply` (host time less a bare launch per kernel launched): ≤ 5 µs on 1 of 2 layers, at most 8.60 µs");
+        assertThat(markdown).contains("| triton-w4a16 | 6144x4096 (llama3-8b qkv) | 3.20 | 1.00 | 2.50 | 0.70 | yes | 62.50 | 61.90 | 1.01× |");
+        assertThat(markdown).contains("| triton-w4a16 | 4096x2112 (gemma-4 down, K=2112) | 13.40 | 2.00 | 2.40 | 8.60 | **no** | 34.90 | failed: IllegalStateException: capture failed | – |");
         assertThat(markdown).contains("### 6144x4096 (llama3-8b qkv)");
         // M=1 kernel: 13.0 MB in 62.1 µs = 209 GB/s, 7 % of 3000 GB/s; M=4096 cuBLAS: 709.2 TFLOP/s
         assertThat(markdown).contains("| 1 | triton-w4a16 | 128 | 62.1 | 60.9 | 64.0 | 0.8 | 13.0 | 209 | 7 | 0.47× |");

@@ -69,6 +69,7 @@ final class CudaFunction implements GpuFunction {
                 throw CudaException.driver("cuLaunchKernelEx (programmatic stream serialization) of " + describe() + " with " + config + " on " + cudaStream,
                         result);
             }
+            cudaStream.countLaunch();
             return;
         }
         int result = LaunchCalls.cuLaunchKernel(handle, config.gridX(), config.gridY(), config.gridZ(), config.blockX(), config.blockY(), config.blockZ(),
@@ -76,6 +77,7 @@ final class CudaFunction implements GpuFunction {
         if (result != 0) {
             throw CudaException.driver("cuLaunchKernel of " + describe() + " with " + config + " on " + cudaStream, result);
         }
+        cudaStream.countLaunch();
     }
 
     private void checkArguments(int[] sizes, KernelArguments arguments) {

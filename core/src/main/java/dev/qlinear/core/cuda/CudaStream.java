@@ -3,6 +3,8 @@ package dev.qlinear.core.cuda;
 import dev.qlinear.spi.device.ExecutionStream;
 import jcuda.driver.JCudaDriver;
 
+import java.util.concurrent.atomic.AtomicLong;
+
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -16,6 +18,7 @@ public final class CudaStream implements ExecutionStream, AutoCloseable {
     private final CudaDevice device;
     private final Handles.Stream stream;
     private final boolean legacyDefault;
+    private final AtomicLong launches = new AtomicLong();
     private volatile boolean closed;
 
     CudaStream(CudaDevice device, Handles.Stream stream, boolean legacyDefault) {
@@ -36,6 +39,18 @@ public final class CudaStream implements ExecutionStream, AutoCloseable {
 
     public CudaDevice device() {
         return device;
+    }
+
+    /**
+     * Kernels launched on this stream through {@link CudaFunction} so far (work queued by cuBLAS or copies is not
+     * counted): what lets a benchmark tell how many launches one call of a kernel makes.
+     */
+    public long launches() {
+        return launches.get();
+    }
+
+    void countLaunch() {
+        launches.incrementAndGet();
     }
 
     /** Makes later work on this stream wait until the event's recorded work has finished, without blocking the host. */

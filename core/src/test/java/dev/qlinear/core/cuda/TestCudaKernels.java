@@ -119,7 +119,9 @@ final class TestCudaKernels {
             CudaTensor out = device.allocate(owner, ScalarType.INT64, 1000);
             KernelArguments arguments = KernelArguments.of(Kind.POINTER, Kind.INT64, Kind.INT32).setPointer(0, out.address())
                     .setLong(1, 1L << 40).setInt(2, 1000);
+            long launched = device.defaultStream().launches();
             fromPtx.function("iota64").launch(LaunchConfig.linear(4, 256, 0), arguments, device.defaultStream());
+            assertThat(device.defaultStream().launches()).as("launches counted on the stream").isEqualTo(launched + 1);
             HostTensor back = HostTensor.allocate(arena, ScalarType.INT64, 1000);
             device.copy(out, back, device.defaultStream());
 
@@ -132,6 +134,7 @@ final class TestCudaKernels {
         GpuFunction addScaled = module.function("add_scaled");
         KernelArguments tooFew = KernelArguments.of(Kind.POINTER, Kind.POINTER, Kind.POINTER, Kind.FLOAT32);
         KernelArguments wrongSize = KernelArguments.of(Kind.POINTER, Kind.POINTER, Kind.POINTER, Kind.FLOAT32, Kind.INT64);
+        long launched = device.defaultStream().launches();
 
         assertThatThrownBy(() -> addScaled.launch(LaunchConfig.linear(1, 32, 0), tooFew, device.defaultStream()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kernel test_kernels.fatbin::add_scaled, which takes 5 with bytes [8, 8, 8, 4, 4]");
@@ -139,6 +142,7 @@ final class TestCudaKernels {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(bytes [8, 8, 8, 4, 8]) do not fit");
         assertThatThrownBy(() -> module.function("no_such_kernel")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("test_kernels.fatbin has no entry point 'no_such_kernel'");
+        assertThat(device.defaultStream().launches()).as("refused launches are not counted").isEqualTo(launched);
     }
 
     @Test
