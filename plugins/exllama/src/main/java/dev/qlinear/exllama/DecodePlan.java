@@ -32,9 +32,9 @@ record DecodePlan(int tokenTiles, LaunchConfig launch, int unitsPerColumn, Optio
     static final int STAGE_QUADS = 8;
     static final int STAGES = 3;
     /**
-     * Blocks resident per multiprocessor: a block's 256 threads take 124 to 128 registers each, half an SM's 64 K
-     * (its shared memory, 61.5 KB at M &lt;= 8 and 75 KB at M &lt;= 16, fits 228 KB), and the H100 measurements
-     * (2026-11-21) found 2 fastest, against 1 and 3.
+     * Blocks resident per multiprocessor: a block's 256 threads take 100 to 122 registers each, so two fit an SM's
+     * 64 K and three do not (their shared memory, 61.5 KB at M &lt;= 8 and 75 KB at M &lt;= 16, fits 228 KB), and the
+     * H100 measurements (2026-11-21) found 2 fastest, against 1 and 3.
      */
     static final int BLOCKS_PER_MULTIPROCESSOR = 2;
     static final int GATHER_THREADS = 256;
