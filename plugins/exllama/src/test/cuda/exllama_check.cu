@@ -274,7 +274,7 @@ struct Context {
 
 // The decode path: gather x when act-order or unaligned, the decode kernel, and exllama_decode_reduce when the decode
 // kernel split a column block. Partials at the workspace start, the gathered x after them.
-bool g_pdl = false;      // launch the decode kernel with programmatic stream serialization (EXLLAMA_PDL=1)
+bool g_pdl = false;      // launch the decode kernel and its reduction with programmatic stream serialization (EXLLAMA_PDL=1)
 bool g_batched = false;  // decode mode: time the decode kernel in batches of 10 calls, as qlinear bench does (EXLLAMA_BATCHED=1)
 
 void run_decode(Context& c, const Layer& layer, const DeviceLayer& d, const __half* x, long long ldx, int m, __half* out, int blocks_per_sm = 0) {
