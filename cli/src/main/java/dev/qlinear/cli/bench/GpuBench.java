@@ -68,14 +68,14 @@ final class GpuBench {
     }
 
     BenchReport run(BenchHeader header) {
-        try (CudaStream stream = device.newStream()) {
+        try (CudaStream stream = device.newStream(); LaunchProbe launches = new LaunchProbe(device)) {
             CopyBandwidth copy = copyBandwidth(stream);
             progress.printf(Locale.ROOT, "bench: device-to-device copy of %s: %.0f GB/s%n", Text.bytes(copy.bytes()), copy.gigabytesPerSecond());
             progress.flush();
             noteOtherLayerKinds();
             List<BenchShape> shapes = settings.shapes();
             for (int i = 0; i < shapes.size(); i++) {
-                layer(shapes.get(i), i, shapes.size(), stream);
+                layer(shapes.get(i), i, shapes.size(), launches, stream);
             }
             return new BenchReport(header, copy, rows, refusals, overheads, List.copyOf(notes));
         }
@@ -102,7 +102,7 @@ final class GpuBench {
         }
     }
 
-    private void layer(BenchShape shape, int index, int count, CudaStream stream) {
+    private void layer(BenchShape shape, int index, int count, LaunchProbe launches, CudaStream stream) {
         long started = System.nanoTime();
         int group = settings.groupFor(shape.k());
         if (group != settings.groupSize()) {
@@ -128,7 +128,7 @@ final class GpuBench {
                 if (weights.isEmpty()) {
                     weights = Optional.of(RandomWeights.of(config, SEED * 31 + index, arena));
                 }
-                kernel(kernel, config, weights.get(), x, out, timer, stream);
+                kernel(kernel, config, weights.get(), x, out, timer, launches, stream);
             }
         }
         finally {
@@ -227,7 +227,7 @@ final class GpuBench {
 
     @SuppressWarnings({"unchecked", "rawtypes"})
     private void kernel(RegisteredKernel kernel, WeightOnlyConfig config, QuantizedWeights weights, CudaTensor x, CudaTensor out, EventTimer timer,
-            CudaStream stream) {
+            LaunchProbe launches, CudaStream stream) {
         LayerKey layer = new LayerKey(config.n(), config.k());
         long started = System.nanoTime();
         Thread thread = Thread.currentThread();
@@ -265,7 +265,7 @@ final class GpuBench {
             CudaTensor input = rows(x, 1);
             CudaTensor output = rows(out, 1);
             try {
-                overheads.add(new LaunchProbe(device).measure(kernel.id(), layer,
+                overheads.add(launches.measure(kernel.id(), layer,
                         (call, on) -> implementation.apply(layers[call % copies], input, output, on), stream));
             }
             catch (RuntimeException e) {

@@ -14,9 +14,10 @@ import static java.util.Objects.requireNonNull;
 /**
  * Measures what launching costs one kernel on one layer: the host time of {@code apply} (calls enqueued without
  * waiting for the device) next to that of a bare launch of an empty kernel, and device time per apply of back-to-back
- * direct launches versus a CUDA graph of the same calls, replayed.
+ * direct launches versus a CUDA graph of the same calls, replayed. One probe serves a whole run: the empty kernel is
+ * loaded on the first measurement and unloaded on {@link #close()}.
  */
-final class LaunchProbe {
+final class LaunchProbe implements AutoCloseable {
 
     /** Calls enqueued per host measurement. */
     static final int HOST_CALLS = 200;
@@ -32,6 +33,7 @@ final class LaunchProbe {
     }
 
     private final CudaDevice device;
+    private BareLaunch bareLaunch;
 
     LaunchProbe(CudaDevice device) {
         this.device = requireNonNull(device, "device is null");
@@ -74,18 +76,19 @@ final class LaunchProbe {
         double[] apply = new double[HOST_REPEATS];
         double[] bare = new double[HOST_REPEATS];
         long launches = 0;
-        try (BareLaunch bareLaunch = new BareLaunch(device)) {
-            for (int repeat = -1; repeat < HOST_REPEATS; repeat++) {
-                long before = stream.launches();
-                double applyMicros = microsPerCall(index -> call.call(index, stream), stream);
-                if (repeat == -1) {
-                    launches = stream.launches() - before;
-                }
-                double bareMicros = microsPerCall(index -> bareLaunch.launch(stream), stream);
-                if (repeat >= 0) {
-                    apply[repeat] = applyMicros;
-                    bare[repeat] = bareMicros;
-                }
+        if (bareLaunch == null) {
+            bareLaunch = new BareLaunch(device);
+        }
+        for (int repeat = -1; repeat < HOST_REPEATS; repeat++) {
+            long before = stream.launches();
+            double applyMicros = microsPerCall(index -> call.call(index, stream), stream);
+            if (repeat == -1) {
+                launches = stream.launches() - before;
+            }
+            double bareMicros = microsPerCall(index -> bareLaunch.launch(stream), stream);
+            if (repeat >= 0) {
+                apply[repeat] = applyMicros;
+                bare[repeat] = bareMicros;
             }
         }
         return new HostTimes(median(apply), median(bare), (double) launches / HOST_CALLS);
@@ -100,6 +103,13 @@ final class LaunchProbe {
         long elapsed = System.nanoTime() - start;
         stream.synchronize();
         return elapsed / 1e3 / HOST_CALLS;
+    }
+
+    @Override
+    public void close() {
+        if (bareLaunch != null) {
+            bareLaunch.close();
+        }
     }
 
     private static double median(double[] values) {

@@ -79,7 +79,7 @@ record DecodePlan(int tokenTiles, LaunchConfig launch, int unitsPerColumn, Optio
         return false;
     }
 
-    static int columnBlocks(int n) {
+    private static int columnBlocks(int n) {
         return FusedPlan.ceilDiv(n, BLOCK_N);
     }
 
