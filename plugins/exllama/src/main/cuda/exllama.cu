@@ -1288,15 +1288,18 @@ __device__ __forceinline__ void tiled_consume(const unsigned char* ring, unsigne
 #endif
 
 // x_map: the activation [M, K] (ldx % 8 == 0, 16-byte aligned; the host gathers it otherwise) as a tensor map with a
-// box of 64 K by BM tokens and 128-byte swizzle; K % 64 == 0, N % TILED_BLOCK_N == 0, G % 64 == 0. Grid (ceil(M / BM),
-// N / TILED_BLOCK_N, splits), token tiles fastest so that the blocks sharing a column block's weights run together and
-// read them once from DRAM. Block z streams stages
-// [z S, (z + 1) S) of K for S = stages_per_split. With partials, every split writes its float32 sums to
-// partials[z, M, N] and exllama_reduce adds them in split order with the bias; without, the block writes out.
+// box of 64 K by BM tokens and 128-byte swizzle; K % 64 == 0, N % TILED_BLOCK_N == 0, G % 64 == 0. A tile is BM tokens
+// by a column block; tiles are numbered token tiles fastest, so that the blocks sharing a column block's weights run
+// together and read them once from DRAM. The grid is one-dimensional: first a block per tile of the first
+// whole_columns column blocks, over all of K, writing out; then the tail, the remaining column blocks' tiles split
+// along K, each split of stages_per_split stages a block (all tail tiles' first split, then their second, ...), which
+// writes its float32 sums to partials[split, M, N - whole_columns * TILED_BLOCK_N] for exllama_reduce to add in split
+// order with the bias. Whole waves of whole tiles then a tail spread over the multiprocessors leave fewer idle than
+// whole tiles alone, without every tile paying for a split.
 template <int BM>
 __device__ __forceinline__ void tiled(const CUtensorMap* x_map, int m, int k, int n, const uint32_t* __restrict__ codes,
                                       const __half* __restrict__ scales, int group_size, const __half* __restrict__ bias, __half* __restrict__ out,
-                                      int stages_per_split, float* __restrict__ partials) {
+                                      int whole_columns, int stages_per_split, float* __restrict__ partials) {
 #ifdef EXLLAMA_HAS_WGMMA
     using S = TiledShape<BM>;
     extern __shared__ unsigned char tiled_shared[];
@@ -1306,10 +1309,25 @@ __device__ __forceinline__ void tiled(const CUtensorMap* x_map, int m, int k, in
     const unsigned char* ring = tiled_shared + padding;
     const unsigned ring_address = raw_address + padding;
     const unsigned barriers = ring_address + S::BARRIERS;
-    const int column0 = blockIdx.y * TILED_BLOCK_N;
-    const int token0 = blockIdx.x * BM;
-    const int first_stage = blockIdx.z * stages_per_split;
-    const int stages = min(k / TILED_STAGE_K - first_stage, stages_per_split);
+    const int token_tiles = (m + BM - 1) / BM;
+    const int whole_tiles = whole_columns * token_tiles;
+    const bool split = (int)blockIdx.x >= whole_tiles;
+    int tile = blockIdx.x;
+    int first_stage = 0;
+    int stages = k / TILED_STAGE_K;
+    float* split_sums = nullptr;
+    if (split) {
+        const int piece = blockIdx.x - whole_tiles;
+        const int tail_tiles = (n / TILED_BLOCK_N - whole_columns) * token_tiles;
+        tile = whole_tiles + piece % tail_tiles;
+        first_stage = piece / tail_tiles * stages_per_split;
+        stages = min(stages - first_stage, stages_per_split);
+        if (partials != nullptr) {
+            split_sums = partials + (size_t)(piece / tail_tiles) * m * (n - whole_columns * TILED_BLOCK_N);
+        }
+    }
+    const int column0 = tile / token_tiles * TILED_BLOCK_N;
+    const int token0 = tile % token_tiles * BM;
 
     if (threadIdx.x == 0) {
         for (int i = 0; i < S::STAGES; ++i) {
@@ -1328,16 +1346,17 @@ __device__ __forceinline__ void tiled(const CUtensorMap* x_map, int m, int k, in
     // sums[4j + e]: column 16w + g (+8 for e >= 2) of the warpgroup's 64, token 8j + 2t (+1 for odd e)
     const int lane = threadIdx.x % 32;
     const int column = column0 + threadIdx.x / 128 * 64 + (threadIdx.x / 32 % 4) * 16 + lane / 4;
-    if (partials != nullptr) {
-        float* split = partials + (size_t)blockIdx.z * m * n;
+    if (split_sums != nullptr) {
+        const int width = n - whole_columns * TILED_BLOCK_N;
+        const int local = column - whole_columns * TILED_BLOCK_N;
 #pragma unroll
         for (int j = 0; j < BM / 8; ++j) {
 #pragma unroll
             for (int odd = 0; odd < 2; ++odd) {
                 const int token = token0 + 8 * j + 2 * (lane % 4) + odd;
                 if (token < m) {
-                    split[(size_t)token * n + column] = sums[4 * j + odd];
-                    split[(size_t)token * n + column + 8] = sums[4 * j + 2 + odd];
+                    split_sums[(size_t)token * width + local] = sums[4 * j + odd];
+                    split_sums[(size_t)token * width + local + 8] = sums[4 * j + 2 + odd];
                 }
             }
         }
@@ -1377,22 +1396,25 @@ EXLLAMA_FUSED(exllama_fused_w8_mt1, 8, 1)
 EXLLAMA_FUSED(exllama_fused_w8_mt2, 8, 2)
 EXLLAMA_FUSED(exllama_fused_w8_mt4, 8, 4)
 
-// out[m, n..n+8) = sum over splits, in split order, of partials[s, m, n..n+8) plus the bias: one thread per 8 columns.
-extern "C" __global__ void exllama_reduce(const float* partials, int splits, int m, int n, const __half* bias, __half* out) {
-    const size_t vectors = (size_t)m * n / 8;
+// out[m, c..c+8) = sum over splits, in split order, of the partials plus the bias, for the columns c in [column0, N)
+// that were split (partials[s, m, c - column0] of [splits, M, N - column0]): one thread per 8 columns.
+extern "C" __global__ void exllama_reduce(const float* partials, int splits, int m, int n, int column0, const __half* bias, __half* out) {
+    const int width = n - column0;
+    const size_t vectors = (size_t)m * width / 8;
     const size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (i >= vectors) {
         return;
     }
-    const size_t element = 8 * i;
-    const int column = (int)(element % n);
+    const size_t local = 8 * i;
+    const int column = column0 + (int)(local % width);
+    const size_t element = local / width * n + column;
     float sum[8];
 #pragma unroll
     for (int e = 0; e < 8; ++e) {
         sum[e] = 0.0f;
     }
     for (int s = 0; s < splits; ++s) {
-        const float4* source = reinterpret_cast<const float4*>(partials + (size_t)s * m * n + element);
+        const float4* source = reinterpret_cast<const float4*>(partials + (size_t)s * m * width + local);
         const float4 a = source[0];
         const float4 b = source[1];
         sum[0] += a.x; sum[1] += a.y; sum[2] += a.z; sum[3] += a.w;
@@ -1536,8 +1558,8 @@ extern "C" __global__ void exllama_gather(const __half* x, long long ldx, int m,
 #define EXLLAMA_TILED(NAME, BM)                                                                                                                \
     extern "C" __global__ void __launch_bounds__(TILED_THREADS, TiledShape<BM>::BLOCKS_PER_SM)                                               \
         NAME(const __grid_constant__ CUtensorMap x_map, int m, int k, int n, const uint32_t* codes, const __half* scales, int group_size,          \
-             const __half* bias, __half* out, int stages_per_split, float* partials) {                                                           \
-        tiled<BM>(&x_map, m, k, n, codes, scales, group_size, bias, out, stages_per_split, partials);                                            \
+             const __half* bias, __half* out, int whole_columns, int stages_per_split, float* partials) {                                        \
+        tiled<BM>(&x_map, m, k, n, codes, scales, group_size, bias, out, whole_columns, stages_per_split, partials);                             \
     }
 
 // 4-bit, M > 16 on sm_90a, 64, 128 or 256 tokens per block; dynamic shared memory TiledShape<BM>::SHARED_BYTES

@@ -345,21 +345,37 @@ bool tiled_fits(const Layer& layer) {
 // the blocks leave SMs idle (two blocks fit an SM below 256 tokens), K split so that they fill one wave (at least 16
 // stages a split, at most 8 splits).
 struct TiledPlan {
-    int bm, splits, stages_per_split;
+    int bm, whole_columns, splits, stages_per_split, blocks;
 };
 
+int g_tiled_hybrid = 1;  // whole waves of whole tiles, then a split tail (EXLLAMA_TILED_HYBRID=0: split all or none)
+
+// TiledPlan.of in Java: whole waves of whole tiles, then the remaining column blocks' tiles split along K so that they
+// fill one wave (at least 16 stages a split, at most 8 splits); no split when the tail is more than half a wave.
 TiledPlan plan_tiled(int m, int k, int n, int sms, int forced_bm = 0) {
     int bm = forced_bm > 0 ? forced_bm : g_tiled_bm;
     if (bm == 0) bm = m <= 64 ? 64 : m <= 128 ? 128 : 256;
     const int stages = k / TILED_STAGE_K;
-    const int blocks = n / TILED_BLOCK_N * ceil_div(m, bm);
+    const int token_tiles = ceil_div(m, bm);
+    const int columns = n / TILED_BLOCK_N;
+    const int tiles = columns * token_tiles;
     const int resident = sms * (bm == 256 ? 1 : 2);
-    const int splits = g_tiled_splits > 0 ? g_tiled_splits : blocks < resident ? std::max(1, std::min({resident / blocks, stages / 16, 8})) : 1;
+    int whole = g_tiled_hybrid ? std::min(columns, tiles / resident * resident / token_tiles) : tiles < resident ? 0 : columns;
+    int splits = 1;
+    if (g_tiled_splits > 0) {
+        whole = 0;
+        splits = g_tiled_splits;
+    }
+    else if (whole < columns) {
+        splits = std::max(1, std::min({resident / ((columns - whole) * token_tiles), stages / 16, 8}));
+    }
+    if (splits == 1) whole = columns;
     const int per_split = ceil_div(stages, splits);
-    return {bm, ceil_div(stages, per_split), per_split};
+    splits = ceil_div(stages, per_split);
+    return {bm, whole, splits, per_split, whole * token_tiles + (columns - whole) * token_tiles * splits};
 }
 
-typedef void (*TiledKernel)(const CUtensorMap, int, int, int, const uint32_t*, const __half*, int, const __half*, __half*, int, float*);
+typedef void (*TiledKernel)(const CUtensorMap, int, int, int, const uint32_t*, const __half*, int, const __half*, __half*, int, int, float*);
 
 // The tiled path (sm_90a, 4-bit): gather x when act-order or unaligned, then the kernel (and the split-K reduction).
 // Partials at the workspace start, the gathered x in its second half.
@@ -383,7 +399,7 @@ void run_tiled(Context& c, const Layer& layer, const DeviceLayer& d, const __hal
         CUDA_OK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, shared));
         raised[index] = true;
     }
-    dim3 grid(ceil_div(m, p.bm), layer.n / TILED_BLOCK_N, p.splits);
+    dim3 grid(p.blocks);
     CUtensorMap x_map;
     const cuuint64_t dims[2] = {(cuuint64_t)layer.k, (cuuint64_t)m};
     const cuuint64_t strides[1] = {(cuuint64_t)ldx * 2};
@@ -396,12 +412,13 @@ void run_tiled(Context& c, const Layer& layer, const DeviceLayer& d, const __hal
         std::fprintf(stderr, "cuTensorMapEncodeTiled failed: %d (M=%d K=%d ldx=%lld bm=%d)\n", (int)encoded, m, layer.k, ldx, p.bm);
         std::exit(1);
     }
-    kernel<<<grid, TILED_THREADS, shared, c.stream>>>(x_map, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out, p.stages_per_split,
-                                                      partials);
+    kernel<<<grid, TILED_THREADS, shared, c.stream>>>(x_map, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out, p.whole_columns,
+                                                      p.stages_per_split, partials);
     CUDA_OK(cudaGetLastError());
     if (p.splits > 1) {
-        const long long vectors = (long long)m * layer.n / 8;
-        exllama_reduce<<<ceil_div(vectors, 256), 256, 0, c.stream>>>(partials, p.splits, m, layer.n, d.bias, out);
+        const int column0 = p.whole_columns * TILED_BLOCK_N;
+        const long long vectors = (long long)m * (layer.n - column0) / 8;
+        exllama_reduce<<<ceil_div(vectors, 256), 256, 0, c.stream>>>(partials, p.splits, m, layer.n, column0, d.bias, out);
         CUDA_OK(cudaGetLastError());
     }
 }
@@ -421,7 +438,7 @@ void run_fused(Context& c, const Layer& layer, const DeviceLayer& d, const __hal
     CUDA_OK(cudaGetLastError());
     if (p.splits > 1) {
         const long long vectors = (long long)m * layer.n / 8;
-        exllama_reduce<<<ceil_div(vectors, 256), 256, 0, c.stream>>>(partials, p.splits, m, layer.n, d.bias, out);
+        exllama_reduce<<<ceil_div(vectors, 256), 256, 0, c.stream>>>(partials, p.splits, m, layer.n, 0, d.bias, out);
         CUDA_OK(cudaGetLastError());
     }
 }
@@ -524,7 +541,7 @@ bool check_one(Context& c, std::mt19937_64& random, const Check& t, bool both_pa
     if (t.m > 16 && tiled_fits(layer)) {
         const TiledPlan tp = plan_tiled(t.m, t.k, t.n, c.sms, tiled_bm);
         std::vector<uint16_t> tiled = run_twice(c, layer, d, x, ldx, t.m, Path::TILED, tiled_bm, differ);
-        ok &= compare("tiled", t, tp.bm * 100 + tp.splits, tiled, ref, differ);
+        ok &= compare("tiled", t, (tp.bm * 100 + tp.splits) * 1000 + tp.whole_columns, tiled, ref, differ);
     }
     if (both_paths) {
         std::vector<uint16_t> dequantized = run_twice(c, layer, d, x, ldx, t.m, Path::DEQUANTIZED, 0, differ);
@@ -582,6 +599,9 @@ bool check_all(Context& c, bool small) {
     ok &= check_one(c, random, {4, 64, 14336, 256, 128, false, true, false}, false, 0);
     ok &= check_one(c, random, {4, 40, 8256, 4096, 192, true, true, true}, false, 0);
     ok &= check_one(c, random, {4, 200, 4096, 384, -1, false, false, false}, false, 0, 256);
+    // a wave of whole tiles, then a split tail (M = 1024: 33 whole column blocks of 48; M = 700: 44, act-order)
+    ok &= check_one(c, random, {4, 1024, 2048, 6144, 128, false, true, false}, false, 0, 256);
+    ok &= check_one(c, random, {4, 700, 2048, 6144, 64, true, false, true}, false, 0, 256);
     std::printf("%s\n", ok ? "ALL CHECKS PASSED" : "SOME CHECKS FAILED");
     return ok;
 }
@@ -883,9 +903,9 @@ void tiled_bench(Context& c) {
                 tiled[h] = heights[h] * 16 < m ? NAN : timer.median_us(c.stream, repeats, [&](int i) { run_tiled(c, layer, d[i % copies], x, b.k, m, out, heights[h]); });
                 if (!std::isnan(tiled[h])) best = std::min(best, tiled[h]);
             }
-            std::printf("%-12s %5d %9.1f %9.1f %9.1f %9.1f %9.1f %8.2f %8.2f %8.2f %8.2f %9.0f  plan bm%d x%d %8.1f %5.2f\n", b.name, m, cublas, full,
+            std::printf("%-12s %5d %9.1f %9.1f %9.1f %9.1f %9.1f %8.2f %8.2f %8.2f %8.2f %9.0f  plan bm%d x%d w%d %8.1f %5.2f\n", b.name, m, cublas, full,
                         tiled[0], tiled[1], tiled[2], full / cublas, tiled[0] / cublas, tiled[1] / cublas, tiled[2] / cublas, 2.0 * m * b.k * b.n / best / 1e6,
-                        tp.bm, tp.splits, planned, planned / cublas);
+                        tp.bm, tp.splits, tp.whole_columns, planned, planned / cublas);
             std::fflush(stdout);
         }
     }
@@ -1032,6 +1052,7 @@ int main(int argc, char** argv) {
     if (const char* value = std::getenv("EXLLAMA_BATCHED")) g_batched = std::atoi(value) != 0;
     if (const char* value = std::getenv("EXLLAMA_TILED_BM")) g_tiled_bm = std::atoi(value);
     if (const char* value = std::getenv("EXLLAMA_TILED_SPLITS")) g_tiled_splits = std::atoi(value);
+    if (const char* value = std::getenv("EXLLAMA_TILED_HYBRID")) g_tiled_hybrid = std::atoi(value);
     Context c{};
     CUBLAS_OK(cublasCreate(&c.cublas));
     CUDA_OK(cudaStreamCreate(&c.stream));

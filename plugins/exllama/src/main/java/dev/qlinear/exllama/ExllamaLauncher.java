@@ -91,7 +91,7 @@ final class ExllamaLauncher {
         gather.setInt(3, k).setPointer(4, tensors.perm());
         fused.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize)
                 .setPointer(8, tensors.perm()).setPointer(9, tensors.bias());
-        reduce.setInt(3, n).setPointer(4, tensors.bias());
+        reduce.setInt(3, n).setPointer(5, tensors.bias());
         dequantize.setPointer(0, tensors.codes()).setPointer(1, tensors.scales()).setInt(2, groupSize).setPointer(3, tensors.perm()).setInt(4, k)
                 .setInt(5, n).setInt(6, 0).setInt(7, n);
         addBias.setInt(2, n).setPointer(3, tensors.bias());
@@ -167,11 +167,11 @@ final class ExllamaLauncher {
             ldx = k;
         }
         long partials = plan.splits() > 1 ? scratch.address() : 0;
-        tiled.setTensorMap(0, plan.activation(), x, m, 2 * ldx).setInt(1, m).setPointer(8, output.address()).setInt(9, plan.stagesPerSplit())
-                .setPointer(10, partials);
+        tiled.setTensorMap(0, plan.activation(), x, m, 2 * ldx).setInt(1, m).setPointer(8, output.address()).setInt(9, plan.wholeColumns())
+                .setInt(10, plan.stagesPerSplit()).setPointer(11, partials);
         functions.tiled(plan.blockRows()).launch(plan.launch(), tiled, stream);
         if (plan.reduce().isPresent()) {
-            reduce.setPointer(0, partials).setInt(1, plan.splits()).setInt(2, m).setPointer(5, output.address());
+            reduce.setPointer(0, partials).setInt(1, plan.splits()).setInt(2, m).setInt(4, plan.tailColumn()).setPointer(6, output.address());
             functions.reduce().launch(plan.reduce().get(), reduce, stream);
         }
     }
@@ -198,7 +198,7 @@ final class ExllamaLauncher {
                 .setInt(12, plan.quadsPerSplit()).setInt(13, vector);
         functions.fused(bits, plan.tiles()).launch(plan.fused(), fused, stream);
         if (plan.reduce().isPresent()) {
-            reduce.setPointer(0, partials).setInt(1, plan.splits()).setInt(2, m).setPointer(5, output.address());
+            reduce.setPointer(0, partials).setInt(1, plan.splits()).setInt(2, m).setInt(4, 0).setPointer(6, output.address());
             functions.reduce().launch(plan.reduce().get(), reduce, stream);
         }
     }

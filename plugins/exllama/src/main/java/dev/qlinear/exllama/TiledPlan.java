@@ -10,30 +10,33 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * How the tiled kernel ({@code exllama_tiled_w4_bm*}, sm_90a only) runs {@value DecodePlan#MAX_ROWS} &lt; M &lt;=
- * {@value #MAX_ROWS} rows of a 4-bit layer: blocks of {@value #BLOCK_N} columns by {@code blockRows} tokens, the lowest
- * of 64, 128 and 256 that covers M, each a producer warp that streams its share of K through TMA into a ring of
- * shared-memory stages and two warpgroups that dequantize and multiply with Hopper's warpgroup MMA. When the blocks
- * leave multiprocessors idle (two blocks of 64 or 128 rows share one), K is split so that they fill one wave (at least
- * {@value #MIN_STAGES_PER_SPLIT} stages of {@value #STAGE_K} a split, at most {@value #MAX_SPLITS} splits) and
- * {@code exllama_reduce} adds the float32 partial sums in split order, so results do not depend on timing. The
- * constants mirror {@code TiledShape} in {@code exllama.cu}; {@code src/test/cuda/exllama_check.cu} plans the same way,
- * and its {@code tiled} mode measured the choices on the Llama-3 layers (H100, 2026-11-21): taller blocks or a
- * wave-count model were no faster; up to {@value #MAX_ROWS} rows the kernel is as fast as dequantize + cuBLAS or faster
- * on most layers, and above it dequantize + cuBLAS is.
+ * {@value #MAX_ROWS} rows of a 4-bit layer: tiles of {@value #BLOCK_N} columns by {@code blockRows} tokens, the lowest
+ * of 64, 128 and 256 that covers M, each block a producer warp that streams its share of K through TMA into a ring of
+ * shared-memory stages and two warpgroups that dequantize and multiply with Hopper's warpgroup MMA. The grid is whole
+ * waves of whole tiles (all of K, written straight out), then a tail: the remaining column blocks' tiles, K split so
+ * that they fill one wave (at least {@value #MIN_STAGES_PER_SPLIT} stages of {@value #STAGE_K} a split, at most
+ * {@value #MAX_SPLITS} splits), whose float32 partial sums {@code exllama_reduce} adds in split order, so results do not
+ * depend on timing. A tail of more than half a wave is not split. The constants mirror {@code TiledShape} in
+ * {@code exllama.cu}; {@code src/test/cuda/exllama_check.cu} plans the same way, and its {@code tiled} mode measured
+ * the choices on the Llama-3 layers (H100, 2026-11-21 and -22): the split tail took 8B qkv at M = 1024 from 103 to 91
+ * µs, 70B qkv from 303 to 256 µs, 70B gate_up at M = 256 from 411 to 361 µs; taller blocks or a wave-count model were
+ * no faster; up to {@value #MAX_ROWS} rows the kernel is as fast as dequantize + cuBLAS or faster on most layers, and
+ * above it dequantize + cuBLAS is.
  *
  * @param blockRows tokens per block: 64, 128 or 256
- * @param splits blocks along K
+ * @param wholeColumns column blocks whose tiles run whole, first in the grid
+ * @param splits blocks along K of each tail tile (1: no tail, every column block is whole)
  * @param stagesPerSplit stages of {@value #STAGE_K} K each split streams (the last may stream fewer)
  * @param activation the activation's tensor map: rows of K halves, a box of {@value #STAGE_K} by {@code blockRows}
  *        with 128-byte swizzle (the kernel's stage)
- * @param launch the tiled kernel's launch: grid (token tiles, column blocks, splits)
- * @param reduce the split-K sum, when K is split
+ * @param launch the tiled kernel's launch: a block per whole tile, then one per split of each tail tile
+ * @param reduce the sum of the tail's splits, when there is a tail
  * @param gather the launch of {@code exllama_gather} for an act-order layer or an activation the kernel cannot read as
  *        it is (not 16-byte aligned, which a tensor map needs)
- * @param partialFloats float32 workspace elements the partial sums take (0 without a split)
+ * @param partialFloats float32 workspace elements the tail's partial sums take (0 without a tail)
  */
-record TiledPlan(int blockRows, int splits, int stagesPerSplit, TensorMapLayout activation, LaunchConfig launch, Optional<LaunchConfig> reduce,
-        LaunchConfig gather, long partialFloats) {
+record TiledPlan(int blockRows, int wholeColumns, int splits, int stagesPerSplit, TensorMapLayout activation, LaunchConfig launch,
+        Optional<LaunchConfig> reduce, LaunchConfig gather, long partialFloats) {
 
     static final int MAX_ROWS = 1024;
     /** Two consumer warpgroups and the producer warp. */
@@ -62,23 +65,36 @@ record TiledPlan(int blockRows, int splits, int stagesPerSplit, TensorMapLayout 
         int rows = m <= 64 ? 64 : m <= 128 ? 128 : 256;
         int stages = k / STAGE_K;
         int tokenTiles = FusedPlan.ceilDiv(m, rows);
-        int blocks = n / BLOCK_N * tokenTiles;
+        int columns = n / BLOCK_N;
         int resident = residentBlocks(rows) * multiprocessors;
-        int wanted = blocks < resident ? Math.max(1, Math.min(Math.min(resident / blocks, stages / MIN_STAGES_PER_SPLIT), MAX_SPLITS)) : 1;
+        int wholeColumns = Math.min(columns, columns * tokenTiles / resident * resident / tokenTiles);
+        int wanted = wholeColumns < columns
+                ? Math.max(1, Math.min(Math.min(resident / ((columns - wholeColumns) * tokenTiles), stages / MIN_STAGES_PER_SPLIT), MAX_SPLITS))
+                : 1;
+        if (wanted == 1) {
+            wholeColumns = columns;
+        }
         int perSplit = FusedPlan.ceilDiv(stages, wanted);
         int splits = FusedPlan.ceilDiv(stages, perSplit);
-        LaunchConfig launch = new LaunchConfig(tokenTiles, n / BLOCK_N, splits, THREADS, 1, 1, sharedBytes(rows));
+        int blocks = (wholeColumns + (columns - wholeColumns) * splits) * tokenTiles;
+        LaunchConfig launch = new LaunchConfig(blocks, 1, 1, THREADS, 1, 1, sharedBytes(rows));
+        long tailWidth = (long) (columns - wholeColumns) * BLOCK_N;
         Optional<LaunchConfig> reduce = splits > 1
-                ? Optional.of(LaunchConfig.linear(Math.toIntExact(FusedPlan.ceilDiv((long) m * n / 8, FusedPlan.REDUCE_THREADS)), FusedPlan.REDUCE_THREADS, 0))
+                ? Optional.of(LaunchConfig.linear(Math.toIntExact(FusedPlan.ceilDiv(m * tailWidth / 8, FusedPlan.REDUCE_THREADS)), FusedPlan.REDUCE_THREADS, 0))
                 : Optional.empty();
         LaunchConfig gather = LaunchConfig.linear(Math.toIntExact(FusedPlan.ceilDiv((long) m * k / 8, DecodePlan.GATHER_THREADS)), DecodePlan.GATHER_THREADS, 0);
         TensorMapLayout activation = new TensorMapLayout(ScalarType.FLOAT16, k, STAGE_K, rows, TensorMapLayout.Swizzle.BYTES_128);
-        return new TiledPlan(rows, splits, perSplit, activation, launch, reduce, gather, splits > 1 ? (long) splits * m * n : 0);
+        return new TiledPlan(rows, wholeColumns, splits, perSplit, activation, launch, reduce, gather, splits > 1 ? splits * m * tailWidth : 0);
+    }
+
+    /** The first column of the tail, where the reduction starts. */
+    int tailColumn() {
+        return wholeColumns * BLOCK_N;
     }
 
     /**
-     * Workspace bytes of the largest call: partial sums (splits only happen while the blocks fit one wave, so they
-     * hold at most a wave of 256 by {@value #BLOCK_N} tiles) and a gathered activation of {@value #MAX_ROWS} rows.
+     * Workspace bytes of the largest call: partial sums (the tail's splits fit one wave, so they hold at most a wave of
+     * 256 by {@value #BLOCK_N} tiles) and a gathered activation of {@value #MAX_ROWS} rows.
      */
     static long workspaceBytes(int k, int multiprocessors) {
         return 4L * multiprocessors * 256 * BLOCK_N + 2L * MAX_ROWS * k;

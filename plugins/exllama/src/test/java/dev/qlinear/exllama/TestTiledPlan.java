@@ -15,30 +15,40 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 final class TestTiledPlan {
 
-    @ParameterizedTest(name = "M={0} K={1} N={2} -> {3} rows, {4} splits of {5} stages")
+    @ParameterizedTest(name = "M={0} K={1} N={2} -> {3} rows, {4} whole column blocks, {5} splits of {6} stages")
     @CsvSource({
-            // 70B gate_up: 448 column blocks fill the GPU, K stays whole
-            "17, 8192, 57344, 64, 1, 128", "64, 8192, 57344, 64, 1, 128", "65, 8192, 57344, 128, 1, 128", "512, 8192, 57344, 256, 1, 128",
-            "1024, 8192, 57344, 256, 1, 128",
+            // 70B gate_up: 448 column blocks fill the GPU, K stays whole (tails of more than half a wave are not split)
+            "17, 8192, 57344, 64, 448, 1, 128", "64, 8192, 57344, 64, 448, 1, 128", "65, 8192, 57344, 128, 448, 1, 128",
+            "512, 8192, 57344, 256, 448, 1, 128", "1024, 8192, 57344, 256, 448, 1, 128",
             // 8B down at M = 64: 32 column blocks, so K splits 8 ways to fill 132 multiprocessors with two blocks each
-            "64, 14336, 4096, 64, 8, 28",
+            "64, 14336, 4096, 64, 0, 8, 28",
             // 70B down: 64 column blocks, 4 splits; 8B qkv at M = 200: 48 blocks of 256 rows (one per multiprocessor), 2 splits
-            "33, 28672, 8192, 64, 4, 112", "200, 4096, 6144, 256, 2, 32",
+            "33, 28672, 8192, 64, 0, 4, 112", "200, 4096, 6144, 256, 0, 2, 32",
             // few stages: at least 16 a split (K = 2048: 32 stages, 2 splits, not 8)
-            "20, 2048, 256, 64, 2, 16",
+            "20, 2048, 256, 64, 0, 2, 16",
             // a last split cut short: 129 stages as 8 splits of 17
-            "40, 8256, 4096, 64, 8, 17"})
-    void takesTheLowestBlockThatCoversMAndSplitsKToFillTheGpu(int m, int k, int n, int rows, int splits, int perSplit) {
+            "40, 8256, 4096, 64, 0, 8, 17",
+            // a wave of whole tiles, then a tail of up to half a wave split: 8B qkv at M = 1024 (4 x 33 whole tiles, 4 x 15
+            // split in 2), 70B qkv (2 waves, 4 x 14 split), 70B gate_up at M = 256 (3 waves, 52 split), 3 token tiles
+            "1024, 4096, 6144, 256, 33, 2, 32", "1024, 8192, 10240, 256, 66, 2, 64", "256, 8192, 57344, 256, 396, 2, 64",
+            "700, 2048, 6144, 256, 44, 2, 16"})
+    void takesTheLowestBlockThatCoversMAndSplitsTheTailToFillAWave(int m, int k, int n, int rows, int wholeColumns, int splits, int perSplit) {
         TiledPlan plan = TiledPlan.of(m, k, n, 132);
         assertThat(plan.blockRows()).isEqualTo(rows);
+        assertThat(plan.wholeColumns()).isEqualTo(wholeColumns);
         assertThat(plan.splits()).isEqualTo(splits);
         assertThat(plan.stagesPerSplit()).isEqualTo(perSplit);
         assertThat((long) (splits - 1) * perSplit).isLessThan(k / 64);
         assertThat((long) splits * perSplit).isGreaterThanOrEqualTo(k / 64);
-        assertThat(plan.launch()).isEqualTo(new LaunchConfig(FusedPlan.ceilDiv(m, rows), n / 128, splits, 288, 1, 1, TiledPlan.sharedBytes(rows)));
+        int tokenTiles = FusedPlan.ceilDiv(m, rows);
+        int tailBlocks = (n / 128 - wholeColumns) * tokenTiles * splits;
+        assertThat(plan.launch()).isEqualTo(new LaunchConfig(wholeColumns * tokenTiles + tailBlocks, 1, 1, 288, 1, 1, TiledPlan.sharedBytes(rows)));
+        assertThat(tailBlocks).isLessThanOrEqualTo(TiledPlan.residentBlocks(rows) * 132);
         assertThat(plan.activation()).isEqualTo(new TensorMapLayout(ScalarType.FLOAT16, k, 64, rows, TensorMapLayout.Swizzle.BYTES_128));
         assertThat(plan.reduce().isPresent()).isEqualTo(splits > 1);
-        assertThat(plan.partialFloats()).isEqualTo(splits > 1 ? (long) splits * m * n : 0);
+        plan.reduce().ifPresent(reduce -> assertThat((long) reduce.gridX() * reduce.blockX() * 8).isGreaterThanOrEqualTo((long) m * (n - plan.tailColumn())));
+        assertThat(plan.tailColumn()).isEqualTo(wholeColumns * 128);
+        assertThat(plan.partialFloats()).isEqualTo(splits > 1 ? (long) splits * m * (n - wholeColumns * 128) : 0);
         assertThat(plan.partialFloats() * 4 + 2L * m * k).isLessThanOrEqualTo(TiledPlan.workspaceBytes(k, 132));
     }
 
