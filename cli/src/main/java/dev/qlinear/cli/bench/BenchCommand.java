@@ -88,7 +88,7 @@ public final class BenchCommand implements Callable<Integer> {
     private int warmup;
 
     @Option(names = "--budget-ms", paramLabel = "MS", defaultValue = "150",
-            description = "The longest the samples of one measurement take; slow calls get fewer samples, never fewer than 5 (default: ${DEFAULT-VALUE}).")
+            description = "The longest the samples of one source at one M take (sources alternate, at their mean cost); slow calls get fewer samples, never fewer than 5 (default: ${DEFAULT-VALUE}).")
     private double budgetMillis;
 
     @Option(names = "--rotate-bytes", paramLabel = "SIZE", converter = BenchConverters.ByteSizes.class,

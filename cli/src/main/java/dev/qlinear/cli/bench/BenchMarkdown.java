@@ -51,8 +51,8 @@ public final class BenchMarkdown {
                 .append(" (smaller where it does not divide K); M ").append(String.join(", ", settings.ms().stream().map(String::valueOf).toList())).append('\n');
         out.append("- timing: CUDA events around batches of ").append(settings.callsPerSample()).append(" calls on a non-default stream, ")
                 .append(settings.warmupCalls()).append(" warm-up calls, up to ").append(settings.runs()).append(" samples (at most ")
-                .append(Units.fixed(settings.budgetMillis(), 0)).append(" ms of samples, at least ").append(BenchSettings.MIN_SAMPLES)
-                .append("); median, p10 and p90 per call; every call reads the next of copies of the weights spanning ")
+                .append(Units.fixed(settings.budgetMillis(), 0)).append(" ms of one source's samples at one M, at least ").append(BenchSettings.MIN_SAMPLES)
+                .append("); cuBLAS and the kernels alternate at each M, one sample of each in turn, so that they see the same clocks; median, p10 and p90 per call; every call reads the next of copies of the weights spanning ")
                 .append(Text.bytes(settings.rotateBytes())).append(", so weights come from memory, not L2\n");
         out.append("- bytes moved: W4A16 N·K·bits/8 + (K/G)·N·2 + 2·M·K + 2·M·N; fp16 2·N·K + 2·M·K + 2·M·N; fp8 row-wise N·K + 4·N + M·K + 4·M + 2·M·N")
                 .append(" (KERNELS.md §9.2); TFLOP/s = 2·M·N·K / time\n");

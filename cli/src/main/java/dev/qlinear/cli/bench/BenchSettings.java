@@ -18,7 +18,8 @@ import static java.util.Objects.requireNonNull;
  * @param callsPerSample calls timed together in one sample
  * @param warmupCalls calls before the first sample
  * @param rotateBytes weights rotated per measurement, so that no call finds its weights in L2
- * @param budgetMillis the longest a measurement's samples take; fewer samples are taken for slow calls, never fewer than 5
+ * @param budgetMillis the longest one source's samples at one M take (sources alternate, at their mean cost); fewer samples
+ *        are taken for slow calls, never fewer than 5
  */
 public record BenchSettings(List<BenchShape> shapes, List<Integer> ms, int groupSize, ScalarType weightType, ScalarType activationType, int runs,
         int callsPerSample, int warmupCalls, long rotateBytes, double budgetMillis) {

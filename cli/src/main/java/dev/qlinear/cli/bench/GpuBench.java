@@ -6,6 +6,7 @@ import dev.qlinear.core.Qlinear;
 import dev.qlinear.core.cuda.CudaDevice;
 import dev.qlinear.core.cuda.CudaStream;
 import dev.qlinear.core.cuda.CudaTensor;
+import dev.qlinear.core.plugin.PluginCalls;
 import dev.qlinear.core.plugin.RegisteredKernel;
 import dev.qlinear.core.select.CandidateVerdict;
 import dev.qlinear.core.select.SelectionPolicy;
@@ -39,6 +40,10 @@ import static java.util.Objects.requireNonNull;
  * Runs the measurements of one bench on one CUDA device: the copy bandwidth once, then per layer cuBLAS fp16 and every
  * kernel that can implement it, for every M, and the launch costs at M = 1. Each layer's device memory is freed before
  * the next layer.
+ * <p>
+ * A layer's sources are all set up first, then timed at each M alternately, a sample of each in turn
+ * ({@link EventTimer#timeAlternately}): large GEMMs draw enough power that the clocks drift by 10 to 15 % over seconds,
+ * so sources timed one after the other would be compared at different clocks.
  */
 final class GpuBench {
 
@@ -118,25 +123,113 @@ final class GpuBench {
         progress.flush();
         int maxM = Collections.max(settings.ms());
         Object buffers = new Object();
+        List<Runnable> releases = new ArrayList<>();
         try (Arena arena = Arena.ofShared(); EventTimer timer = EventTimer.of(device, stream, settings)) {
             DeviceData data = new DeviceData(device, stream);
             CudaTensor x = data.random(buffers, settings.activationType(), SEED + index, maxM, shape.k());
             CudaTensor out = device.allocate(buffers, settings.activationType(), maxM, shape.n());
-            cublas(shape, x, out, data, timer, stream);
+            List<Tally> tallies = new ArrayList<>();
+            cublas(shape, x, out, data, stream, releases).ifPresent(source -> tallies.add(new Tally(source)));
             Optional<QuantizedWeights> weights = Optional.empty();
             for (RegisteredKernel kernel : accepted) {
                 if (weights.isEmpty()) {
                     weights = Optional.of(RandomWeights.of(config, SEED * 31 + index, arena));
                 }
-                kernel(kernel, config, weights.get(), x, out, timer, launches, stream);
+                kernel(kernel, config, weights.get(), x, out, stream, releases).ifPresent(source -> tallies.add(new Tally(source)));
+            }
+            for (int m : settings.ms()) {
+                timeAt(m, config, tallies, x, out, timer, stream);
+            }
+            for (Tally tally : tallies) {
+                rows.addAll(tally.rows());
+                report(tally);
+            }
+            for (Tally tally : tallies) {
+                if (tally.source().source() == Source.KERNEL) {
+                    probe(tally.source(), shape.layer(), x, out, launches, stream);
+                }
             }
         }
         finally {
             stream.synchronize();
-            device.release(buffers);
+            try {
+                releaseAll(releases);
+            }
+            finally {
+                device.release(buffers);
+            }
         }
         progress.printf(Locale.ROOT, "bench: [%d/%d] done in %.1f s%n", index + 1, count, (System.nanoTime() - started) / 1e9);
         progress.flush();
+    }
+
+    /** A source's rows of one layer and its times for the progress line, kept until every M is measured. */
+    private record Tally(TimedSource source, List<Measurement> rows, List<String> times) {
+
+        Tally(TimedSource source) {
+            this(source, new ArrayList<>(), new ArrayList<>());
+        }
+    }
+
+    /**
+     * Times the sources at one M, alternately. Each first runs once on its own, so that one failing at this M is told
+     * apart, recorded and left out.
+     */
+    private void timeAt(int m, WeightOnlyConfig config, List<Tally> tallies, CudaTensor x, CudaTensor out, EventTimer timer, CudaStream stream) {
+        LayerKey layer = new LayerKey(config.n(), config.k());
+        CudaTensor input = rows(x, m);
+        CudaTensor output = rows(out, m);
+        List<Tally> running = new ArrayList<>();
+        List<IntConsumer> calls = new ArrayList<>();
+        for (Tally tally : tallies) {
+            IntConsumer call = tally.source().on(input, output, stream);
+            try {
+                call.accept(0);
+                stream.synchronize();
+                running.add(tally);
+                calls.add(call);
+            }
+            catch (RuntimeException e) {
+                failed(tally.source(), layer, m, e);
+            }
+        }
+        if (running.isEmpty()) {
+            return;
+        }
+        List<Timing> timings;
+        try {
+            timings = timer.timeAlternately(calls);
+        }
+        catch (RuntimeException e) {
+            // one of them failed after all, and the queued calls do not say which
+            notes.add("the timings of " + String.join(", ", running.stream().map(tally -> tally.source().name()).toList()) + " on " + layer + " at M=" + m
+                    + " failed: " + describe(e));
+            return;
+        }
+        for (int i = 0; i < running.size(); i++) {
+            Tally tally = running.get(i);
+            Timing timing = timings.get(i);
+            tally.rows().add(row(tally.source(), config, m, timing));
+            tally.times().add(String.format(Locale.ROOT, "M=%d %.1f µs", m, timing.medianMicros()));
+        }
+    }
+
+    private static Measurement row(TimedSource source, WeightOnlyConfig config, int m, Timing timing) {
+        return switch (source.source()) {
+            case CUBLAS_FP16 -> Measurement.baseline(Source.CUBLAS_FP16, config.n(), config.k(), m, timing, Traffic.dense16(config.n(), config.k(), m));
+            case KERNEL -> new Measurement(Source.KERNEL, source.name(), config.n(), config.k(), m, OptionalInt.of(config.groupSize()), timing,
+                    Traffic.weightOnly(config, m));
+            default -> throw new IllegalStateException("this bench does not time " + source.source().key());
+        };
+    }
+
+    private void failed(TimedSource source, LayerKey layer, int m, RuntimeException e) {
+        if (source.source() == Source.KERNEL) {
+            refusals.add(new Refusal(source.name(), layer, "apply failed at M=" + m + ": " + describe(e)));
+        }
+        else {
+            notes.add("cuBLAS fp16 failed on " + layer + ": " + describe(e));
+        }
     }
 
     /** The kernels to measure on the layer; refusals of kernels that run on this device are recorded, the others noted once. */
@@ -187,15 +280,17 @@ final class GpuBench {
         return candidate.reasons().isEmpty() ? "accepted" : String.join("; ", candidate.reasons().stream().map(Reason::message).toList());
     }
 
-    private void cublas(BenchShape shape, CudaTensor x, CudaTensor out, DeviceData data, EventTimer timer, CudaStream stream) {
+    /** cuBLAS fp16 over copies of random weights, set up for every M of the layer; nothing, with a note, where it cannot run. */
+    private Optional<TimedSource> cublas(BenchShape shape, CudaTensor x, CudaTensor out, DeviceData data, CudaStream stream, List<Runnable> releases) {
         Optional<DenseGemm> dense = device.denseGemm();
         if (dense.isEmpty()) {
             notes.add("cuBLAS is not available on this device, so there is no fp16 baseline and no speed-up");
-            return;
+            return Optional.empty();
         }
         DenseGemm gemm = dense.get();
         long started = System.nanoTime();
         Object owner = new Object();
+        releases.add(() -> device.release(owner));
         try {
             long bytes = 2L * shape.k() * shape.n();
             int copies = settings.copiesFor(bytes);
@@ -203,37 +298,31 @@ final class GpuBench {
             for (int copy = 0; copy < copies; copy++) {
                 weights[copy] = data.random(owner, settings.activationType(), SEED ^ (1000L + copy), shape.k(), shape.n());
             }
-            CudaTensor firstRow = rows(x, 1);
-            CudaTensor firstOutput = rows(out, 1);
-            compile(Source.CUBLAS_FP16.key(), call -> gemm.multiply(firstRow, weights[call % copies], firstOutput, stream), stream);
-            List<String> times = new ArrayList<>();
-            for (int m : settings.ms()) {
-                CudaTensor input = rows(x, m);
-                CudaTensor output = rows(out, m);
-                Timing timing = timer.time(call -> gemm.multiply(input, weights[call % copies], output, stream));
-                rows.add(Measurement.baseline(Source.CUBLAS_FP16, shape.n(), shape.k(), m, timing, Traffic.dense16(shape.n(), shape.k(), m)));
-                times.add(String.format(Locale.ROOT, "M=%d %.1f µs", m, timing.medianMicros()));
-            }
-            report(Source.CUBLAS_FP16.key(), copies, bytes, times, started);
+            TimedSource.Call call = (input, output, index, on) -> gemm.multiply(input, weights[index % copies], output, on);
+            compile(Source.CUBLAS_FP16.key(), call, x, out, stream);
+            return Optional.of(new TimedSource(Source.CUBLAS_FP16, Source.CUBLAS_FP16.key(), copies, bytes, System.nanoTime() - started, call));
         }
         catch (RuntimeException e) {
             notes.add("cuBLAS fp16 failed on " + shape.layer() + ": " + describe(e));
-        }
-        finally {
-            stream.synchronize();
-            device.release(owner);
+            return Optional.empty();
         }
     }
 
+    /** A kernel's prepared copies, set up for every M of the layer; nothing, with a refusal, where they cannot be. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private void kernel(RegisteredKernel kernel, WeightOnlyConfig config, QuantizedWeights weights, CudaTensor x, CudaTensor out, EventTimer timer,
-            LaunchProbe launches, CudaStream stream) {
+    private Optional<TimedSource> kernel(RegisteredKernel kernel, WeightOnlyConfig config, QuantizedWeights weights, CudaTensor x, CudaTensor out,
+            CudaStream stream, List<Runnable> releases) {
         LayerKey layer = new LayerKey(config.n(), config.k());
         long started = System.nanoTime();
+        ClassLoader loader = kernel.classLoader();
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
-        thread.setContextClassLoader(kernel.classLoader());
+        thread.setContextClassLoader(loader);
         List<PreparedLayer> prepared = new ArrayList<>();
+        releases.add(() -> PluginCalls.withContextLoader(loader, () -> {
+            prepared.forEach(PreparedLayer::close);
+            return null;
+        }));
         LinearKernel implementation = kernel.kernel();
         String phase = "prepare";
         try {
@@ -245,41 +334,65 @@ final class GpuBench {
             }
             PreparedLayer[] layers = prepared.toArray(PreparedLayer[]::new);
             phase = "apply";
-            CudaTensor firstRow = rows(x, 1);
-            CudaTensor firstOutput = rows(out, 1);
-            compile(kernel.id(), call -> implementation.apply(layers[call % copies], firstRow, firstOutput, stream), stream);
-            List<String> times = new ArrayList<>();
-            for (int m : settings.ms()) {
-                CudaTensor input = rows(x, m);
-                CudaTensor output = rows(out, m);
-                try {
-                    Timing timing = timer.time(call -> implementation.apply(layers[call % copies], input, output, stream));
-                    rows.add(new Measurement(Source.KERNEL, kernel.id(), config.n(), config.k(), m, OptionalInt.of(config.groupSize()), timing,
-                            Traffic.weightOnly(config, m)));
-                    times.add(String.format(Locale.ROOT, "M=%d %.1f µs", m, timing.medianMicros()));
-                }
-                catch (RuntimeException e) {
-                    refusals.add(new Refusal(kernel.id(), layer, "apply failed at M=" + m + ": " + describe(e)));
-                }
-            }
-            CudaTensor input = rows(x, 1);
-            CudaTensor output = rows(out, 1);
-            try {
-                overheads.add(launches.measure(kernel.id(), layer,
-                        (call, on) -> implementation.apply(layers[call % copies], input, output, on), stream));
-            }
-            catch (RuntimeException e) {
-                notes.add("launch overhead of " + kernel.id() + " on " + layer + " could not be measured: " + describe(e));
-            }
-            report(kernel.id(), copies, bytes, times, started);
+            TimedSource.Call call = inLoader(loader, (input, output, index, on) -> implementation.apply(layers[index % copies], input, output, on));
+            compile(kernel.id(), call, x, out, stream);
+            return Optional.of(new TimedSource(Source.KERNEL, kernel.id(), copies, bytes, System.nanoTime() - started, call));
         }
         catch (RuntimeException e) {
             refusals.add(new Refusal(kernel.id(), layer, phase + " failed: " + describe(e)));
+            return Optional.empty();
         }
         finally {
-            stream.synchronize();
-            prepared.forEach(PreparedLayer::close);
             thread.setContextClassLoader(previous);
+        }
+    }
+
+    /**
+     * A kernel's call with its plugin's class loader as the thread's context loader, as plugin code expects; set
+     * around each call, since the calls of kernels from different plugins alternate.
+     */
+    private static TimedSource.Call inLoader(ClassLoader loader, TimedSource.Call call) {
+        return (input, output, index, stream) -> {
+            Thread thread = Thread.currentThread();
+            ClassLoader previous = thread.getContextClassLoader();
+            thread.setContextClassLoader(loader);
+            try {
+                call.call(input, output, index, stream);
+            }
+            finally {
+                thread.setContextClassLoader(previous);
+            }
+        };
+    }
+
+    /** The launch costs of a kernel at M = 1; a note where they cannot be measured. */
+    private void probe(TimedSource source, LayerKey layer, CudaTensor x, CudaTensor out, LaunchProbe launches, CudaStream stream) {
+        try {
+            overheads.add(launches.measure(source.name(), layer, source.onAnyStream(rows(x, 1), rows(out, 1)), stream));
+        }
+        catch (RuntimeException e) {
+            notes.add("launch overhead of " + source.name() + " on " + layer + " could not be measured: " + describe(e));
+        }
+    }
+
+    /** Runs every release, even after one fails; the first failure is thrown, the others suppressed in it. */
+    private static void releaseAll(List<Runnable> releases) {
+        RuntimeException failure = null;
+        for (Runnable release : releases) {
+            try {
+                release.run();
+            }
+            catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+                else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
     }
 
@@ -287,18 +400,22 @@ final class GpuBench {
      * Runs a source's call path often enough, once per run, that the JIT has compiled it before anything is timed:
      * interpreted calls can enqueue slower than the device computes, and the first timings would measure the host.
      */
-    private void compile(String source, IntConsumer call, CudaStream stream) {
+    private void compile(String source, TimedSource.Call call, CudaTensor x, CudaTensor out, CudaStream stream) {
         if (compiled.add(source)) {
+            CudaTensor firstRow = rows(x, 1);
+            CudaTensor firstOutput = rows(out, 1);
             for (int index = 0; index < JIT_WARMUP_CALLS; index++) {
-                call.accept(index);
+                call.call(firstRow, firstOutput, index, stream);
             }
             stream.synchronize();
         }
     }
 
-    private void report(String name, int copies, long bytes, List<String> times, long started) {
-        progress.printf(Locale.ROOT, "  %s (%d cop%s of %s): %s [%.1f s]%n", name, copies, copies == 1 ? "y" : "ies", Text.bytes(bytes),
-                String.join(", ", times), (System.nanoTime() - started) / 1e9);
+    /** A source's progress line: its times at every M, and how long setting it up took (its timings were shared). */
+    private void report(Tally tally) {
+        TimedSource source = tally.source();
+        progress.printf(Locale.ROOT, "  %s (%d cop%s of %s): %s [set-up %.1f s]%n", source.name(), source.copies(), source.copies() == 1 ? "y" : "ies",
+                Text.bytes(source.bytes()), String.join(", ", tally.times()), source.setupNanos() / 1e9);
         progress.flush();
     }
 
