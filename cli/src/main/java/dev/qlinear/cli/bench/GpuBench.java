@@ -349,7 +349,9 @@ final class GpuBench {
 
     /**
      * A kernel's call with its plugin's class loader as the thread's context loader, as plugin code expects; set
-     * around each call, since the calls of kernels from different plugins alternate.
+     * around each call, since the calls of kernels from different plugins alternate. Not through
+     * {@link PluginCalls#withContextLoader}: its Supplier would capture the call's arguments, a lambda allocated per
+     * timed call.
      */
     private static TimedSource.Call inLoader(ClassLoader loader, TimedSource.Call call) {
         return (input, output, index, stream) -> {
