@@ -973,10 +973,13 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
 // mbarrier, which the producer waits on before refilling it. No block-wide barrier in the loop: the producer runs up
 // to a ring ahead, the warpgroups drift freely.
 //
-// Lane (g, t) of warp w builds its A fragment of K step s from word rows 2s and 2s + 1 of columns 16w + g and
-// 16w + g + 8: the shuffle puts rows 2t and 2t + 1 of a word in nibbles t and t + 4, so (word >> 4t) & 0x000F000F is
-// the lane's pair, exact after the magic-number conversion, then multiplied by the column's scale and rounded once
-// (the weights of the dequantize kernel). Groups are a multiple of the 64-K stage, so one scale row serves a stage.
+// Lane (g, t) of warp w builds its A fragment of K step s from word rows 2s and 2s + 1 of columns 16w + 2g and
+// 16w + 2g + 1 (A rows g and g + 8), one 8-byte shared-memory load a row: four 4-byte loads (columns g and g + 8) cost
+// 4-6 % of the 256-token kernel's time and 10-20 % at 128 tokens (H100, 2026-11-22), the consumers' loads sharing
+// the shared-memory pipe with TMA and wgmma's reads of the activations. The shuffle puts rows 2t and 2t + 1 of a word
+// in nibbles t and t + 4, so (word >> 4t) & 0x000F000F is the lane's pair, exact after the magic-number conversion,
+// then multiplied by the column's scale and rounded once (the weights of the dequantize kernel). Groups are a multiple
+// of the 64-K stage, so one scale row serves a stage.
 //
 // The A registers of two K steps alternate, and a warpgroup waits for a step's MMA only after issuing the next
 // (wgmma.wait_group 1), so dequantizing overlaps the tensor cores. Tokens past M read as zero and are not
@@ -1191,23 +1194,27 @@ __device__ __forceinline__ void tiled_produce(const CUtensorMap* x_map, int n, i
     }
 }
 
-// Lane (g, t)'s words of K step s of a stage: rows 2s and 2s + 1 of its columns g and g + 8 of the warp's 16.
+// Lane (g, t)'s words of K step s of a stage: rows 2s and 2s + 1 of its columns 2g and 2g + 1 of the warp's 16, one
+// 8-byte load a row. Words 0 and 1 are row 2s, words 2 and 3 row 2s + 1.
 __device__ __forceinline__ void tiled_load_words(const unsigned char* stage_words, int s, int column, uint32_t (&words)[4]) {
-    const uint32_t* rows = reinterpret_cast<const uint32_t*>(stage_words) + 2 * s * TILED_BLOCK_N + column;
-    words[0] = rows[0];
-    words[1] = rows[TILED_BLOCK_N];
-    words[2] = rows[8];
-    words[3] = rows[TILED_BLOCK_N + 8];
+    const uint2* rows = reinterpret_cast<const uint2*>(reinterpret_cast<const uint32_t*>(stage_words) + 2 * s * TILED_BLOCK_N + column);
+    const uint2 even = rows[0];
+    const uint2 odd = rows[TILED_BLOCK_N / 2];
+    words[0] = even.x;
+    words[1] = even.y;
+    words[2] = odd.x;
+    words[3] = odd.y;
 }
 
-// The lane's A fragment of one K step: (code - 8) * scale, rounded once.
-__device__ __forceinline__ void tiled_dequantize(const uint32_t (&words)[4], int t, __half2 scale_low, __half2 scale_high, uint32_t (&a)[4]) {
+// The lane's A fragment of one K step: (code - 8) * scale, rounded once. A rows g and g + 8 are the lane's columns
+// 2g (words 0 and 2, scale_even) and 2g + 1 (words 1 and 3, scale_odd).
+__device__ __forceinline__ void tiled_dequantize(const uint32_t (&words)[4], int t, __half2 scale_even, __half2 scale_odd, uint32_t (&a)[4]) {
 #pragma unroll
-    for (int h = 0; h < 2; ++h) {
-        const __half2 low = __hsub2(as_half2(lop3_and_or(words[h] >> (4 * t), 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT));
-        const __half2 high = __hsub2(as_half2(lop3_and_or(words[2 + h] >> (4 * t), 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT));
-        a[2 * h] = as_bits(__hmul2(low, scale_low));
-        a[2 * h + 1] = as_bits(__hmul2(high, scale_high));
+    for (int row = 0; row < 2; ++row) {
+        const __half2 even = __hsub2(as_half2(lop3_and_or(words[2 * row] >> (4 * t), 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT));
+        const __half2 odd = __hsub2(as_half2(lop3_and_or(words[2 * row + 1] >> (4 * t), 0x000F000Fu, MAGIC)), as_half2(OFFSET_4BIT));
+        a[2 * row] = as_bits(__hmul2(even, scale_even));
+        a[2 * row + 1] = as_bits(__hmul2(odd, scale_odd));
     }
 }
 
@@ -1234,7 +1241,7 @@ __device__ __forceinline__ void tiled_consume(const unsigned char* ring, unsigne
     using S = TiledShape<BM>;
     const int lane = threadIdx.x % 32;
     const int t = lane % 4;
-    const int column = threadIdx.x / 128 * 64 + (threadIdx.x / 32 % 4) * 16 + lane / 4;
+    const int column = threadIdx.x / 128 * 64 + (threadIdx.x / 32 % 4) * 16 + 2 * (lane / 4);
     uint32_t a[2][4];
     uint32_t words[4];
     int slot = 0;
@@ -1245,9 +1252,9 @@ __device__ __forceinline__ void tiled_consume(const unsigned char* ring, unsigne
     tiled_load_words(ring + S::X_BYTES, 0, column, words);
     for (int stage = 0; stage < stages; ++stage) {
         const unsigned char* current = ring + slot * S::STAGE_BYTES;
-        const __half* scales = reinterpret_cast<const __half*>(current + S::X_BYTES + S::W_BYTES);
-        const __half2 scale_low = __half2half2(scales[column]);
-        const __half2 scale_high = __half2half2(scales[column + 8]);
+        const __half2 scales = reinterpret_cast<const __half2*>(current + S::X_BYTES + S::W_BYTES)[column / 2];
+        const __half2 scale_even = __low2half2(scales);
+        const __half2 scale_odd = __high2half2(scales);
         const uint64_t descriptor = swizzled_descriptor(ring_address + slot * S::STAGE_BYTES);
         int next = slot + 1;
         unsigned next_parity = parity;
@@ -1257,7 +1264,7 @@ __device__ __forceinline__ void tiled_consume(const unsigned char* ring, unsigne
         }
 #pragma unroll
         for (int s = 0; s < 4; ++s) {
-            tiled_dequantize(words, t, scale_low, scale_high, a[s % 2]);
+            tiled_dequantize(words, t, scale_even, scale_odd, a[s % 2]);
             fence_sums(sums);
             wgmma_fence();
             // K step s starts 32 bytes into the swizzled rows: the address field counts 16-byte units
@@ -1343,9 +1350,9 @@ __device__ __forceinline__ void tiled(const CUtensorMap* x_map, int m, int k, in
     float sums[S::VALUES];  // the first MMA ignores them (scale-d 0): zeroing them would make ptxas serialize the MMAs
     tiled_consume<BM>(ring, ring_address, barriers, stages, sums);
 
-    // sums[4j + e]: column 16w + g (+8 for e >= 2) of the warpgroup's 64, token 8j + 2t (+1 for odd e)
+    // sums[4j + e]: column 16w + 2g (+1 for e >= 2) of the warpgroup's 64, token 8j + 2t (+1 for odd e)
     const int lane = threadIdx.x % 32;
-    const int column = column0 + threadIdx.x / 128 * 64 + (threadIdx.x / 32 % 4) * 16 + lane / 4;
+    const int column = column0 + threadIdx.x / 128 * 64 + (threadIdx.x / 32 % 4) * 16 + 2 * (lane / 4);
     if (split_sums != nullptr) {
         const int width = n - whole_columns * TILED_BLOCK_N;
         const int local = column - whole_columns * TILED_BLOCK_N;
@@ -1355,23 +1362,21 @@ __device__ __forceinline__ void tiled(const CUtensorMap* x_map, int m, int k, in
             for (int odd = 0; odd < 2; ++odd) {
                 const int token = token0 + 8 * j + 2 * (lane % 4) + odd;
                 if (token < m) {
-                    split_sums[(size_t)token * width + local] = sums[4 * j + odd];
-                    split_sums[(size_t)token * width + local + 8] = sums[4 * j + 2 + odd];
+                    *reinterpret_cast<float2*>(split_sums + (size_t)token * width + local) = make_float2(sums[4 * j + odd], sums[4 * j + 2 + odd]);
                 }
             }
         }
         return;
     }
-    const float bias_low = bias == nullptr ? 0.0f : __half2float(bias[column]);
-    const float bias_high = bias == nullptr ? 0.0f : __half2float(bias[column + 8]);
+    const float2 bias_pair = bias == nullptr ? make_float2(0.0f, 0.0f) : __half22float2(reinterpret_cast<const __half2*>(bias)[column / 2]);
 #pragma unroll
     for (int j = 0; j < BM / 8; ++j) {
 #pragma unroll
         for (int odd = 0; odd < 2; ++odd) {
             const int token = token0 + 8 * j + 2 * (lane % 4) + odd;
             if (token < m) {
-                out[(size_t)token * n + column] = __float2half_rn(sums[4 * j + odd] + bias_low);
-                out[(size_t)token * n + column + 8] = __float2half_rn(sums[4 * j + 2 + odd] + bias_high);
+                reinterpret_cast<__half2*>(out + (size_t)token * n)[column / 2] =
+                        __floats2half2_rn(sums[4 * j + odd] + bias_pair.x, sums[4 * j + 2 + odd] + bias_pair.y);
             }
         }
     }
