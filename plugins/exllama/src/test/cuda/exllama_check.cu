@@ -31,6 +31,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <string>
@@ -1025,7 +1026,7 @@ void timeline_bench(Context& c) {
 }
 #endif
 
-// A few fused calls on one layer, for a profiler: once K N M.
+// A few calls of one path on one layer, for a profiler: once K N M (EXLLAMA_ONCE_DECODE, _TILED or _CUBLAS, else fused).
 void once(Context& c, int k, int n, int m) {
     std::mt19937_64 random(5);
     Layer layer = random_words(random, k, n);
@@ -1033,8 +1034,11 @@ void once(Context& c, int k, int n, int m) {
     const BenchIo io = BenchIo::constant(0.5f, m, k, n);
     __half* const x = io.x;
     __half* const out = io.out;
+    const bool cublas = std::getenv("EXLLAMA_ONCE_CUBLAS") != nullptr;
+    std::unique_ptr<CublasBaseline> baseline = cublas ? std::make_unique<CublasBaseline>(Bench{k, n, "once"}, d) : nullptr;
     for (int i = 0; i < 5; ++i) {
-        if (std::getenv("EXLLAMA_ONCE_DECODE") != nullptr) run_decode(c, layer, d, x, k, m, out);
+        if (cublas) baseline->run(c, i, x, m, out);
+        else if (std::getenv("EXLLAMA_ONCE_DECODE") != nullptr) run_decode(c, layer, d, x, k, m, out);
         else if (std::getenv("EXLLAMA_ONCE_TILED") != nullptr) run_tiled(c, layer, d, x, k, m, out);
         else run_fused(c, layer, d, x, k, m, out);
     }
