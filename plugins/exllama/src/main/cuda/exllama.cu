@@ -974,9 +974,9 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
 // to a ring ahead, the warpgroups drift freely.
 //
 // Lane (g, t) of warp w builds its A fragment of K step s from word rows 2s and 2s + 1 of columns 16w + 2g and
-// 16w + 2g + 1 (A rows g and g + 8), one 8-byte shared-memory load a row: four 4-byte loads (columns g and g + 8) cost
-// 4-6 % of the 256-token kernel's time and 10-20 % at 128 tokens (H100, 2026-11-22), the consumers' loads sharing
-// the shared-memory pipe with TMA and wgmma's reads of the activations. The shuffle puts rows 2t and 2t + 1 of a word
+// 16w + 2g + 1 (A rows g and g + 8), one 8-byte shared-memory load a row: with four 4-byte loads (columns g and g + 8)
+// the kernel was 3-7 % slower at 256 tokens and 5-10 % at 128 (H100, 2026-11-22), the consumers' loads sharing the
+// shared-memory pipe with TMA and wgmma's reads of the activations. The shuffle puts rows 2t and 2t + 1 of a word
 // in nibbles t and t + 4, so (word >> 4t) & 0x000F000F is the lane's pair, exact after the magic-number conversion,
 // then multiplied by the column's scale and rounded once (the weights of the dequantize kernel). Groups are a multiple
 // of the 64-K stage, so one scale row serves a stage.
