@@ -10,13 +10,18 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 final class TestExplainCommand {
 
@@ -232,5 +237,104 @@ final class TestExplainCommand {
 
         assertThat(run.exitCode()).isZero();
         assertThat(new ObjectMapper().readTree(run.out()).get("selected").asText()).isEqualTo("slow");
+    }
+
+    @Test
+    void selectsMarlinForAnAlignedW4A16LayerOnSm80WithTheShippedPlugins() throws IOException {
+        boolean imagesBuilt = installShippedPlugins("exllama", "marlin");
+
+        CliRun run = explain("--platform", "cuda:sm_80", "--weight-type", "uint4b8", "--act-type", "float16", "--k", "4096", "--n", "4096", "--group-size", "128");
+
+        if (!imagesBuilt) {
+            // a build without nvcc ships both CUDA plugins without kernel images: they refuse every CUDA platform
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.out()).containsPattern("marlin +plugin marlin 0.1.0 +priority 300 +REFUSED")
+                    .contains("      - kernel images: needs CUDA kernel images in the plugin jar, got kernel images were not built (nvcc was missing at build time)");
+            return;
+        }
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        assertThat(run.out())
+                .contains("layer:    weight-only uint4b8 x float16 -> float16, K=4096 N=4096, group 128")
+                .containsPattern("selected: +marlin")
+                .containsPattern("marlin +plugin marlin 0.1.0 +priority 300 +SELECTED")
+                .containsPattern("exllama +plugin exllama 0.1.0 +priority 200 +ACCEPTED")
+                .doesNotContain("warning:", "failure:");
+    }
+
+    @Test
+    void refusesMarlinForAKThatIsNoMultipleOf128AndFallsBackToExllama() throws IOException {
+        boolean imagesBuilt = installShippedPlugins("exllama", "marlin");
+
+        // 2112 = 33 x 64: group 128 would not divide it, so the layer has groups of 64, which exllama takes
+        CliRun run = explain("--platform", "cuda:sm_80", "--weight-type", "uint4b8", "--act-type", "float16", "--k", "2112", "--n", "4096", "--group-size", "64",
+                "--format", "json");
+
+        JsonNode json = new ObjectMapper().readTree(run.out());
+        JsonNode marlin = json.get("candidates").get(0);
+        assertThat(marlin.get("kernel").asText()).isEqualTo("marlin");
+        assertThat(marlin.get("status").asText()).isEqualTo("refused");
+        assertThat(marlin.get("priority").asInt()).isEqualTo(300);
+        List<String> reasons = new ArrayList<>();
+        marlin.get("reasons").forEach(reason -> reasons.add(reason.get("message").asText()));
+        if (!imagesBuilt) {
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(reasons).contains("K alignment: needs K % 128 == 0, got K=2112");
+            return;
+        }
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        assertThat(reasons).containsExactly("K alignment: needs K % 128 == 0, got K=2112");
+        assertThat(json.get("selected").asText()).isEqualTo("exllama");
+        JsonNode exllama = json.get("candidates").get(1);
+        assertThat(exllama.get("kernel").asText()).isEqualTo("exllama");
+        assertThat(exllama.get("status").asText()).isEqualTo("selected");
+        assertThat(json.get("warning").asText()).startsWith("Performance: fallback kernel exllama (priority 200) selected for")
+                .contains("marlin (plugin marlin 0.1.0): K alignment: needs K % 128 == 0, got K=2112 [priority 300]");
+
+        CliRun text = explain("--platform", "cuda:sm_80", "--weight-type", "uint4b8", "--act-type", "float16", "--k", "2112", "--n", "4096", "--group-size", "64");
+        assertThat(text.exitCode()).isZero();
+        assertThat(text.out())
+                .containsPattern("selected: +exllama")
+                .containsPattern("marlin +plugin marlin 0.1.0 +priority 300 +REFUSED")
+                .contains("      - K alignment: needs K % 128 == 0, got K=2112")
+                .containsPattern("exllama +plugin exllama 0.1.0 +priority 200 +SELECTED");
+    }
+
+    /**
+     * Copies the kernel plugins the distribution ships, as built by this reactor (cli/pom.xml names their files in
+     * {@code qlinear.test.plugin.<id>}), into the plugins folder; returns whether all of them hold kernel images (nvcc
+     * was there at build time). A reactor stopped before packaging names the plugin's classes folder, which is jarred
+     * here as the jar plugin would.
+     */
+    private boolean installShippedPlugins(String... ids) throws IOException {
+        boolean images = true;
+        for (String id : ids) {
+            String location = System.getProperty("qlinear.test.plugin." + id);
+            if (location == null || location.isBlank() || location.startsWith("${")) {
+                fail("system property qlinear.test.plugin." + id + " names no plugin jar (got " + location + "): run the tests through Maven, whose "
+                        + "cli/pom.xml sets it");
+            }
+            Path source = Path.of(location);
+            Path jar = plugins.resolve("qlinear-" + id + "-0.1.0.jar");
+            if (Files.isDirectory(source)) {
+                jarFolder(source, jar);
+            }
+            else {
+                Files.copy(source, jar);
+            }
+            try (JarFile file = new JarFile(jar.toFile())) {
+                images &= file.getJarEntry("dev/qlinear/" + id + "/kernels/" + id + ".fatbin") != null;
+            }
+        }
+        return images;
+    }
+
+    private static void jarFolder(Path folder, Path jar) throws IOException {
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)); Stream<Path> files = Files.walk(folder)) {
+            for (Path file : files.filter(Files::isRegularFile).sorted().toList()) {
+                out.putNextEntry(new JarEntry(folder.relativize(file).toString().replace('\\', '/')));
+                Files.copy(file, out);
+                out.closeEntry();
+            }
+        }
     }
 }

@@ -1,0 +1,815 @@
+// The marlin plugin's kernels: the repack of GPTQ words into the marlin layout, the tensor-core GEMM that streams the
+// repacked words once, the split-K reduction, the act-order gather and the dequantization of the large-M path.
+//
+// The marlin layout (MarlinKernel's javadoc and core's MarlinLayout define it): int32 codes [K/16, 2N], where the word of
+// lane i of 16-column sub-tile j of 64-column chunk c in 16-row tile kt holds the B fragment of mma.m16n8k16 for that
+// lane: rows 2t, 2t + 1, 2t + 8, 2t + 9 (t = i % 4) of columns 16j + i/4 and 16j + 8 + i/4, nibble
+// p = 2h + kh + 4 (k % 2) for column half h and row half kh. Scales [groups, N] in the activation type, each 64-column
+// run transposed 8 x 8 (one group: 32-column runs, see scale_position); zero points [groups, N/8] transposed the same way,
+// each word the 8 zero points of one lane, nibble j + 4h for sub-tile j and column half h.
+//
+// Every entry point is extern "C" with plain arguments (pointers, int32, int64), matching KernelArguments.Kind.
+
+#include <cuda.h>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <stdint.h>
+#include <string.h>
+
+namespace {
+
+constexpr int WARPS = 8;
+constexpr int THREADS = 32 * WARPS;
+constexpr int BLOCK_N = 64;                 // four 16-column sub-tiles, warp w takes sub-tile w % 4
+constexpr int STAGE_K = 128;                // eight 16-row tiles; warps w and w + 4 take the even and the odd ones
+constexpr int STAGE_TILES = STAGE_K / 16;
+constexpr int WORDS_PER_TILE = 2 * BLOCK_N; // one 16-row tile of a 64-column chunk: 128 words, 512 bytes
+constexpr int STAGE_WORD_BYTES = STAGE_TILES * WORDS_PER_TILE * 4;  // 4 KB: one 16-byte copy per thread
+
+template <typename T>
+struct Numbers;
+
+// fp16: OR-ing a code below 1024 into the mantissa of 1024 adds it exactly.
+template <>
+struct Numbers<__half> {
+    using Pair = __half2;
+    static constexpr uint32_t MAGIC = 0x64006400u;   // (1024, 1024)
+    static constexpr uint32_t BIASED = 0x64086408u;  // (1032, 1032): 1024 + the uint4b8 zero point
+    // the odd nibble in place: OR-ing 16 code into the mantissa of 64 (unit 1/16) adds the code, no shift
+    static constexpr int ODD_RIGHT = 0;
+    static constexpr int ODD_SHIFT = 4;
+    static constexpr uint32_t ODD_MASK = 0x00F000F0u;
+    static constexpr uint32_t ODD_MAGIC = 0x54005400u;   // (64, 64)
+    static constexpr uint32_t ODD_BIASED = 0x54805480u;  // (72, 72): 64 + 8, the unit being 1/16
+};
+
+// bf16: 128 has 7 explicit mantissa bits below it, enough for a 4-bit code.
+template <>
+struct Numbers<__nv_bfloat16> {
+    using Pair = __nv_bfloat162;
+    static constexpr uint32_t MAGIC = 0x43004300u;   // (128, 128)
+    static constexpr uint32_t BIASED = 0x43084308u;  // (136, 136)
+    // 7 mantissa bits leave no room for the in-place trick: the odd nibble is shifted down
+    static constexpr int ODD_RIGHT = 4;
+    static constexpr int ODD_SHIFT = 0;
+    static constexpr uint32_t ODD_MASK = 0x000F000Fu;
+    static constexpr uint32_t ODD_MAGIC = 0x43004300u;
+    static constexpr uint32_t ODD_BIASED = 0x43084308u;
+};
+
+template <typename P>
+__device__ __forceinline__ P as_pair(uint32_t bits) {
+    P value;
+    memcpy(&value, &bits, sizeof(value));
+    return value;
+}
+
+template <typename P>
+__device__ __forceinline__ uint32_t as_bits(P value) {
+    uint32_t bits;
+    memcpy(&bits, &value, sizeof(bits));
+    return bits;
+}
+
+__device__ __forceinline__ uint32_t lop3_and_or(uint32_t a, uint32_t mask, uint32_t bits) {
+    uint32_t d;
+    asm("lop3.b32 %0, %1, %2, %3, 0xEA;" : "=r"(d) : "r"(a), "r"(mask), "r"(bits));
+    return d;
+}
+
+template <typename T>
+__device__ __forceinline__ void mma_16816(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1);
+
+template <>
+__device__ __forceinline__ void mma_16816<__half>(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+template <>
+__device__ __forceinline__ void mma_16816<__nv_bfloat16>(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    asm("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+        : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+}
+
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&a)[4], unsigned address) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(a[0]), "=r"(a[1]), "=r"(a[2]), "=r"(a[3])
+                 : "r"(address));
+}
+
+// 16 bytes global -> shared, asynchronously; bytes past `valid` (0 or 16) are zero-filled. Weights skip L1.
+__device__ __forceinline__ void copy_16(unsigned target, const void* source, int valid) {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(target), "l"(source), "r"(valid) : "memory");
+}
+
+__device__ __forceinline__ void commit_copies() {
+    asm volatile("cp.async.commit_group;" ::: "memory");
+}
+
+template <int PENDING>
+__device__ __forceinline__ void wait_copies() {
+    asm volatile("cp.async.wait_group %0;" ::"n"(PENDING) : "memory");
+}
+
+// The position of column c's scale in its row of a one-group layout: 32-column runs, new 8a + u takes old 2a + J[u].
+__host__ __device__ constexpr int single_scale_position(int c) {
+    // old position o = 2a + J[u] with J = [0, 1, 8, 9, 16, 17, 24, 25]: a = (o % 8) / 2, u = 2 (o / 8) + o % 2
+    return (c / 32) * 32 + 8 * ((c % 8) / 2) + 2 * ((c % 32) / 8) + c % 2;
+}
+
+// The lane's half pair of scales for columns 16j + g (low) and 16j + 8 + g (high) of a 64-column run, grouped layout:
+// old position 8b + a moves to 8a + b, so columns 16j + g and 16j + 8 + g (b = 2j, 2j + 1; a = g) sit side by side.
+__device__ __forceinline__ int grouped_scale_position(int j, int g) {
+    return 8 * g + 2 * j;
+}
+
+// Shared memory of one pipeline stage, in bytes: the words, the activation rows (16 MB rows of 128 halves, chunks of
+// 16 bytes XOR-swizzled by row so ldmatrix reads without bank conflicts), the stage's scale rows and zero-point rows.
+template <int MB>
+struct Stage {
+    static constexpr int ROWS = 16 * MB;
+    static constexpr int X_BYTES = ROWS * STAGE_K * 2;
+    static constexpr int MAX_GROUPS = STAGE_K / 32;                      // groups of 32 rows: four a stage
+    static constexpr int S_BYTES = MAX_GROUPS * BLOCK_N * 2;              // 128 bytes a group row
+    static constexpr int Z_BYTES = MAX_GROUPS * BLOCK_N / 2;              // 32 bytes a group row
+    static constexpr int BYTES = STAGE_WORD_BYTES + X_BYTES + S_BYTES + Z_BYTES;
+    static constexpr int STAGES = MB == 1 ? 6 : MB == 2 ? 5 : 4;
+    static constexpr int SHARED = STAGES * BYTES;
+    static constexpr int BLOCKS_PER_SM = MB == 1 ? 4 : MB == 2 ? 3 : 2;  // MarlinPlan.residentBlocks in Java
+    static_assert(BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
+};
+
+// One block: 64 columns by 16 MB rows of tokens over a range of whole stages of K. Warp w multiplies sub-tile w % 4
+// on the stage's even (w < 4) or odd 16-row tiles; the two halves are added through shared memory at the end.
+// Grouped scales (and zero points) multiply the weights before the MMA, rounded once in the activation type, as
+// the reference's dequantized weights are; with one group the stage reads group row 0.
+template <typename T, bool ZERO_POINTS, int MB>
+__device__ __forceinline__ void gemm(const T* __restrict__ x, long long ldx, int m, int k, int n, const uint32_t* __restrict__ codes,
+                                     const T* __restrict__ scales, const uint32_t* __restrict__ zeros, int group_size,
+                                     const T* __restrict__ bias, T* __restrict__ out, float* __restrict__ partials, int stages_per_split) {
+    using N = Numbers<T>;
+    using P = typename N::Pair;
+    using S = Stage<MB>;
+    extern __shared__ __align__(16) unsigned char shared[];
+    const unsigned base = static_cast<unsigned>(__cvta_generic_to_shared(shared));
+
+    const int column_blocks = n / BLOCK_N;
+    const int column0 = (blockIdx.x % column_blocks) * BLOCK_N;
+    const int split = blockIdx.x / column_blocks;
+    const int token0 = blockIdx.y * S::ROWS;
+    const int total_stages = k / STAGE_K;
+    const int first_stage = split * stages_per_split;
+    const int stages = min(stages_per_split, total_stages - first_stage);
+    const bool one_group = group_size >= k;
+    const int groups_per_stage = one_group ? 1 : max(1, STAGE_K / group_size);
+
+    const int thread = threadIdx.x;
+    const int warp = thread / 32;
+    const int lane = thread % 32;
+    const int g = lane / 4;
+    const int j = warp % 4;
+    const int parity = warp / 4;
+
+    // this thread's copies: word chunk `thread` of the stage (tile thread / 32, 16 bytes thread % 32 of its 512)
+    const uint32_t* word_source = codes + (size_t)(first_stage * STAGE_TILES + thread / 32) * 2 * n + 2 * column0 + (thread % 32) * 4;
+    const size_t word_step = (size_t)STAGE_TILES * 2 * n;
+
+    auto load_stage = [&](int s, int slot) {
+        const unsigned stage = base + slot * S::BYTES;
+        const int kstage = first_stage + s;
+        copy_16(stage + thread * 16, word_source + s * word_step, 16);
+        // activations: ROWS x 16 chunks of 16 bytes
+#pragma unroll
+        for (int item = thread; item < S::ROWS * 16; item += THREADS) {
+            const int row = item / 16;
+            const int chunk = item % 16;
+            const int token = token0 + row;
+            const T* source = x + (size_t)min(token, m - 1) * ldx + kstage * STAGE_K + chunk * 8;
+            copy_16(stage + STAGE_WORD_BYTES + row * 256 + ((chunk ^ (row % 8)) * 16), source, token < m ? 16 : 0);
+        }
+        const int group0 = one_group ? 0 : kstage * STAGE_K / group_size;
+        if (thread < 8 * groups_per_stage) {
+            const int row = thread / 8;
+            copy_16(stage + STAGE_WORD_BYTES + S::X_BYTES + row * 128 + (thread % 8) * 16,
+                    scales + (size_t)(group0 + row) * n + column0 + (thread % 8) * 8, 16);
+        }
+        if (ZERO_POINTS && thread >= 64 && thread < 64 + 2 * groups_per_stage) {
+            const int row = (thread - 64) / 2;
+            copy_16(stage + STAGE_WORD_BYTES + S::X_BYTES + S::S_BYTES + row * 32 + (thread % 2) * 16,
+                    zeros + (size_t)(group0 + row) * (n / 8) + column0 / 8 + (thread % 2) * 4, 16);
+        }
+    };
+
+    float sums[MB][2][4];
+#pragma unroll
+    for (int b = 0; b < MB; ++b)
+#pragma unroll
+        for (int h = 0; h < 2; ++h)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) sums[b][h][e] = 0.0f;
+
+#pragma unroll
+    for (int s = 0; s < S::STAGES - 1; ++s) {
+        if (s < stages) load_stage(s, s);
+        commit_copies();
+    }
+
+    // ldmatrix addresses: lane l supplies row (l % 8) + 8 ((l / 8) % 2) of the m-block, 8-half chunk (l / 16) of the k16 slice
+    const int a_row = (lane % 8) + 8 * ((lane / 8) % 2);
+    const int a_half = lane / 16;
+
+    for (int s = 0; s < stages; ++s) {
+        wait_copies<S::STAGES - 2>();
+        __syncthreads();
+        // refill the slot freed by the stage before this one
+        const int ahead = s + S::STAGES - 1;
+        if (ahead < stages) load_stage(ahead, ahead % S::STAGES);
+        commit_copies();
+
+        const int slot = s % S::STAGES;
+        const unsigned char* stage = shared + slot * S::BYTES;
+        const unsigned stage_address = base + slot * S::BYTES;
+        const uint32_t* words = reinterpret_cast<const uint32_t*>(stage);
+        const unsigned char* scale_rows = stage + STAGE_WORD_BYTES + S::X_BYTES;
+        const unsigned char* zero_rows = scale_rows + S::S_BYTES;
+
+        // the scales and zero points of one group row, as the pairs the B fragments take: [h] for column half h,
+        // zero[kh][h] the code bias plus the zero point for row half kh
+        P scale[2], zero[2][2];
+        auto group_pairs = [&](int group_row) {
+            if (one_group) {
+                const T* row = reinterpret_cast<const T*>(scale_rows);
+                const T low = row[single_scale_position(16 * j + g)];
+                const T high = row[single_scale_position(16 * j + 8 + g)];
+                scale[0] = P(low, low);
+                scale[1] = P(high, high);
+            }
+            else {
+                const P both = as_pair<P>(reinterpret_cast<const uint32_t*>(scale_rows + group_row * 128)[grouped_scale_position(j, g) / 2]);
+                scale[0] = P(both.x, both.x);
+                scale[1] = P(both.y, both.y);
+            }
+            if constexpr (ZERO_POINTS) {
+                const uint32_t zero_word = reinterpret_cast<const uint32_t*>(zero_rows + group_row * 32)[g] >> (4 * j);
+                const P even = as_pair<P>(lop3_and_or(zero_word, 0x000F000Fu, N::MAGIC));
+                const P odd = as_pair<P>(lop3_and_or(zero_word << N::ODD_SHIFT, N::ODD_MASK, N::ODD_MAGIC));
+                zero[0][0] = P(even.x, even.x);
+                zero[0][1] = P(even.y, even.y);
+                zero[1][0] = P(odd.x, odd.x);
+                zero[1][1] = P(odd.y, odd.y);
+            }
+            else {
+                zero[0][0] = zero[0][1] = as_pair<P>(N::BIASED);
+                zero[1][0] = zero[1][1] = as_pair<P>(N::ODD_BIASED);
+            }
+        };
+        // groups of at least a stage: one group row serves the stage
+        const bool stage_group = one_group || group_size >= STAGE_K;
+        if (stage_group) {
+            group_pairs(0);
+        }
+
+#pragma unroll
+        for (int tt = 0; tt < STAGE_TILES / 2; ++tt) {
+            const int tile = 2 * tt + parity;
+            if (!stage_group) {
+                group_pairs(tile * 16 / group_size);
+            }
+            const uint32_t word = words[tile * WORDS_PER_TILE + 32 * j + lane];
+            // B fragments: column half h, row half kh at nibbles 2h + kh (even row) and 2h + kh + 4 (odd row); the
+            // odd row half's pair comes without a shift where the type allows (fp16: 64 + code)
+            uint32_t b[2][2];
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+                const uint32_t shifted = word >> (8 * h);
+                const P even_rows = as_pair<P>(lop3_and_or(shifted, 0x000F000Fu, N::MAGIC));
+                const P odd_rows = as_pair<P>(lop3_and_or(shifted >> N::ODD_RIGHT, N::ODD_MASK, N::ODD_MAGIC));
+                b[h][0] = as_bits(__hmul2(__hsub2(even_rows, zero[0][h]), scale[h]));
+                b[h][1] = as_bits(__hmul2(__hsub2(odd_rows, zero[1][h]), scale[h]));
+            }
+#pragma unroll
+            for (int mb = 0; mb < MB; ++mb) {
+                const int row = 16 * mb + a_row;
+                const int chunk = 2 * tile + a_half;
+                uint32_t a[4];
+                ldmatrix_x4(a, stage_address + STAGE_WORD_BYTES + row * 256 + ((chunk ^ (row % 8)) * 16));
+                mma_16816<T>(sums[mb][0], a, b[0][0], b[0][1]);
+                mma_16816<T>(sums[mb][1], a, b[1][0], b[1][1]);
+            }
+        }
+    }
+    wait_copies<0>();
+    __syncthreads();
+
+    // the odd tiles' sums join the even ones' through shared memory
+    float* exchange = reinterpret_cast<float*>(shared);
+    if (parity == 1) {
+#pragma unroll
+        for (int mb = 0; mb < MB; ++mb)
+#pragma unroll
+            for (int h = 0; h < 2; ++h)
+#pragma unroll
+                for (int e = 0; e < 4; ++e) exchange[((((warp - 4) * MB + mb) * 2 + h) * 4 + e) * 32 + lane] = sums[mb][h][e];
+    }
+    __syncthreads();
+    if (parity == 1) {
+        return;
+    }
+#pragma unroll
+    for (int mb = 0; mb < MB; ++mb)
+#pragma unroll
+        for (int h = 0; h < 2; ++h)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) sums[mb][h][e] += exchange[(((warp * MB + mb) * 2 + h) * 4 + e) * 32 + lane];
+
+    // c0, c1: row g, columns 2t, 2t + 1 of the 8-column tile; c2, c3: row g + 8
+    const int t = lane % 4;
+#pragma unroll
+    for (int mb = 0; mb < MB; ++mb) {
+#pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            const int column = column0 + 16 * j + 8 * h + 2 * t;
+#pragma unroll
+            for (int half = 0; half < 2; ++half) {
+                const int token = token0 + 16 * mb + g + 8 * half;
+                if (token >= m) {
+                    continue;
+                }
+                const float v0 = sums[mb][h][2 * half];
+                const float v1 = sums[mb][h][2 * half + 1];
+                if (partials != nullptr) {
+                    *reinterpret_cast<float2*>(partials + ((size_t)split * m + token) * n + column) = make_float2(v0, v1);
+                }
+                else {
+                    float b0 = 0.0f, b1 = 0.0f;
+                    if (bias != nullptr) {
+                        b0 = static_cast<float>(bias[column]);
+                        b1 = static_cast<float>(bias[column + 1]);
+                    }
+                    P result;
+                    result.x = T(v0 + b0);
+                    result.y = T(v1 + b1);
+                    *reinterpret_cast<P*>(out + (size_t)token * n + column) = result;
+                }
+            }
+        }
+    }
+}
+
+template <typename T>
+__device__ __forceinline__ void reduce(const float* __restrict__ partials, int splits, int m, int n, const T* __restrict__ bias, T* __restrict__ out) {
+    const size_t quad = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    const size_t elements = (size_t)m * n;
+    if (quad * 4 >= elements) {
+        return;
+    }
+    float4 total = reinterpret_cast<const float4*>(partials)[quad];
+    for (int s = 1; s < splits; ++s) {
+        const float4 next = reinterpret_cast<const float4*>(partials + (size_t)s * elements)[quad];
+        total.x += next.x;
+        total.y += next.y;
+        total.z += next.z;
+        total.w += next.w;
+    }
+    const int column = (int)(quad * 4 % n);
+    if (bias != nullptr) {
+        total.x += static_cast<float>(bias[column]);
+        total.y += static_cast<float>(bias[column + 1]);
+        total.z += static_cast<float>(bias[column + 2]);
+        total.w += static_cast<float>(bias[column + 3]);
+    }
+    T* target = out + quad * 4;
+    target[0] = T(total.x);
+    target[1] = T(total.y);
+    target[2] = T(total.z);
+    target[3] = T(total.w);
+}
+
+// W[k, n] = (code - zero) * scale in the activation type, rounded once, row-major [K, N] for the dense GEMM; row k of
+// the marlin layout is permuted row k (act-order gathers the activation instead).
+template <typename T, bool ZERO_POINTS>
+__device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, const T* __restrict__ scales, const uint32_t* __restrict__ zeros,
+                                           int group_size, int k, int n, T* __restrict__ w) {
+    using N = Numbers<T>;
+    using P = typename N::Pair;
+    const size_t word = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (word >= (size_t)(k / 16) * 2 * n) {
+        return;
+    }
+    const int kt = (int)(word / (2 * n));
+    const int w_in_row = (int)(word % (2 * n));
+    const int chunk = w_in_row / 128;
+    const int j = (w_in_row % 128) / 32;
+    const int lane = w_in_row % 32;
+    const int t = lane % 4;
+    const int g = lane / 4;
+    const uint32_t bits = codes[word];
+    const bool one_group = group_size >= k;
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+        const int column = chunk * 64 + 16 * j + 8 * h + g;
+#pragma unroll
+        for (int kh = 0; kh < 2; ++kh) {
+            const int row = kt * 16 + 2 * t + 8 * kh;
+            const int group = one_group ? 0 : row / group_size;
+            const T scale = one_group ? scales[single_scale_position(column)]
+                                      : scales[(size_t)group * n + chunk * 64 + grouped_scale_position(j, g) + h];
+            P zero = as_pair<P>(N::BIASED);
+            if constexpr (ZERO_POINTS) {
+                const uint32_t zero_word = zeros[(size_t)group * (n / 8) + chunk * 8 + g];
+                const P both = as_pair<P>(lop3_and_or(zero_word >> (4 * j), 0x000F000Fu, N::MAGIC));
+                zero = h == 0 ? P(both.x, both.x) : P(both.y, both.y);
+            }
+            const P codes_plus = as_pair<P>(lop3_and_or(bits >> (4 * (2 * h + kh)), 0x000F000Fu, N::MAGIC));
+            const P weights = __hmul2(__hsub2(codes_plus, zero), P(scale, scale));
+            w[(size_t)row * n + column] = weights.x;
+            w[(size_t)(row + 1) * n + column] = weights.y;
+        }
+    }
+}
+
+
+// ---- the decode kernel: M <= 16 ----
+//
+// A marlin word is also the A fragment of mma.m16n8k16 for 16 columns (rows g and g + 8 of A are columns 16j + g and
+// 16j + 8 + g; K pairs 2t, 2t + 8): with the weights as A and up to 8 tokens as B, one MMA serves a word at M <= 8.
+// Each warp owns a 64-column chunk (4 words a lane per 16-row tile), a block four chunks over a range of K. The
+// codes enter as exact biased integers, one LOP3 a pair (fp16: 1024 + code for rows 0-7 of a tile, 64 + code for rows
+// 8-15, read in place; bf16: 128 + code); one more MMA per tile with a constant A (the code bias plus the zero point 8)
+// yields the bias times the activations, subtracted from the group's float32 sums before the group's scale multiplies
+// them (zero points: a second MMA with A = 1 yields the activation sums that z multiplies).
+constexpr int DECODE_WARPS = 4;
+constexpr int DECODE_THREADS = 32 * DECODE_WARPS;
+constexpr int DECODE_N = 64 * DECODE_WARPS;
+constexpr int DECODE_STAGE_K = 128;
+constexpr int DECODE_TILES = DECODE_STAGE_K / 16;
+constexpr int DECODE_STAGES = 4;
+
+struct DecodeStage {
+    static constexpr int W_BYTES = DECODE_TILES * DECODE_WARPS * 512;
+    static constexpr int X_BYTES = 16 * DECODE_STAGE_K * 2;
+    static constexpr int MAX_GROUPS = DECODE_STAGE_K / 32;
+    static constexpr int S_BYTES = MAX_GROUPS * DECODE_N * 2;
+    static constexpr int Z_BYTES = MAX_GROUPS * DECODE_N / 2;
+    static constexpr int BYTES = W_BYTES + X_BYTES + S_BYTES + Z_BYTES;
+    static constexpr int SHARED = DECODE_STAGES * BYTES;  // MarlinDecodePlan.SHARED_BYTES in Java
+    static constexpr int BLOCKS_PER_SM = 2;
+    static_assert(BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
+};
+
+template <typename T>
+struct Biased;
+
+template <>
+struct Biased<__half> {
+    // rows 0-7 of a tile: 1024 + code; rows 8-15: 64 + code, the nibble ORed in place into 64's mantissa (unit 1/16)
+    __device__ static __forceinline__ void codes(uint32_t word, uint32_t (&a)[4]) {
+        const uint32_t high = word >> 8;
+        a[0] = lop3_and_or(word, 0x000F000Fu, 0x64006400u);
+        a[1] = lop3_and_or(high, 0x000F000Fu, 0x64006400u);
+        a[2] = lop3_and_or(word, 0x00F000F0u, 0x54005400u);
+        a[3] = lop3_and_or(high, 0x00F000F0u, 0x54005400u);
+    }
+    static constexpr uint32_t LOW_BIAS = 0x64006400u, HIGH_BIAS = 0x54005400u;        // 1024, 64
+    static constexpr uint32_t LOW_BIAS_8 = 0x64086408u, HIGH_BIAS_8 = 0x54805480u;    // 1032, 72
+    static constexpr uint32_t ONE = 0x3C003C00u;
+};
+
+template <>
+struct Biased<__nv_bfloat16> {
+    __device__ static __forceinline__ void codes(uint32_t word, uint32_t (&a)[4]) {
+        a[0] = lop3_and_or(word, 0x000F000Fu, 0x43004300u);
+        a[1] = lop3_and_or(word >> 8, 0x000F000Fu, 0x43004300u);
+        a[2] = lop3_and_or(word >> 4, 0x000F000Fu, 0x43004300u);
+        a[3] = lop3_and_or(word >> 12, 0x000F000Fu, 0x43004300u);
+    }
+    static constexpr uint32_t LOW_BIAS = 0x43004300u, HIGH_BIAS = 0x43004300u;        // 128
+    static constexpr uint32_t LOW_BIAS_8 = 0x43084308u, HIGH_BIAS_8 = 0x43084308u;    // 136
+    static constexpr uint32_t ONE = 0x3F803F80u;
+};
+
+template <typename T>
+__device__ __forceinline__ void mma_a(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+    mma_16816<T>(c, a, b0, b1);
+}
+
+__device__ __forceinline__ void ldmatrix_x2(uint32_t& r0, uint32_t& r1, unsigned address) {
+    asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];" : "=r"(r0), "=r"(r1) : "r"(address));
+}
+
+// TT token tiles of 8 (M <= 8 * TT). Block b covers chunks [4 (b % blocks_n), + 4) and stages
+// [split * stages_per_split, + stages_per_split) of K, split = b / blocks_n.
+template <typename T, bool ZERO_POINTS, int TT>
+__device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, int m, int k, int n, const uint32_t* __restrict__ codes,
+                                       const T* __restrict__ scales, const uint32_t* __restrict__ zeros, int group_size,
+                                       const T* __restrict__ bias, T* __restrict__ out, float* __restrict__ partials, int stages_per_split) {
+    using B = Biased<T>;
+    using P = typename Numbers<T>::Pair;
+    using S = DecodeStage;
+    extern __shared__ __align__(16) unsigned char shared[];
+    const unsigned base = static_cast<unsigned>(__cvta_generic_to_shared(shared));
+
+    const int chunks = n / 64;
+    const int blocks_n = (chunks + DECODE_WARPS - 1) / DECODE_WARPS;
+    const int chunk0 = (blockIdx.x % blocks_n) * DECODE_WARPS;
+    const int split = blockIdx.x / blocks_n;
+    const int total_stages = k / DECODE_STAGE_K;
+    const int first_stage = split * stages_per_split;
+    const int stages = min(stages_per_split, total_stages - first_stage);
+    const bool one_group = group_size >= k;
+    const int groups_per_stage = one_group ? 1 : max(1, DECODE_STAGE_K / group_size);
+    const int valid_chunks = min(DECODE_WARPS, chunks - chunk0);
+
+    const int thread = threadIdx.x;
+    const int warp = thread / 32;
+    const int lane = thread % 32;
+    const int g = lane / 4;
+    const int t = lane % 4;
+    const bool active = warp < valid_chunks;
+
+    auto load_stage = [&](int s, int slot) {
+        const unsigned stage = base + slot * S::BYTES;
+        const int kstage = first_stage + s;
+#pragma unroll
+        for (int i = 0; i < S::W_BYTES / 16 / DECODE_THREADS; ++i) {
+            const int item = thread + i * DECODE_THREADS;
+            const int tile = item / 128;
+            const int chunk = (item % 128) / 32;
+            if (chunk < valid_chunks) {
+                const uint32_t* source = codes + (size_t)(kstage * DECODE_TILES + tile) * 2 * n + 128 * (chunk0 + chunk) + (item % 32) * 4;
+                copy_16(stage + item * 16, source, 16);
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < 16 * 16 / DECODE_THREADS; ++i) {
+            const int item = thread + i * DECODE_THREADS;
+            const int row = item / 16;
+            const int chunk = item % 16;
+            const T* source = x + (size_t)min(row, m - 1) * ldx + kstage * DECODE_STAGE_K + chunk * 8;
+            copy_16(stage + S::W_BYTES + row * 256 + ((chunk ^ (row % 8)) * 16), source, row < m ? 16 : 0);
+        }
+        const int group0 = one_group ? 0 : kstage * DECODE_STAGE_K / group_size;
+        {
+            const int row = thread / 32;  // 32 pieces of 16 bytes a scale row of 256 columns
+            const int piece = thread % 32;
+            if (row < groups_per_stage && piece / 8 < valid_chunks) {
+                copy_16(stage + S::W_BYTES + S::X_BYTES + row * 512 + piece * 16, scales + (size_t)(group0 + row) * n + 64 * chunk0 + piece * 8, 16);
+            }
+        }
+        if (ZERO_POINTS && thread < 8 * groups_per_stage) {
+            const int row = thread / 8;
+            const int piece = thread % 8;  // 8 pieces of 16 bytes: 4 words, 32 columns each
+            if (piece / 2 < valid_chunks) {
+                copy_16(stage + S::W_BYTES + S::X_BYTES + S::S_BYTES + row * 128 + piece * 16,
+                        zeros + (size_t)(group0 + row) * (n / 8) + 8 * chunk0 + piece * 4, 16);
+            }
+        }
+    };
+
+    float sums[4][TT][4], group_sums[4][TT][4], bias_sums[TT][4], x_sums[TT][4];
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+#pragma unroll
+        for (int q = 0; q < TT; ++q)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) sums[j][q][e] = group_sums[j][q][e] = 0.0f;
+#pragma unroll
+    for (int q = 0; q < TT; ++q)
+#pragma unroll
+        for (int e = 0; e < 4; ++e) bias_sums[q][e] = x_sums[q][e] = 0.0f;
+
+    const uint32_t bias_a[4] = {ZERO_POINTS ? B::LOW_BIAS : B::LOW_BIAS_8, ZERO_POINTS ? B::LOW_BIAS : B::LOW_BIAS_8,
+                                ZERO_POINTS ? B::HIGH_BIAS : B::HIGH_BIAS_8, ZERO_POINTS ? B::HIGH_BIAS : B::HIGH_BIAS_8};
+    const uint32_t ones_a[4] = {B::ONE, B::ONE, B::ONE, B::ONE};
+
+#pragma unroll
+    for (int s = 0; s < DECODE_STAGES - 1; ++s) {
+        if (s < stages) load_stage(s, s);
+        commit_copies();
+    }
+    // ldmatrix: lane l addresses token (l % 8) + 8 (l / 16) at k half (l / 8) % 2 of the tile
+    const int b_row = (lane % 8) + 8 * (lane / 16);
+    const int b_half = (lane / 8) % 2;
+
+    for (int s = 0; s < stages; ++s) {
+        wait_copies<DECODE_STAGES - 2>();
+        __syncthreads();
+        const int ahead = s + DECODE_STAGES - 1;
+        if (ahead < stages) load_stage(ahead, ahead % DECODE_STAGES);
+        commit_copies();
+        if (!active) {
+            continue;
+        }
+        const int slot = s % DECODE_STAGES;
+        const unsigned char* stage = shared + slot * S::BYTES;
+        const unsigned stage_address = base + slot * S::BYTES;
+        const uint32_t* words = reinterpret_cast<const uint32_t*>(stage) + warp * 128 + lane;
+        const unsigned char* scale_rows = stage + S::W_BYTES + S::X_BYTES;
+        const unsigned char* zero_rows = scale_rows + S::S_BYTES;
+#pragma unroll
+        for (int tile = 0; tile < DECODE_TILES; ++tile) {
+            uint32_t b[TT][2];
+            const int chunk = 2 * tile + b_half;
+            if constexpr (TT == 2) {
+                uint32_t r[4];
+                ldmatrix_x4(r, stage_address + S::W_BYTES + b_row * 256 + ((chunk ^ (b_row % 8)) * 16));
+                b[0][0] = r[0];
+                b[0][1] = r[1];
+                b[TT - 1][0] = r[2];
+                b[TT - 1][1] = r[3];
+            }
+            else {
+                ldmatrix_x2(b[0][0], b[0][1], stage_address + S::W_BYTES + b_row * 256 + ((chunk ^ (b_row % 8)) * 16));
+            }
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                uint32_t a[4];
+                B::codes(words[tile * DECODE_WARPS * 128 + 32 * j], a);
+#pragma unroll
+                for (int q = 0; q < TT; ++q) mma_a<T>(group_sums[j][q], a, b[q][0], b[q][1]);
+            }
+#pragma unroll
+            for (int q = 0; q < TT; ++q) {
+                mma_a<T>(bias_sums[q], bias_a, b[q][0], b[q][1]);
+                if constexpr (ZERO_POINTS) mma_a<T>(x_sums[q], ones_a, b[q][0], b[q][1]);
+            }
+            // the group ends here (or the stage does): scale the group's sums into the totals
+            const int row = (first_stage + s) * DECODE_STAGE_K + tile * 16;
+            if (tile == DECODE_TILES - 1 || (!one_group && (row + 16) % group_size == 0)) {
+                const int group_row = one_group ? 0 : (tile * 16) / group_size;
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+                    float scale[2], zero[2] = {0.0f, 0.0f};
+                    if (one_group) {
+                        const T* srow = reinterpret_cast<const T*>(scale_rows) + warp * 64;
+                        scale[0] = static_cast<float>(srow[single_scale_position(16 * j + g)]);
+                        scale[1] = static_cast<float>(srow[single_scale_position(16 * j + 8 + g)]);
+                    }
+                    else {
+                        const P both = reinterpret_cast<const P*>(scale_rows + group_row * 512)[warp * 32 + grouped_scale_position(j, g) / 2];
+                        scale[0] = static_cast<float>(both.x);
+                        scale[1] = static_cast<float>(both.y);
+                    }
+                    if constexpr (ZERO_POINTS) {
+                        const uint32_t zero_word = reinterpret_cast<const uint32_t*>(zero_rows + group_row * 128)[warp * 8 + g] >> (4 * j);
+                        zero[0] = (float)(zero_word & 0xF);
+                        zero[1] = (float)((zero_word >> 16) & 0xF);
+                    }
+#pragma unroll
+                    for (int q = 0; q < TT; ++q) {
+#pragma unroll
+                        for (int e = 0; e < 4; ++e) {
+                            const int h = e / 2;
+                            float corrected = group_sums[j][q][e] - bias_sums[q][e];
+                            if constexpr (ZERO_POINTS) corrected -= zero[h] * x_sums[q][e];
+                            sums[j][q][e] = fmaf(scale[h], corrected, sums[j][q][e]);
+                            group_sums[j][q][e] = 0.0f;
+                        }
+                    }
+                }
+#pragma unroll
+                for (int q = 0; q < TT; ++q)
+#pragma unroll
+                    for (int e = 0; e < 4; ++e) bias_sums[q][e] = x_sums[q][e] = 0.0f;
+            }
+        }
+    }
+    wait_copies<0>();
+    if (!active) {
+        return;
+    }
+    // c0, c1: column 16j + g, tokens 8q + 2t, 8q + 2t + 1; c2, c3: column 16j + 8 + g
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+#pragma unroll
+        for (int q = 0; q < TT; ++q) {
+#pragma unroll
+            for (int e = 0; e < 4; ++e) {
+                const int token = 8 * q + 2 * t + e % 2;
+                const int column = 64 * (chunk0 + warp) + 16 * j + 8 * (e / 2) + g;
+                if (token >= m) {
+                    continue;
+                }
+                if (partials != nullptr) {
+                    partials[((size_t)split * m + token) * n + column] = sums[j][q][e];
+                }
+                else {
+                    out[(size_t)token * n + column] = T(sums[j][q][e] + (bias != nullptr ? static_cast<float>(bias[column]) : 0.0f));
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+// The repack: one thread per output word; gptq holds the codes as int32 [K/8, N], row 8w + i of column c at bits 4i of
+// word (w, c); perm (or null) maps permuted row r to source row perm[r].
+extern "C" __global__ void marlin_repack_w4(const uint32_t* __restrict__ gptq, const int* __restrict__ perm, int k, int n, uint32_t* __restrict__ out) {
+    const size_t word = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (word >= (size_t)(k / 16) * 2 * n) {
+        return;
+    }
+    const int kt = (int)(word / (2 * n));
+    const int w_in_row = (int)(word % (2 * n));
+    const int chunk = w_in_row / 128;
+    const int j = (w_in_row % 128) / 32;
+    const int lane = w_in_row % 32;
+    uint32_t packed = 0;
+#pragma unroll
+    for (int p = 0; p < 8; ++p) {
+        const int h = (p % 4) / 2;
+        const int kh = p % 2;
+        const int odd = p / 4;
+        const int row = kt * 16 + 2 * (lane % 4) + odd + 8 * kh;
+        const int column = chunk * 64 + 16 * j + 8 * h + lane / 4;
+        const int source = perm != nullptr ? perm[row] : row;
+        const uint32_t code = (gptq[(size_t)(source / 8) * n + column] >> (4 * (source % 8))) & 0xFu;
+        packed |= code << (4 * p);
+    }
+    out[word] = packed;
+}
+
+#define MARLIN_GEMM(NAME, T, ZP, MB)                                                                                                     \
+    extern "C" __global__ void __launch_bounds__(THREADS, Stage<MB>::BLOCKS_PER_SM) NAME(const T* x, long long ldx, int m, int k, int n, const uint32_t* codes,     \
+                                                               const T* scales, const uint32_t* zeros, int group_size, const T* bias,    \
+                                                               T* out, float* partials, int stages_per_split) {                         \
+        gemm<T, ZP, MB>(x, ldx, m, k, n, codes, scales, zeros, group_size, bias, out, partials, stages_per_split);                       \
+    }
+
+// Above 16 rows (the decode kernel takes up to 16), 64 tokens a block: fewer row blocks re-read the weights.
+MARLIN_GEMM(marlin_gemm_f16_mb4, __half, false, 4)
+MARLIN_GEMM(marlin_gemm_f16_zp_mb4, __half, true, 4)
+MARLIN_GEMM(marlin_gemm_bf16_mb4, __nv_bfloat16, false, 4)
+MARLIN_GEMM(marlin_gemm_bf16_zp_mb4, __nv_bfloat16, true, 4)
+
+extern "C" __global__ void marlin_reduce_f16(const float* partials, int splits, int m, int n, const __half* bias, __half* out) {
+    reduce<__half>(partials, splits, m, n, bias, out);
+}
+
+extern "C" __global__ void marlin_reduce_bf16(const float* partials, int splits, int m, int n, const __nv_bfloat16* bias, __nv_bfloat16* out) {
+    reduce<__nv_bfloat16>(partials, splits, m, n, bias, out);
+}
+
+#define MARLIN_DEQUANTIZE(NAME, T, ZP)                                                                                                   \
+    extern "C" __global__ void NAME(const uint32_t* codes, const T* scales, const uint32_t* zeros, int group_size, int k, int n, T* w) { \
+        dequantize<T, ZP>(codes, scales, zeros, group_size, k, n, w);                                                                    \
+    }
+
+MARLIN_DEQUANTIZE(marlin_dequantize_f16, __half, false)
+MARLIN_DEQUANTIZE(marlin_dequantize_f16_zp, __half, true)
+MARLIN_DEQUANTIZE(marlin_dequantize_bf16, __nv_bfloat16, false)
+MARLIN_DEQUANTIZE(marlin_dequantize_bf16_zp, __nv_bfloat16, true)
+
+// x_out[r, c] = x[r, perm[c]]: the activation columns in the weights' permuted row order (act-order), contiguous.
+extern "C" __global__ void marlin_gather_f16(const __half* x, long long ldx, int m, int k, const int* perm, __half* x_out) {
+    const size_t index = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (index < (size_t)m * k) {
+        const int row = (int)(index / k);
+        const int column = (int)(index % k);
+        x_out[index] = x[(size_t)row * ldx + perm[column]];
+    }
+}
+
+extern "C" __global__ void marlin_gather_bf16(const __nv_bfloat16* x, long long ldx, int m, int k, const int* perm, __nv_bfloat16* x_out) {
+    const size_t index = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (index < (size_t)m * k) {
+        const int row = (int)(index / k);
+        const int column = (int)(index % k);
+        x_out[index] = x[(size_t)row * ldx + perm[column]];
+    }
+}
+
+// out[r, c] += bias[c], after the dense GEMM of the large-M path.
+extern "C" __global__ void marlin_add_bias_f16(__half* out, int m, int n, const __half* bias) {
+    const size_t index = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (index < (size_t)m * n) {
+        out[index] = __float2half_rn(__half2float(out[index]) + __half2float(bias[index % n]));
+    }
+}
+
+extern "C" __global__ void marlin_add_bias_bf16(__nv_bfloat16* out, int m, int n, const __nv_bfloat16* bias) {
+    const size_t index = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (index < (size_t)m * n) {
+        out[index] = __float2bfloat16_rn(__bfloat162float(out[index]) + __bfloat162float(bias[index % n]));
+    }
+}
+
+#define MARLIN_DECODE(NAME, T, ZP, TT)                                                                                                   \
+    extern "C" __global__ void __launch_bounds__(DECODE_THREADS, DecodeStage::BLOCKS_PER_SM) NAME(                                       \
+            const T* x, long long ldx, int m, int k, int n, const uint32_t* codes, const T* scales, const uint32_t* zeros, int group_size, \
+            const T* bias, T* out, float* partials, int stages_per_split) {                                                               \
+        decode<T, ZP, TT>(x, ldx, m, k, n, codes, scales, zeros, group_size, bias, out, partials, stages_per_split);                     \
+    }
+
+MARLIN_DECODE(marlin_decode_f16_tt1, __half, false, 1)
+MARLIN_DECODE(marlin_decode_f16_tt2, __half, false, 2)
+MARLIN_DECODE(marlin_decode_f16_zp_tt1, __half, true, 1)
+MARLIN_DECODE(marlin_decode_f16_zp_tt2, __half, true, 2)
+MARLIN_DECODE(marlin_decode_bf16_tt1, __nv_bfloat16, false, 1)
+MARLIN_DECODE(marlin_decode_bf16_tt2, __nv_bfloat16, false, 2)
+MARLIN_DECODE(marlin_decode_bf16_zp_tt1, __nv_bfloat16, true, 1)
+MARLIN_DECODE(marlin_decode_bf16_zp_tt2, __nv_bfloat16, true, 2)

@@ -1,0 +1,49 @@
+package dev.qlinear.marlin;
+
+import java.util.Optional;
+
+/**
+ * The kernel's tunables.
+ *
+ * @param kernelMaxRows the largest M the GEMM kernel runs when the device has a dense GEMM and the layer is not
+ *        act-order; above it the layer is dequantized into the workspace and multiplied by the device's GEMM (cuBLAS).
+ *        {@value #KERNEL_MAX_ROWS_PROPERTY} overrides it, for measuring where the switch belongs.
+ * @param maxRows the largest M of a call
+ */
+record MarlinSettings(int kernelMaxRows, int maxRows) {
+
+    static final String KERNEL_MAX_ROWS_PROPERTY = "qlinear.marlin.kernel-max-m";
+    /**
+     * Not measured for this kernel: the switch point exllama measured for its fused kernel on an H100, taken as the
+     * starting point. Measure it with {@value #KERNEL_MAX_ROWS_PROPERTY} before relying on it.
+     */
+    static final int DEFAULT_KERNEL_MAX_ROWS = 64;
+    /** The largest M of a call, as exllama declares it. */
+    static final int MAX_ROWS = 1 << 16;
+
+    MarlinSettings {
+        if (kernelMaxRows < 1) {
+            throw new IllegalArgumentException(KERNEL_MAX_ROWS_PROPERTY + " must be at least 1, got " + kernelMaxRows);
+        }
+        if (maxRows < 1) {
+            throw new IllegalArgumentException("max rows must be at least 1, got " + maxRows);
+        }
+    }
+
+    /** The defaults, with what {@value #KERNEL_MAX_ROWS_PROPERTY} sets. */
+    static MarlinSettings fromSystemProperties() {
+        return of(Optional.ofNullable(System.getProperty(KERNEL_MAX_ROWS_PROPERTY)));
+    }
+
+    static MarlinSettings of(Optional<String> kernelMaxRows) {
+        int rows = kernelMaxRows.map(String::strip).map(text -> {
+            try {
+                return Integer.parseInt(text);
+            }
+            catch (NumberFormatException e) {
+                throw new IllegalArgumentException(KERNEL_MAX_ROWS_PROPERTY + " must be a whole number of rows, got '" + text + "'", e);
+            }
+        }).orElse(DEFAULT_KERNEL_MAX_ROWS);
+        return new MarlinSettings(rows, MAX_ROWS);
+    }
+}

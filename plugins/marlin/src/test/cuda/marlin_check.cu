@@ -1,0 +1,551 @@
+// A GPU-host check of the marlin kernels without Java: this file includes ../../main/cuda/marlin.cu, packs random
+// layers with host packers written from the layout's definition (not from the kernels' inverse mapping), compares the
+// GPU repack bit for bit, runs the GEMM with the plan MarlinPlan computes (and forced split counts) against a float64
+// reference of x times the dequantized weights, and times the kernels (decode up to 16 rows, GEMM above) next to cuBLAS
+// fp16 and a device copy.
+//
+//   nvcc -O3 -std=c++17 -gencode arch=compute_90a,code=sm_90a -o marlin_check marlin_check.cu -lcublas
+//   ./marlin_check check | bench
+
+#include "../../main/cuda/marlin.cu"
+
+#include <cublas_v2.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#define CUDA_OK(call)                                                                                     \
+    do {                                                                                                  \
+        cudaError_t status_ = (call);                                                                     \
+        if (status_ != cudaSuccess) {                                                                     \
+            std::fprintf(stderr, "%s:%d %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(status_)); \
+            std::exit(2);                                                                                 \
+        }                                                                                                 \
+    } while (0)
+
+namespace {
+
+// ---- the launch plan: the same arithmetic as dev.qlinear.marlin.MarlinPlan ----
+struct Plan {
+    int mb, m_blocks, splits, stages_per_split;
+};
+
+int g_forced_splits = 0;
+
+int blocks_per_sm(int) {
+    return Stage<4>::BLOCKS_PER_SM;
+}
+
+Plan plan_of(int m, int k, int n, int sms) {
+    Plan p{};
+    p.mb = 4;  // the GEMM kernel runs M > 16 (the decode kernel fewer) in blocks of 64 rows
+    p.m_blocks = (m + 16 * p.mb - 1) / (16 * p.mb);
+    const int stages = k / STAGE_K;
+    const long tiles = (long)(n / BLOCK_N) * p.m_blocks;
+    const long resident = (long)blocks_per_sm(p.mb) * sms;
+    int best = 1;
+    double best_efficiency = 0;
+    for (int s = 1; s <= 16 && stages / s >= 4; ++s) {
+        const long blocks = tiles * s;
+        const double efficiency = (double)blocks / ((blocks + resident - 1) / resident * resident);
+        if (efficiency > best_efficiency + 0.02) {
+            best = s;
+            best_efficiency = efficiency;
+        }
+    }
+    if (g_forced_splits > 0) best = std::min(g_forced_splits, stages);
+    p.stages_per_split = (stages + best - 1) / best;
+    p.splits = (stages + p.stages_per_split - 1) / p.stages_per_split;
+    return p;
+}
+
+template <typename T>
+using GemmKernel = void (*)(const T*, long long, int, int, int, const uint32_t*, const T*, const uint32_t*, int, const T*, T*, float*, int);
+
+template <typename T>
+GemmKernel<T> gemm_kernel(bool zp, int mb);
+
+template <>
+GemmKernel<__half> gemm_kernel<__half>(bool zp, int) {
+    return zp ? marlin_gemm_f16_zp_mb4 : marlin_gemm_f16_mb4;
+}
+
+template <>
+GemmKernel<__nv_bfloat16> gemm_kernel<__nv_bfloat16>(bool zp, int) {
+    return zp ? marlin_gemm_bf16_zp_mb4 : marlin_gemm_bf16_mb4;
+}
+
+int shared_bytes(int) {
+    return Stage<4>::SHARED;
+}
+
+template <typename T>
+GemmKernel<T> decode_kernel(bool zp, int tt);
+
+template <typename T>
+void set_shared(bool zp) {
+    CUDA_OK(cudaFuncSetAttribute(gemm_kernel<T>(zp, 4), cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes(4)));
+    for (int tt : {1, 2}) CUDA_OK(cudaFuncSetAttribute(decode_kernel<T>(zp, tt), cudaFuncAttributeMaxDynamicSharedMemorySize, DecodeStage::SHARED));
+}
+
+template <typename T>
+void run_gemm(const Plan& p, const T* x, int m, int k, int n, const uint32_t* codes, const T* scales, const uint32_t* zeros, bool zp, int group_size,
+              const T* bias, T* out, float* partials, cudaStream_t stream);
+
+template <typename T>
+void launch_reduce(const float* partials, int splits, int m, int n, const T* bias, T* out, cudaStream_t stream);
+
+template <>
+void launch_reduce<__half>(const float* partials, int splits, int m, int n, const __half* bias, __half* out, cudaStream_t stream) {
+    const int quads = m * n / 4;
+    marlin_reduce_f16<<<(quads + 255) / 256, 256, 0, stream>>>(partials, splits, m, n, bias, out);
+}
+
+template <>
+void launch_reduce<__nv_bfloat16>(const float* partials, int splits, int m, int n, const __nv_bfloat16* bias, __nv_bfloat16* out, cudaStream_t stream) {
+    const int quads = m * n / 4;
+    marlin_reduce_bf16<<<(quads + 255) / 256, 256, 0, stream>>>(partials, splits, m, n, bias, out);
+}
+
+
+template <typename T>
+GemmKernel<T> decode_kernel(bool zp, int tt);
+
+template <>
+GemmKernel<__half> decode_kernel<__half>(bool zp, int tt) {
+    if (zp) return tt == 1 ? marlin_decode_f16_zp_tt1 : marlin_decode_f16_zp_tt2;
+    return tt == 1 ? marlin_decode_f16_tt1 : marlin_decode_f16_tt2;
+}
+
+template <>
+GemmKernel<__nv_bfloat16> decode_kernel<__nv_bfloat16>(bool zp, int tt) {
+    if (zp) return tt == 1 ? marlin_decode_bf16_zp_tt1 : marlin_decode_bf16_zp_tt2;
+    return tt == 1 ? marlin_decode_bf16_tt1 : marlin_decode_bf16_tt2;
+}
+
+struct DecodePlan {
+    int tt, blocks_n, splits, stages_per_split;
+};
+
+DecodePlan decode_plan_of(int m, int k, int n, int sms) {
+    DecodePlan p{};
+    p.tt = m <= 8 ? 1 : 2;
+    p.blocks_n = (n / 64 + DECODE_WARPS - 1) / DECODE_WARPS;
+    const int stages = k / DECODE_STAGE_K;
+    const long resident = (long)DecodeStage::BLOCKS_PER_SM * sms;
+    int best = 1;
+    double best_efficiency = 0;
+    for (int s = 1; s <= 32 && stages / s >= 2; ++s) {
+        const long blocks = (long)p.blocks_n * s;
+        const double efficiency = (double)blocks / ((blocks + resident - 1) / resident * resident);
+        if (efficiency > best_efficiency + 0.02) {
+            best = s;
+            best_efficiency = efficiency;
+        }
+    }
+    if (g_forced_splits > 0) best = std::min(g_forced_splits, stages);
+    p.stages_per_split = (stages + best - 1) / best;
+    p.splits = (stages + p.stages_per_split - 1) / p.stages_per_split;
+    return p;
+}
+
+template <typename T>
+void run_decode(const T* x, int m, int k, int n, const uint32_t* codes, const T* scales, const uint32_t* zeros, bool zp, int group_size, const T* bias,
+                T* out, float* partials, cudaStream_t stream, int sms) {
+    const DecodePlan p = decode_plan_of(m, k, n, sms);
+    decode_kernel<T>(zp, p.tt)<<<p.blocks_n * p.splits, DECODE_THREADS, DecodeStage::SHARED, stream>>>(
+            x, k, m, k, n, codes, scales, zeros, group_size, bias, out, p.splits > 1 ? partials : nullptr, p.stages_per_split);
+    if (p.splits > 1) launch_reduce<T>(partials, p.splits, m, n, bias, out, stream);
+}
+
+int g_sms = 0;
+
+template <typename T>
+void run_gemm(const Plan& p, const T* x, int m, int k, int n, const uint32_t* codes, const T* scales, const uint32_t* zeros, bool zp, int group_size,
+              const T* bias, T* out, float* partials, cudaStream_t stream) {
+    if (m <= 16) {
+        run_decode<T>(x, m, k, n, codes, scales, zeros, zp, group_size, bias, out, partials, stream, g_sms);
+        return;
+    }
+    dim3 grid((n / BLOCK_N) * p.splits, p.m_blocks);
+    gemm_kernel<T>(zp, p.mb)<<<grid, THREADS, shared_bytes(p.mb), stream>>>(x, k, m, k, n, codes, scales, zeros, group_size, bias, out,
+                                                                          p.splits > 1 ? partials : nullptr, p.stages_per_split);
+    if (p.splits > 1) launch_reduce<T>(partials, p.splits, m, n, bias, out, stream);
+}
+
+// ---- host packers from the layout's definition ----
+float to_float(__half v) { return __half2float(v); }
+float to_float(__nv_bfloat16 v) { return __bfloat162float(v); }
+template <typename T>
+T from_float(float v);
+template <>
+__half from_float<__half>(float v) { return __float2half_rn(v); }
+template <>
+__nv_bfloat16 from_float<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
+
+struct Layer {
+    int k, n, group_size;  // group_size == k: one group
+    bool zp, act_order;
+    std::vector<int> q;      // [K][N] codes in natural row order
+    std::vector<float> s;    // [groups][N] canonical scales
+    std::vector<int> z;      // [groups][N] zero points (zp)
+    std::vector<int> g_idx;  // [K]
+    std::vector<int> perm;   // [K] permuted row r is row perm[r] (act-order), identity otherwise
+    int groups() const { return k / group_size; }
+};
+
+Layer random_layer(std::mt19937& rng, int k, int n, int group_size, bool zp, bool act_order) {
+    Layer l{k, n, group_size, zp, act_order};
+    std::uniform_int_distribution<int> code(0, 15);
+    std::uniform_real_distribution<float> scale(0.002f, 0.02f);
+    l.q.resize((size_t)k * n);
+    for (auto& v : l.q) v = code(rng);
+    l.s.resize((size_t)l.groups() * n);
+    for (auto& v : l.s) v = scale(rng);
+    if (zp) {
+        l.z.resize((size_t)l.groups() * n);
+        for (auto& v : l.z) v = code(rng);
+    }
+    l.g_idx.resize(k);
+    l.perm.resize(k);
+    std::vector<int> order(k);
+    std::iota(order.begin(), order.end(), 0);
+    if (act_order) std::shuffle(order.begin(), order.end(), rng);
+    for (int i = 0; i < k; ++i) l.g_idx[order[i]] = i / group_size;
+    std::iota(l.perm.begin(), l.perm.end(), 0);
+    std::stable_sort(l.perm.begin(), l.perm.end(), [&](int a, int b) { return l.g_idx[a] < l.g_idx[b]; });
+    return l;
+}
+
+std::vector<uint32_t> gptq_words(const Layer& l) {
+    std::vector<uint32_t> w((size_t)l.k / 8 * l.n, 0);
+    for (int k = 0; k < l.k; ++k)
+        for (int n = 0; n < l.n; ++n) w[(size_t)(k / 8) * l.n + n] |= (uint32_t)l.q[(size_t)k * l.n + n] << (4 * (k % 8));
+    return w;
+}
+
+std::vector<uint32_t> marlin_codes(const Layer& l) {
+    std::vector<uint32_t> out((size_t)l.k / 16 * 2 * l.n, 0);
+    for (int k = 0; k < l.k; ++k) {
+        for (int n = 0; n < l.n; ++n) {
+            const int code = l.q[(size_t)l.perm[k] * l.n + n];
+            const int w = 128 * (n / 64) + 32 * ((n % 64) / 16) + 4 * (n % 8) + (k % 8) / 2;
+            const int p = 2 * ((n % 16) / 8) + (k % 16) / 8 + 4 * (k % 2);
+            out[(size_t)(k / 16) * 2 * l.n + w] |= (uint32_t)code << (4 * p);
+        }
+    }
+    return out;
+}
+
+int transposed64(int o) {
+    return (o / 64) * 64 + 8 * (o % 8) + (o % 64) / 8;
+}
+
+template <typename T>
+std::vector<T> marlin_scales(const Layer& l) {
+    static const int table[32] = {0, 1, 8, 9, 16, 17, 24, 25, 2, 3, 10, 11, 18, 19, 26, 27, 4, 5, 12, 13, 20, 21, 28, 29, 6, 7, 14, 15, 22, 23, 30, 31};
+    std::vector<T> out((size_t)l.groups() * l.n);
+    for (int g = 0; g < l.groups(); ++g) {
+        for (int x = 0; x < l.n; ++x) {
+            int old;
+            if (l.groups() > 1) {
+                const int a = (x % 64) / 8, b = x % 8;  // new 8a + b takes old 8b + a
+                old = (x / 64) * 64 + 8 * b + a;
+            }
+            else {
+                old = (x / 32) * 32 + table[x % 32];
+            }
+            out[(size_t)g * l.n + x] = from_float<T>(l.s[(size_t)g * l.n + old]);
+        }
+    }
+    return out;
+}
+
+std::vector<uint32_t> marlin_zeros(const Layer& l) {
+    static const int il[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+    std::vector<uint32_t> out((size_t)l.groups() * l.n / 8, 0);
+    for (int g = 0; g < l.groups(); ++g) {
+        std::vector<int> t(l.n);
+        for (int o = 0; o < l.n; ++o) t[transposed64(o)] = l.z[(size_t)g * l.n + o];
+        for (int q = 0; q < l.n / 8; ++q)
+            for (int p = 0; p < 8; ++p) out[(size_t)g * l.n / 8 + q] |= (uint32_t)t[8 * q + il[p]] << (4 * p);
+    }
+    return out;
+}
+
+template <typename T>
+std::vector<float> reference(const Layer& l, const std::vector<T>& x, int m, const std::vector<T>& bias) {
+    std::vector<double> w((size_t)l.k * l.n);
+    for (int k = 0; k < l.k; ++k) {
+        const int g = l.g_idx[k];
+        for (int n = 0; n < l.n; ++n) {
+            const float s = to_float(from_float<T>(l.s[(size_t)g * l.n + n]));
+            const int z = l.zp ? l.z[(size_t)g * l.n + n] : 8;
+            w[(size_t)k * l.n + n] = to_float(from_float<T>((float)(l.q[(size_t)k * l.n + n] - z) * s));
+        }
+    }
+    std::vector<float> out((size_t)m * l.n);
+    for (int r = 0; r < m; ++r) {
+        for (int n = 0; n < l.n; ++n) {
+            double sum = to_float(bias[n]);
+            for (int k = 0; k < l.k; ++k) sum += (double)to_float(x[(size_t)r * l.k + k]) * w[(size_t)k * l.n + n];
+            out[(size_t)r * l.n + n] = (float)sum;
+        }
+    }
+    return out;
+}
+
+template <typename T>
+T* upload(const std::vector<T>& host) {
+    T* device = nullptr;
+    CUDA_OK(cudaMalloc(&device, std::max<size_t>(host.size(), 1) * sizeof(T)));
+    if (!host.empty()) CUDA_OK(cudaMemcpy(device, host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice));
+    return device;
+}
+
+int g_failures = 0;
+int g_cases = 0;
+
+template <typename T>
+void check_case(std::mt19937& rng, int sms, int k, int n, int group_size, bool zp, bool act_order, const std::vector<int>& ms, const char* type) {
+    Layer l = random_layer(rng, k, n, group_size, zp, act_order);
+    // repack on the GPU, bit for bit against the host packer
+    const std::vector<uint32_t> expected = marlin_codes(l);
+    uint32_t* gptq = upload(gptq_words(l));
+    int* perm = act_order ? upload(l.perm) : nullptr;
+    uint32_t* codes = nullptr;
+    CUDA_OK(cudaMalloc(&codes, expected.size() * 4));
+    CUDA_OK(cudaMemset(codes, 0xA5, expected.size() * 4));
+    marlin_repack_w4<<<(unsigned)((expected.size() + 255) / 256), 256>>>(gptq, perm, k, n, codes);
+    CUDA_OK(cudaDeviceSynchronize());
+    std::vector<uint32_t> repacked(expected.size());
+    CUDA_OK(cudaMemcpy(repacked.data(), codes, expected.size() * 4, cudaMemcpyDeviceToHost));
+    ++g_cases;
+    if (repacked != expected) {
+        ++g_failures;
+        size_t first = 0;
+        while (repacked[first] == expected[first]) ++first;
+        std::printf("FAIL repack K=%d N=%d act_order=%d: word %zu is %08x, expected %08x\n", k, n, act_order, first, repacked[first], expected[first]);
+    }
+    T* scales = upload(marlin_scales<T>(l));
+    uint32_t* zeros = zp ? upload(marlin_zeros(l)) : nullptr;
+    std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+    std::vector<T> bias_host(n);
+    for (auto& b : bias_host) b = from_float<T>(value(rng));
+    T* bias = upload(bias_host);
+    const int max_m = *std::max_element(ms.begin(), ms.end());
+    std::vector<T> x_host((size_t)max_m * k);
+    for (auto& v : x_host) v = from_float<T>(value(rng));
+    // act-order: the GEMM reads the activation gathered into the permuted order
+    std::vector<T> x_perm(x_host.size());
+    for (int r = 0; r < max_m; ++r)
+        for (int c = 0; c < k; ++c) x_perm[(size_t)r * k + c] = x_host[(size_t)r * k + l.perm[c]];
+    T* x = upload(x_host);
+    T* xp = upload(x_perm);
+    T* x_gathered = nullptr;
+    CUDA_OK(cudaMalloc(&x_gathered, x_host.size() * sizeof(T)));
+    T* out = nullptr;
+    CUDA_OK(cudaMalloc(&out, (size_t)max_m * n * sizeof(T)));
+    float* partials = nullptr;
+    CUDA_OK(cudaMalloc(&partials, (size_t)16 * max_m * n * sizeof(float)));
+    for (int m : ms) {
+        const std::vector<float> ref = reference(l, x_host, m, bias_host);
+        for (int forced : {0, 1, 3}) {
+            g_forced_splits = forced;
+            const Plan p = plan_of(m, k, n, sms);
+            CUDA_OK(cudaMemset(out, 0xFF, (size_t)m * n * sizeof(T)));  // NaN poison
+            const T* input = x;
+            if (act_order) {
+                if constexpr (sizeof(T) == 2 && std::is_same<T, __half>::value) {
+                    marlin_gather_f16<<<(m * k + 255) / 256, 256>>>(x, k, m, k, perm, x_gathered);
+                }
+                else {
+                    marlin_gather_bf16<<<(m * k + 255) / 256, 256>>>(x, k, m, k, perm, x_gathered);
+                }
+                input = x_gathered;
+            }
+            run_gemm<T>(p, input, m, k, n, codes, scales, zeros, zp, group_size, bias, out, partials, 0);
+            g_forced_splits = 0;
+            CUDA_OK(cudaDeviceSynchronize());
+            std::vector<T> got((size_t)m * n);
+            CUDA_OK(cudaMemcpy(got.data(), out, got.size() * sizeof(T), cudaMemcpyDeviceToHost));
+            double error = 0, magnitude = 0;
+            bool finite = true;
+            for (size_t i = 0; i < got.size(); ++i) {
+                const float v = to_float(got[i]);
+                finite &= std::isfinite(v);
+                error += std::fabs((double)v - ref[i]);
+                magnitude += std::fabs((double)ref[i]);
+            }
+            const double relative = error / std::max(magnitude, 1e-30);
+            const double tolerance = sizeof(T) == 2 && std::is_same<T, __half>::value ? 2e-3 : 1e-2;
+            ++g_cases;
+            const bool ok = finite && relative < tolerance;
+            if (!ok) ++g_failures;
+            if (!ok || std::getenv("MARLIN_VERBOSE")) {
+                std::printf("%s %s K=%d N=%d G=%d zp=%d act=%d M=%d mb=%d splits=%d x%d: mean rel err %.2e%s\n", ok ? "ok  " : "FAIL", type, k, n,
+                            group_size, zp, act_order, m, p.mb, p.splits, p.stages_per_split, relative, finite ? "" : " (non-finite)");
+            }
+        }
+    }
+    (void)xp;
+    cudaFree(gptq);
+    cudaFree(perm);
+    cudaFree(codes);
+    cudaFree(scales);
+    cudaFree(zeros);
+    cudaFree(bias);
+    cudaFree(x);
+    cudaFree(xp);
+    cudaFree(x_gathered);
+    cudaFree(out);
+    cudaFree(partials);
+}
+
+int sm_count() {
+    int device = 0, sms = 0;
+    CUDA_OK(cudaGetDevice(&device));
+    CUDA_OK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device));
+    return sms;
+}
+
+int check(bool small) {
+    set_shared<__half>(false);
+    set_shared<__half>(true);
+    set_shared<__nv_bfloat16>(false);
+    set_shared<__nv_bfloat16>(true);
+    const int sms = sm_count();
+    g_sms = sms;
+    std::mt19937 rng(std::random_device{}());
+    const std::vector<int> ms = small ? std::vector<int>{1, 17, 70} : std::vector<int>{1, 5, 16, 17, 33, 64, 70, 130};
+    struct Shape { int k, n; };
+    const std::vector<Shape> shapes = small ? std::vector<Shape>{{256, 128}, {512, 192}} : std::vector<Shape>{{128, 64}, {256, 192}, {1024, 512}, {2048, 1024}};
+    for (const Shape& s : shapes) {
+        for (int g : {32, 64, 128, -1}) {
+            const int group = g < 0 ? s.k : g;
+            if (s.k % group != 0) continue;
+            for (bool zp : {false, true}) {
+                for (bool act : {false, true}) {
+                    if (act && g < 0) continue;
+                    check_case<__half>(rng, sms, s.k, s.n, group, zp, act, ms, "f16 ");
+                    check_case<__nv_bfloat16>(rng, sms, s.k, s.n, group, zp, act, ms, "bf16");
+                }
+            }
+        }
+    }
+    std::printf("%s: %d cases, %d failed\n", g_failures == 0 ? "ALL CHECKS PASSED" : "CHECKS FAILED", g_cases, g_failures);
+    return g_failures == 0 ? 0 : 1;
+}
+
+// ---- timing ----
+template <typename F>
+double median_us(int samples, F&& body, int calls = 10) {
+    for (int i = 0; i < 20; ++i) body(i);
+    CUDA_OK(cudaDeviceSynchronize());
+    std::vector<cudaEvent_t> events(samples + 1);
+    for (auto& e : events) CUDA_OK(cudaEventCreate(&e));
+    CUDA_OK(cudaEventRecord(events[0]));
+    for (int s = 0; s < samples; ++s) {
+        for (int i = 0; i < calls; ++i) body(s * calls + i);
+        CUDA_OK(cudaEventRecord(events[s + 1]));
+    }
+    CUDA_OK(cudaEventSynchronize(events[samples]));
+    std::vector<float> times;
+    for (int s = 0; s < samples; ++s) {
+        float ms = 0;
+        CUDA_OK(cudaEventElapsedTime(&ms, events[s], events[s + 1]));
+        times.push_back(ms * 1000.0f / calls);
+    }
+    for (auto& e : events) cudaEventDestroy(e);
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
+int bench() {
+    set_shared<__half>(false);
+    const int sms = sm_count();
+    g_sms = sms;
+    cublasHandle_t cublas;
+    cublasCreate(&cublas);
+    struct Shape { const char* name; int k, n; };
+    const std::vector<Shape> shapes = {{"8B qkv", 4096, 6144}, {"8B o", 4096, 4096}, {"8B gate_up", 4096, 28672}, {"8B down", 14336, 4096},
+                                       {"70B qkv", 8192, 10240}, {"70B o", 8192, 8192}, {"70B gate_up", 8192, 57344}, {"70B down", 28672, 8192}};
+    const size_t rotate = 200ull << 20;
+    // copy bandwidth
+    void *a, *b;
+    const size_t copy_bytes = 256ull << 20;
+    CUDA_OK(cudaMalloc(&a, copy_bytes));
+    CUDA_OK(cudaMalloc(&b, copy_bytes));
+    const double copy_us = median_us(10, [&](int) { CUDA_OK(cudaMemcpyAsync(b, a, copy_bytes, cudaMemcpyDeviceToDevice)); }, 1);
+    const double copy_gbs = 2.0 * copy_bytes / copy_us / 1e3;
+    std::printf("copy %.0f GB/s\n%-12s %5s %9s %9s %7s %7s %6s %s\n", copy_gbs, "layer", "M", "cuBLAS", "marlin", "speedup", "GB/s", "%copy", "plan");
+    std::mt19937 rng(7);
+    for (const Shape& s : shapes) {
+        const size_t word_bytes = (size_t)s.k * s.n / 2;
+        const size_t scale_bytes = (size_t)s.k / 128 * s.n * 2;
+        const int copies = (int)std::max<size_t>(2, rotate / (word_bytes + scale_bytes) + 1);
+        std::vector<uint32_t*> codes(copies);
+        std::vector<__half*> scales(copies);
+        for (int c = 0; c < copies; ++c) {
+            CUDA_OK(cudaMalloc(&codes[c], word_bytes));
+            CUDA_OK(cudaMemset(codes[c], 0x5A + c, word_bytes));
+            CUDA_OK(cudaMalloc(&scales[c], scale_bytes));
+            CUDA_OK(cudaMemset(scales[c], 0x1C, scale_bytes));
+        }
+        const int dense_copies = (int)std::max<size_t>(2, rotate / ((size_t)s.k * s.n * 2) + 1);
+        std::vector<__half*> dense(dense_copies);
+        for (auto& d : dense) {
+            CUDA_OK(cudaMalloc(&d, (size_t)s.k * s.n * 2));
+            CUDA_OK(cudaMemset(d, 0x1C, (size_t)s.k * s.n * 2));
+        }
+        __half *x, *out;
+        float* partials;
+        CUDA_OK(cudaMalloc(&x, (size_t)256 * s.k * 2));
+        CUDA_OK(cudaMemset(x, 0x1C, (size_t)256 * s.k * 2));
+        CUDA_OK(cudaMalloc(&out, (size_t)256 * s.n * 2));
+        CUDA_OK(cudaMalloc(&partials, (size_t)16 * 256 * s.n * 4));
+        for (int m : {1, 16, 64, 256}) {
+            const float one = 1, zero = 0;
+            const double dense_us = median_us(20, [&](int i) {
+                cublasGemmEx(cublas, CUBLAS_OP_N, CUBLAS_OP_N, s.n, m, s.k, &one, dense[i % dense_copies], CUDA_R_16F, s.n, x, CUDA_R_16F, s.k, &zero, out,
+                             CUDA_R_16F, s.n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+            });
+            const Plan p = plan_of(m, s.k, s.n, sms);
+            const double us = median_us(20, [&](int i) {
+                run_gemm<__half>(p, x, m, s.k, s.n, codes[i % copies], scales[i % copies], nullptr, false, 128, nullptr, out, partials, 0);
+            });
+            const double bytes = word_bytes + scale_bytes + 2.0 * m * s.k + 2.0 * m * s.n;
+            const DecodePlan d = decode_plan_of(m, s.k, s.n, sms);
+            std::printf("%-12s %5d %9.1f %9.1f %7.2f %7.0f %6.0f %s x%d\n", s.name, m, dense_us, us, dense_us / us, bytes / us / 1e3,
+                        100.0 * bytes / us / 1e3 / copy_gbs, m <= 16 ? "decode" : "gemm", m <= 16 ? d.splits : p.splits);
+        }
+        for (int c = 0; c < copies; ++c) {
+            cudaFree(codes[c]);
+            cudaFree(scales[c]);
+        }
+        for (auto& d : dense) cudaFree(d);
+        cudaFree(x);
+        cudaFree(out);
+        cudaFree(partials);
+    }
+    CUDA_OK(cudaGetLastError());
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const std::string mode = argc > 1 ? argv[1] : "check";
+    if (mode == "check") return check(false);
+    if (mode == "check-small") return check(true);
+    if (mode == "bench") return bench();
+    std::fprintf(stderr, "usage: %s check | check-small | bench\n", argv[0]);
+    return 2;
+}

@@ -1,0 +1,68 @@
+package dev.qlinear.marlin;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+final class TestDecodePlan {
+
+    private static long budget(int n) {
+        return MarlinLauncher.partialFloatBudget(n, 64);
+    }
+
+    @Test
+    void splitsKSoThatTheBlocksFillWholeWaves() {
+        // 4096 columns: 16 blocks of 256; 264 resident slots on 132 SMs; K = 14336: 112 stages. 16 splits fill 256 of
+        // 264 (97 %), no count up to 32 fills 2 % more, so 16 splits of 7 stages
+        DecodePlan plan = DecodePlan.of(1, 14336, 4096, 132, budget(4096));
+        assertThat(plan.tokenTiles()).isEqualTo(1);
+        assertThat(plan.splits()).isEqualTo(16);
+        assertThat(plan.stagesPerSplit()).isEqualTo(7);
+        assertThat(plan.kernelLaunch().gridX()).isEqualTo(16 * 16);
+        assertThat(plan.kernelLaunch().blockX()).isEqualTo(DecodePlan.THREADS);
+        assertThat(plan.kernelLaunch().dynamicSharedBytes()).isEqualTo(92160);
+        assertThat(plan.reduce()).isPresent();
+        assertThat(plan.partialFloats()).isEqualTo(16L * 4096);
+    }
+
+    @Test
+    void aWideLayerRunsWholeWavesOfSplits() {
+        // 57344 columns: 224 blocks; 264 slots: 1 split fills 85 %, 7 splits 1568 of 1584 (99 %)
+        DecodePlan plan = DecodePlan.of(16, 8192, 57344, 132, budget(57344));
+        assertThat(plan.tokenTiles()).isEqualTo(2);
+        assertThat(plan.splits()).isEqualTo(7);
+        assertThat(plan.stagesPerSplit()).isEqualTo(10);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, 1", "8, 1", "9, 2", "16, 2"})
+    void takesOneTokenTileUpToEightRows(int m, int tokenTiles) {
+        assertThat(DecodePlan.of(m, 1024, 512, 132, budget(512)).tokenTiles()).isEqualTo(tokenTiles);
+    }
+
+    @Test
+    void aBlockCoversFourChunksTheLastOnePartly() {
+        // 320 columns: 5 chunks of 64 in 2 blocks; 2 stages of K leave one split
+        DecodePlan plan = DecodePlan.of(3, 256, 320, 132, budget(320));
+        assertThat(plan.splits()).isEqualTo(1);
+        assertThat(plan.kernelLaunch().gridX()).isEqualTo(2);
+        assertThat(plan.reduce()).isEmpty();
+        assertThat(plan.partialFloats()).isZero();
+    }
+
+    @Test
+    void theSharedMemoryOfTwoBlocksFitsAMultiprocessor() {
+        assertThat(DecodePlan.RESIDENT_BLOCKS * (DecodePlan.SHARED_BYTES + 1024)).isLessThanOrEqualTo(228 * 1024);
+    }
+
+    @Test
+    void refusesRowsAndShapesItDoesNotRun() {
+        assertThatThrownBy(() -> DecodePlan.of(17, 1024, 512, 132, budget(512))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the decode kernel runs 1 to 16 rows, got M=17");
+        assertThatThrownBy(() -> DecodePlan.of(1, 2112, 512, 132, budget(512))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the decode kernel tiles K by 128 and N by 64, got K=2112 N=512");
+    }
+}

@@ -1,0 +1,121 @@
+package dev.qlinear.marlin;
+
+import dev.qlinear.spi.device.LaunchConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+final class TestMarlinPlan {
+
+    /** What a layer of N columns reserves with the default 64 kernel rows: 16 splits of 64 rows. */
+    private static long budget(int n) {
+        return MarlinLauncher.partialFloatBudget(n, 64);
+    }
+
+    @Test
+    void aSplitThatFillsAWaveNoBetterIsNotTaken() {
+        // M = 64, 4096 x 4096: 64 rows a block (2 resident a multiprocessor: 264 slots), 64 blocks. 1..4 splits fill
+        // 0.24, 0.48, 0.73, 0.97 of a wave; 5..8 splits spill into a second wave (0.61, 0.73, 0.85, 0.97): 4 splits of 8
+        MarlinPlan plan = MarlinPlan.of(64, 4096, 4096, 132, budget(4096));
+        assertThat(plan.rowBlocks()).isEqualTo(1);
+        assertThat(plan.splits()).isEqualTo(4);
+        assertThat(plan.stagesPerSplit()).isEqualTo(8);
+        assertThat(plan.gemm()).isEqualTo(new LaunchConfig(256, 1, 1, 256, 1, 1, 84480));
+        assertThat(plan.reduce()).contains(LaunchConfig.linear(256, 256, 0));
+        // Llama-3 8B down at M = 17: 112 stages allow 16 splits, but 8, 12 and 16 fill no more than the 0.97 of 4: 4 of 28
+        MarlinPlan down = MarlinPlan.of(17, 14336, 4096, 132, budget(4096));
+        assertThat(down.splits()).isEqualTo(4);
+        assertThat(down.stagesPerSplit()).isEqualTo(28);
+    }
+
+    @Test
+    void eachSplitKeepsAtLeastFourStagesAndOneStageIsNeverSplit() {
+        MarlinPlan oneStage = MarlinPlan.of(17, 128, 64, 132, budget(64));
+        assertThat(oneStage.splits()).isEqualTo(1);
+        assertThat(oneStage.stagesPerSplit()).isEqualTo(1);
+        assertThat(oneStage.reduce()).isEmpty();
+        assertThat(oneStage.partialFloats()).isZero();
+        assertThat(oneStage.gemm()).isEqualTo(new LaunchConfig(1, 1, 1, 256, 1, 1, 84480));
+        // 8 stages: at most 2 splits of 4, which 64 column blocks take (0.24 to 0.48 of a wave)
+        assertThat(MarlinPlan.of(17, 1024, 4096, 132, budget(4096)).splits()).isEqualTo(2);
+        // a split must gain 2 % of a wave: one column block on 264 slots gains 0.4 % a split and stays whole
+        assertThat(MarlinPlan.of(17, 1024, 64, 132, budget(64)).splits()).isEqualTo(1);
+    }
+
+    @Test
+    void thePartialSumsStayWithinTheReservedWorkspace() {
+        // M = 100, K = 8192, N = 128: 2 row blocks of 64 rows, 4 blocks against 264 slots, so every second split count
+        // gains 0.03 and 16 splits win; 16 x 100 x 128 floats exceed the 16 x 64 x 128 reserved, which holds 10 splits:
+        // 64 stages as 10 splits of 7 (the last of 1)
+        assertThat(MarlinPlan.of(100, 8192, 128, 132, Long.MAX_VALUE).splits()).isEqualTo(16);
+        MarlinPlan plan = MarlinPlan.of(100, 8192, 128, 132, budget(128));
+        assertThat(plan.rowBlocks()).isEqualTo(2);
+        assertThat(plan.splits()).isEqualTo(10);
+        assertThat(plan.stagesPerSplit()).isEqualTo(7);
+        assertThat(plan.partialFloats()).isEqualTo(10L * 100 * 128).isLessThanOrEqualTo(budget(128));
+        assertThat(plan.gemm().gridX()).isEqualTo(2 * 10);
+        assertThat(plan.gemm().gridY()).isEqualTo(2);
+    }
+
+    @ParameterizedTest(name = "M={0} -> {1} row blocks")
+    @CsvSource({"17, 1", "32, 1", "64, 1", "65, 2", "1000, 16", "1024, 16"})
+    void coversMInBlocksOf64Rows(int m, int rowBlocks) {
+        MarlinPlan plan = MarlinPlan.of(m, 1024, 1152, 132, budget(1152));
+        assertThat(plan.rowBlocks()).isEqualTo(rowBlocks);
+        assertThat(plan.gemm().gridY()).isEqualTo(rowBlocks);
+        assertThat(plan.gemm().dynamicSharedBytes()).isEqualTo(MarlinPlan.SHARED_BYTES);
+    }
+
+    @ParameterizedTest(name = "M={0} K={1} N={2} SMs={3}")
+    @CsvSource({"17, 128, 64, 132", "20, 4096, 6144, 132", "30, 4096, 28672, 114", "17, 14336, 4096, 132", "17, 8192, 8192, 132", "33, 28672, 8192, 132",
+            "64, 8192, 57344, 132", "48, 2048, 192, 66", "1024, 4096, 4096, 132", "700, 11008, 2048, 108"})
+    void coversEveryStageAndColumnOnceWithNoEmptySplit(int m, int k, int n, int multiprocessors) {
+        MarlinPlan plan = MarlinPlan.of(m, k, n, multiprocessors, budget(n));
+        int stages = k / 128;
+        assertThat(plan.splits()).isBetween(1, 16);
+        assertThat((long) plan.splits() * plan.stagesPerSplit()).isGreaterThanOrEqualTo(stages);
+        assertThat((long) (plan.splits() - 1) * plan.stagesPerSplit()).isLessThan(stages);
+        assertThat(plan.stagesPerSplit()).isGreaterThanOrEqualTo(Math.min(4, stages));
+        assertThat(plan.reduce().isPresent()).isEqualTo(plan.splits() > 1);
+        assertThat(plan.partialFloats()).isLessThanOrEqualTo(budget(n));
+        // blockIdx.x % (N / 64) is the column block, blockIdx.x / (N / 64) the split
+        assertThat((long) plan.gemm().gridX()).isEqualTo((long) n / 64 * plan.splits());
+        assertThat((long) plan.rowBlocks() * MarlinPlan.BLOCK_ROWS).isGreaterThanOrEqualTo(m);
+        assertThat((long) (plan.rowBlocks() - 1) * MarlinPlan.BLOCK_ROWS).isLessThan(m);
+        assertThat(plan.gemm().blockX()).isEqualTo(256);
+        plan.reduce().ifPresent(reduce -> assertThat((long) reduce.gridX() * reduce.blockX() * 4).isGreaterThanOrEqualTo((long) m * n));
+        assertThat((long) plan.gather().gridX() * plan.gather().blockX()).isGreaterThanOrEqualTo((long) m * k);
+    }
+
+    @Test
+    void sharedMemoryIsTheKernelsStagesTimesTheirBytes() {
+        // Stage<4>::SHARED = 4 stages x (4096 words + 64 x 128 halves + 4 x 64 scales + 4 x 64 zero nibbles)
+        assertThat(MarlinPlan.SHARED_BYTES).isEqualTo(4 * (4096 + 16384 + 512 + 128));
+        // the kernel's static_assert: the resident blocks fit an sm_90 multiprocessor's 228 KB, 1 KB each reserved
+        assertThat(MarlinPlan.RESIDENT_BLOCKS * (MarlinPlan.SHARED_BYTES + 1024)).isLessThanOrEqualTo(228 * 1024);
+    }
+
+    @Test
+    void refusesWhatTheKernelCannotTile() {
+        assertThatThrownBy(() -> MarlinPlan.of(16, 128, 64, 132, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the GEMM kernel runs more than 16 rows (the decode kernel fewer), got M=16");
+        assertThatThrownBy(() -> MarlinPlan.of(17, 2112, 64, 132, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the GEMM kernel tiles K by 128 and N by 64, got K=2112 N=64");
+    }
+
+    @Test
+    void theWorkspaceHoldsAGatheredChunkAndThePartialSumsOrTheWeight() {
+        // 64 kernel rows: 2 x 64 x K gathered + 4 x 16 x 64 x N partials; the dense path's weight 2 x K x N is larger here
+        assertThat(MarlinLauncher.workspaceBytes(4096, 4096, 64, false)).isEqualTo(2L * 64 * 4096 + 4L * 16 * 64 * 4096);
+        assertThat(MarlinLauncher.workspaceBytes(4096, 4096, 64, true)).isEqualTo(2L * 4096 * 4096);
+        // every M on the kernel (act-order, or no dense GEMM): a chunk of 1024 rows gathered, partials still for 64 rows
+        assertThat(MarlinLauncher.workspaceBytes(8192, 1024, 65536, false)).isEqualTo(2L * 1024 * 8192 + 4L * 16 * 64 * 1024);
+        assertThat(MarlinLauncher.partialFloatBudget(4096, 16)).isEqualTo(16L * 16 * 4096);
+        assertThat(Optional.of(MarlinLauncher.CHUNK_ROWS)).contains(1024);
+    }
+}
