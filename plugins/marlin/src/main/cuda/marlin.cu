@@ -389,32 +389,33 @@ __device__ __forceinline__ void reduce(const float* __restrict__ partials, int s
 }
 
 // W[k, n] = (code - zero) * scale in the activation type, rounded once, row-major [K, N] for the dense GEMM; row k of
-// the marlin layout is permuted row k (act-order gathers the activation instead).
+// the marlin layout is permuted row k (act-order gathers the activation instead). A block of DEQUANTIZE_THREADS
+// threads takes one 16 x 64 tile (a word each), lays its values out in shared memory and writes the tile's 16 rows of
+// 128 bytes whole: storing from the words' fragment order wrote 2 bytes at a time and ran at a third of the copy rate.
+constexpr int DEQUANTIZE_THREADS = 128;
+
 template <typename T, bool ZERO_POINTS>
 __device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, const T* __restrict__ scales, const uint32_t* __restrict__ zeros,
                                            int group_size, int k, int n, T* __restrict__ w) {
     using N = Numbers<T>;
     using P = typename N::Pair;
-    const size_t word = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
-    if (word >= (size_t)(k / 16) * 2 * n) {
-        return;
-    }
-    const int kt = (int)(word / (2 * n));
-    const int w_in_row = (int)(word % (2 * n));
-    const int chunk = w_in_row / 128;
-    const int j = (w_in_row % 128) / 32;
-    const int lane = w_in_row % 32;
+    __shared__ __align__(16) T tile[16][64];
+    const int chunks = n / 64;
+    const int kt = blockIdx.x / chunks;
+    const int chunk = blockIdx.x % chunks;
+    const int j = threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
     const int t = lane % 4;
     const int g = lane / 4;
-    const uint32_t bits = codes[word];
+    const uint32_t bits = codes[(size_t)kt * 2 * n + chunk * 128 + threadIdx.x];
     const bool one_group = group_size >= k;
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
         const int column = chunk * 64 + 16 * j + 8 * h + g;
 #pragma unroll
         for (int kh = 0; kh < 2; ++kh) {
-            const int row = kt * 16 + 2 * t + 8 * kh;
-            const int group = one_group ? 0 : row / group_size;
+            const int row = 2 * t + 8 * kh;
+            const int group = one_group ? 0 : (kt * 16 + row) / group_size;
             const T scale = one_group ? scales[single_scale_position(column)]
                                       : scales[(size_t)group * n + chunk * 64 + grouped_scale_position(j, g) + h];
             P zero = as_pair<P>(N::BIASED);
@@ -425,12 +426,15 @@ __device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, c
             }
             const P codes_plus = as_pair<P>(lop3_and_or(bits >> (4 * (2 * h + kh)), 0x000F000Fu, N::MAGIC));
             const P weights = __hmul2(__hsub2(codes_plus, zero), P(scale, scale));
-            w[(size_t)row * n + column] = weights.x;
-            w[(size_t)(row + 1) * n + column] = weights.y;
+            tile[row][column - chunk * 64] = weights.x;
+            tile[row + 1][column - chunk * 64] = weights.y;
         }
     }
+    __syncthreads();
+    const int row = threadIdx.x / 8;
+    const int piece = threadIdx.x % 8;
+    *reinterpret_cast<uint4*>(w + (size_t)(kt * 16 + row) * n + chunk * 64 + piece * 8) = *reinterpret_cast<const uint4*>(&tile[row][piece * 8]);
 }
-
 
 // ---- the decode kernel: M <= 16 ----
 //
@@ -446,7 +450,10 @@ constexpr int DECODE_THREADS = 32 * DECODE_WARPS;
 constexpr int DECODE_N = 64 * DECODE_WARPS;
 constexpr int DECODE_STAGE_K = 128;
 constexpr int DECODE_TILES = DECODE_STAGE_K / 16;
-constexpr int DECODE_STAGES = 4;
+// 3 stages and 3 blocks a multiprocessor (12 warps) beat 4 and 2 (8 warps) by 15-20 % on the large layers at M = 1 and
+// 16 (H100, 2026-11-22: the decode stream is bound by warps in flight, not by ring depth; 8 stages in one block was 40 %
+// slower)
+constexpr int DECODE_STAGES = 3;
 
 struct DecodeStage {
     static constexpr int W_BYTES = DECODE_TILES * DECODE_WARPS * 512;
@@ -456,7 +463,7 @@ struct DecodeStage {
     static constexpr int Z_BYTES = MAX_GROUPS * DECODE_N / 2;
     static constexpr int BYTES = W_BYTES + X_BYTES + S_BYTES + Z_BYTES;
     static constexpr int SHARED = DECODE_STAGES * BYTES;  // MarlinDecodePlan.SHARED_BYTES in Java
-    static constexpr int BLOCKS_PER_SM = 2;
+    static constexpr int BLOCKS_PER_SM = 3;
     static_assert(BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
 };
 
@@ -755,7 +762,7 @@ extern "C" __global__ void marlin_reduce_bf16(const float* partials, int splits,
 }
 
 #define MARLIN_DEQUANTIZE(NAME, T, ZP)                                                                                                   \
-    extern "C" __global__ void NAME(const uint32_t* codes, const T* scales, const uint32_t* zeros, int group_size, int k, int n, T* w) { \
+    extern "C" __global__ void __launch_bounds__(DEQUANTIZE_THREADS) NAME(const uint32_t* codes, const T* scales, const uint32_t* zeros, int group_size, int k, int n, T* w) { \
         dequantize<T, ZP>(codes, scales, zeros, group_size, k, n, w);                                                                    \
     }
 

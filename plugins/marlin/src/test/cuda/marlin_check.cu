@@ -336,6 +336,41 @@ void check_case(std::mt19937& rng, int sms, int k, int n, int group_size, bool z
     }
     T* scales = upload(marlin_scales<T>(l));
     uint32_t* zeros = zp ? upload(marlin_zeros(l)) : nullptr;
+    {
+        // the large-M path's dequantized weight [K, N], row r the permuted row: bit for bit (one rounding of an exact product)
+        T* w = nullptr;
+        CUDA_OK(cudaMalloc(&w, (size_t)k * n * sizeof(T)));
+        CUDA_OK(cudaMemset(w, 0xFF, (size_t)k * n * sizeof(T)));
+        const unsigned blocks = (unsigned)(k / 16 * (n / 64));
+        if constexpr (std::is_same<T, __half>::value) {
+            (zp ? marlin_dequantize_f16_zp : marlin_dequantize_f16)<<<blocks, DEQUANTIZE_THREADS>>>(codes, scales, zeros, group_size, k, n, w);
+        }
+        else {
+            (zp ? marlin_dequantize_bf16_zp : marlin_dequantize_bf16)<<<blocks, DEQUANTIZE_THREADS>>>(codes, scales, zeros, group_size, k, n, w);
+        }
+        CUDA_OK(cudaDeviceSynchronize());
+        std::vector<T> got((size_t)k * n);
+        CUDA_OK(cudaMemcpy(got.data(), w, got.size() * sizeof(T), cudaMemcpyDeviceToHost));
+        size_t wrong = 0, first = 0;
+        for (int r = 0; r < k; ++r) {
+            const int source = l.perm[r];
+            const int group = l.g_idx[source];
+            for (int c = 0; c < n; ++c) {
+                const float scale = to_float(from_float<T>(l.s[(size_t)group * n + c]));
+                const int zero = zp ? l.z[(size_t)group * n + c] : 8;
+                const T expected = from_float<T>((float)(l.q[(size_t)source * n + c] - zero) * scale);
+                const size_t at = (size_t)r * n + c;
+                if (std::memcmp(&expected, &got[at], sizeof(T)) != 0 && wrong++ == 0) first = at;
+            }
+        }
+        ++g_cases;
+        if (wrong != 0) {
+            ++g_failures;
+            std::printf("FAIL dequantize %s K=%d N=%d G=%d zp=%d act=%d: %zu of %zu values differ, first at row %zu column %zu\n", type, k, n, group_size, zp,
+                        act_order, wrong, got.size(), first / n, first % n);
+        }
+        cudaFree(w);
+    }
     std::uniform_real_distribution<float> value(-1.0f, 1.0f);
     std::vector<T> bias_host(n);
     for (auto& b : bias_host) b = from_float<T>(value(rng));

@@ -34,12 +34,12 @@ record DecodePlan(int tokenTiles, int splits, int stagesPerSplit, LaunchConfig k
     static final int MAX_SPLITS = 32;
     static final int MIN_STAGES_PER_SPLIT = 2;
     /** The kernel's launch bounds, {@code DecodeStage::BLOCKS_PER_SM}. */
-    static final int RESIDENT_BLOCKS = 2;
+    static final int RESIDENT_BLOCKS = 3;
     /**
-     * {@code DecodeStage::SHARED}: 4 pipeline stages of the words (8 tiles by 4 chunks of 512 bytes), 16 activation
+     * {@code DecodeStage::SHARED}: 3 pipeline stages of the words (8 tiles by 4 chunks of 512 bytes), 16 activation
      * rows of {@value #STAGE_K} halves, and up to 4 group rows of {@value #BLOCK_N} scales and of 256 4-bit zero points.
      */
-    static final int SHARED_BYTES = 4 * (8 * 4 * 512 + 16 * STAGE_K * 2 + 4 * BLOCK_N * 2 + 4 * BLOCK_N / 2);
+    static final int SHARED_BYTES = 3 * (8 * 4 * 512 + 16 * STAGE_K * 2 + 4 * BLOCK_N * 2 + 4 * BLOCK_N / 2);
 
     DecodePlan {
         requireNonNull(kernelLaunch, "kernelLaunch is null");

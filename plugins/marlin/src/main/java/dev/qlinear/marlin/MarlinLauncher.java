@@ -35,6 +35,8 @@ final class MarlinLauncher {
      */
     static final int PARTIAL_ROWS = 64;
     private static final int ELEMENT_BYTES = 2;
+    /** {@code DEQUANTIZE_THREADS} of the kernel. */
+    static final int DEQUANTIZE_THREADS = 128;
 
     private final int k;
     private final int n;
@@ -96,7 +98,8 @@ final class MarlinLauncher {
         this.dequantizeFunction = functions.dequantize(type, zeroPoints);
         this.addBiasFunction = functions.addBias(type);
         this.plans = new ChunkPlan[Math.min(kernelRows, CHUNK_ROWS) + 1];
-        this.dequantizeLaunch = LaunchConfig.linear(Math.toIntExact(MarlinPlan.ceilDiv((long) k / 16 * 2 * n, MarlinPlan.THREADS)), MarlinPlan.THREADS, 0);
+        // a block of 128 threads per 16 x 64 tile of the weight (a word each)
+        this.dequantizeLaunch = LaunchConfig.linear(Math.toIntExact((long) k / 16 * (n / 64)), DEQUANTIZE_THREADS, 0);
 
         gemmArguments.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setPointer(7, tensors.zeros())
                 .setInt(8, groupSize).setPointer(9, tensors.bias());
