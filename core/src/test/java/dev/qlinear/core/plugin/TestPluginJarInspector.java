@@ -1,6 +1,7 @@
 package dev.qlinear.core.plugin;
 
 import dev.qlinear.core.testing.PluginJarBuilder;
+import dev.qlinear.spi.SpiVersion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,7 +35,7 @@ final class TestPluginJarInspector {
 
         assertThat(inspection.problems()).hasSize(2);
         assertThat(inspection.problems().get(0)).startsWith("has no META-INF/extensions.idx");
-        assertThat(inspection.problems().get(1)).isEqualTo("requires SPI '>=3.0.0' but this host provides SPI 1.0.0");
+        assertThat(inspection.problems().get(1)).isEqualTo("requires SPI '>=3.0.0' but this host provides SPI " + SpiVersion.current());
     }
 
     @Test

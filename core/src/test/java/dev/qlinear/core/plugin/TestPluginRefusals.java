@@ -7,6 +7,7 @@ import dev.qlinear.core.select.SelectionPolicy;
 import dev.qlinear.core.select.SelectionReport;
 import dev.qlinear.core.testing.PluginJarBuilder;
 import dev.qlinear.core.testkernels.EmbeddedCpuProvider;
+import dev.qlinear.spi.SpiVersion;
 import dev.qlinear.spi.config.WeightOnlyConfig;
 import dev.qlinear.spi.kernel.KernelDescriptor;
 import dev.qlinear.spi.kernel.Verdict;
@@ -80,7 +81,7 @@ final class TestPluginRefusals {
 
         KernelRegistry registry = installWithAlpha();
 
-        assertRefused(plugin(registry, "gamma"), "requires SPI '>=2.0.0 & <3.0.0' but this host provides SPI 1.0.0");
+        assertRefused(plugin(registry, "gamma"), "requires SPI '>=2.0.0 & <3.0.0' but this host provides SPI " + SpiVersion.current());
     }
 
     @Test

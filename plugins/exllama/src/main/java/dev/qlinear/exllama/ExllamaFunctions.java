@@ -4,6 +4,7 @@ import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.GpuFunction;
 import dev.qlinear.spi.device.GpuModule;
 import dev.qlinear.spi.device.KernelArguments;
+import dev.qlinear.spi.device.KernelImages;
 
 import java.util.List;
 
@@ -33,6 +34,11 @@ import static java.util.Objects.requireNonNull;
  */
 record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List<GpuFunction> decode4, List<GpuFunction> decode8,
         GpuFunction decodeReduce, List<GpuFunction> tiled4, GpuFunction gather, GpuFunction reduce, GpuFunction dequantize4, GpuFunction dequantize8, GpuFunction addBias) {
+
+    /** The fatbin {@code plugins/build-cuda.sh} compiles {@code src/main/cuda/exllama.cu} into, in the jar. */
+    static final String IMAGE = "dev/qlinear/exllama/kernels/exllama.fatbin";
+    /** The list of the fatbin's targets, beside it. */
+    static final String TARGETS = "dev/qlinear/exllama/kernels/exllama.targets";
 
     /** x, ldx, m, k, n, codes, scales, group size, perm, bias, out, partials, quads per split, vector loads of x. */
     static final List<KernelArguments.Kind> FUSED = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
@@ -69,7 +75,7 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List
 
     /** Loads the image on the device and looks every entry point up. */
     static ExllamaFunctions load(Device device, KernelImages images) {
-        GpuModule module = device.loadModule(KernelImages.IMAGE, images.bytes());
+        GpuModule module = device.loadModule(images.name(), images.bytes());
         try {
             return new ExllamaFunctions(
                     List.of(module.function("exllama_fused_w4_mt1"), module.function("exllama_fused_w4_mt2"), module.function("exllama_fused_w4_mt4")),

@@ -3,6 +3,7 @@ package dev.qlinear.exllama;
 import dev.qlinear.spi.config.WeightOnlyConfig;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
+import dev.qlinear.spi.device.KernelImages;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.kernel.KernelDescriptor;
 import dev.qlinear.spi.kernel.LinearKernel;
@@ -100,7 +101,7 @@ public final class ExllamaKernel implements LinearKernel<WeightOnlyConfig> {
 
     /** The kernel with the images of its own jar and the settings of the system properties. */
     public ExllamaKernel() {
-        this(KernelImages.load(ExllamaKernel.class.getClassLoader()), ExllamaSettings.fromSystemProperties());
+        this(KernelImages.load(ExllamaKernel.class.getClassLoader(), ExllamaFunctions.IMAGE, ExllamaFunctions.TARGETS), ExllamaSettings.fromSystemProperties());
     }
 
     ExllamaKernel(KernelImages images, ExllamaSettings settings) {

@@ -3,12 +3,14 @@ package dev.qlinear.exllama;
 import dev.qlinear.spi.config.WeightOnlyConfig;
 import dev.qlinear.spi.device.DenseGemm;
 import dev.qlinear.spi.device.Device;
-import dev.qlinear.spi.platform.Architecture;
 import dev.qlinear.spi.device.ExecutionStream;
+import dev.qlinear.spi.device.HostBuffer;
+import dev.qlinear.spi.device.KernelImages;
 import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.kernel.PreparedLayer;
 import dev.qlinear.spi.kernel.Verdict;
+import dev.qlinear.spi.platform.Architecture;
 import dev.qlinear.spi.platform.DeviceProperties;
 
 import java.util.Collections;

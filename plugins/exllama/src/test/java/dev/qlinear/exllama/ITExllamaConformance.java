@@ -7,6 +7,7 @@ import dev.qlinear.conformance.ConformanceReport;
 import dev.qlinear.conformance.ConformanceSettings;
 import dev.qlinear.conformance.Outcome;
 import dev.qlinear.conformance.ProgressListener;
+import dev.qlinear.spi.device.KernelImages;
 import dev.qlinear.spi.platform.Platform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -3,6 +3,8 @@ package dev.qlinear.exllama;
 import dev.qlinear.core.device.CpuDevice;
 import dev.qlinear.spi.config.LayerShape;
 import dev.qlinear.spi.config.WeightOnlyConfig;
+import dev.qlinear.spi.device.ImageTarget;
+import dev.qlinear.spi.device.KernelImages;
 import dev.qlinear.spi.kernel.KernelDescriptor;
 import dev.qlinear.spi.kernel.Reason;
 import dev.qlinear.spi.kernel.ToleranceClass;
@@ -32,7 +34,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 final class TestExllamaKernel {
 
     /** What the build puts in the jar; the bytes do not matter to these checks. */
-    static final KernelImages BUILT = new KernelImages(Optional.of(new byte[] {1}), List.of(ImageTarget.parse("sm_80"), ImageTarget.parse("sm_90a"),
+    static final KernelImages BUILT = new KernelImages(ExllamaFunctions.IMAGE, Optional.of(new byte[] {1}), List.of(ImageTarget.parse("sm_80"), ImageTarget.parse("sm_90a"),
             ImageTarget.parse("compute_80")));
     private static final ExllamaKernel KERNEL = new ExllamaKernel(BUILT, ExllamaSettings.of(Optional.empty(), Optional.empty()));
     private static final Platform SM90 = Platform.parse("cuda:sm_90");
@@ -75,7 +77,7 @@ final class TestExllamaKernel {
 
     @Test
     void withoutImagesRefusesEveryCudaPlatform() {
-        ExllamaKernel unbuilt = new ExllamaKernel(KernelImages.absent(), ExllamaSettings.of(Optional.empty(), Optional.empty()));
+        ExllamaKernel unbuilt = new ExllamaKernel(KernelImages.absent(ExllamaFunctions.IMAGE), ExllamaSettings.of(Optional.empty(), Optional.empty()));
         Reason notBuilt = new Reason("kernel images", "CUDA kernel images in the plugin jar", "kernel images were not built (nvcc was missing at build time)");
         for (String spec : List.of("cuda:sm_80", "cuda:sm_90", "cuda:sm_120")) {
             assertThat(unbuilt.supports(Platform.parse(spec)).reasons()).containsExactly(notBuilt);

@@ -8,7 +8,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.List;
-import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -85,16 +84,5 @@ final class TestTiledPlan {
             "4, 4096, 4096, 32, false", "4, 4128, 4096, 4128, false", "4, 4096, 4160, 128, false"})
     void fitsFourBitLayersOfWholeStagesAndBlocks(int bits, int k, int n, int groupSize, boolean fits) {
         assertThat(TiledPlan.fits(bits, k, n, groupSize)).isEqualTo(fits);
-    }
-
-    @Test
-    void onlyAnArchitectureSpecificImageOfTheDevicesCapabilityRunsTheTiledKernel() {
-        KernelImages images = new KernelImages(Optional.of(new byte[1]), List.of(ImageTarget.parse("sm_80"), ImageTarget.parse("sm_90a"),
-                ImageTarget.parse("compute_80")));
-        assertThat(images.runsArchitectureSpecific(90)).isTrue();
-        assertThat(images.runsArchitectureSpecific(80)).isFalse();
-        assertThat(images.runsArchitectureSpecific(100)).isFalse();
-        assertThat(new KernelImages(Optional.of(new byte[1]), List.of(ImageTarget.parse("compute_90a"))).runsArchitectureSpecific(90)).isFalse();
-        assertThat(KernelImages.absent().runsArchitectureSpecific(90)).isFalse();
     }
 }

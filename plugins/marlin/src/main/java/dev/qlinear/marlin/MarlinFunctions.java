@@ -4,6 +4,7 @@ import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.GpuFunction;
 import dev.qlinear.spi.device.GpuModule;
 import dev.qlinear.spi.device.KernelArguments;
+import dev.qlinear.spi.device.KernelImages;
 import dev.qlinear.spi.type.ScalarType;
 
 import java.util.ArrayList;
@@ -30,6 +31,11 @@ import static java.util.Objects.requireNonNull;
  */
 record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<GpuFunction> reduce, List<GpuFunction> dequantize, List<GpuFunction> gather, List<GpuFunction> addBias,
         GpuFunction repack) {
+
+    /** The fatbin {@code plugins/build-cuda.sh} compiles {@code src/main/cuda/marlin.cu} into, in the jar. */
+    static final String IMAGE = "dev/qlinear/marlin/kernels/marlin.fatbin";
+    /** The list of the fatbin's targets, beside it. */
+    static final String TARGETS = "dev/qlinear/marlin/kernels/marlin.targets";
 
     /** x, ldx, m, k, n, codes, scales, zeros, group size, bias, out, partials, stages per split. */
     static final List<KernelArguments.Kind> GEMM = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
@@ -99,7 +105,7 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
 
     /** Loads the image on the device and looks every entry point up. */
     static MarlinFunctions load(Device device, KernelImages images) {
-        GpuModule module = device.loadModule(KernelImages.IMAGE, images.bytes());
+        GpuModule module = device.loadModule(images.name(), images.bytes());
         try {
             return of(module);
         }

@@ -3,6 +3,7 @@ package dev.qlinear.marlin;
 import dev.qlinear.spi.config.WeightOnlyConfig;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
+import dev.qlinear.spi.device.KernelImages;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.kernel.KernelDescriptor;
 import dev.qlinear.spi.kernel.LinearKernel;
@@ -109,7 +110,7 @@ public final class MarlinKernel implements LinearKernel<WeightOnlyConfig> {
 
     /** The kernel with the images of its own jar and the settings of the system properties. */
     public MarlinKernel() {
-        this(KernelImages.load(MarlinKernel.class.getClassLoader()), MarlinSettings.fromSystemProperties());
+        this(KernelImages.load(MarlinKernel.class.getClassLoader(), MarlinFunctions.IMAGE, MarlinFunctions.TARGETS), MarlinSettings.fromSystemProperties());
     }
 
     MarlinKernel(KernelImages images, MarlinSettings settings) {

@@ -1,6 +1,7 @@
 package dev.qlinear.marlin;
 
 import dev.qlinear.spi.config.WeightOnlyConfig;
+import dev.qlinear.spi.device.HostBuffer;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.type.ScalarType;
 import dev.qlinear.spi.weights.QuantizedWeights;

@@ -5,6 +5,7 @@ import dev.qlinear.core.plugin.KernelDiscovery;
 import dev.qlinear.core.plugin.KernelRegistry;
 import dev.qlinear.core.plugin.PluginJarInspector;
 import dev.qlinear.core.plugin.RegisteredKernel;
+import dev.qlinear.spi.device.Fatbin;
 import dev.qlinear.spi.kernel.KernelDescriptor;
 import dev.qlinear.spi.platform.Platform;
 import org.junit.jupiter.api.Test;
@@ -64,14 +65,14 @@ final class ITMarlinJar {
     void holdsOneFatbinWithSassForSm80AndSm90aAndPtxForCompute80() throws IOException {
         assumeImagesWereBuilt();
         try (JarFile jar = new JarFile(packagedJar().toFile())) {
-            JarEntry image = jar.getJarEntry(KernelImages.IMAGE);
-            assertThat(image).as("%s in %s", KernelImages.IMAGE, jar.getName()).isNotNull();
+            JarEntry image = jar.getJarEntry(MarlinFunctions.IMAGE);
+            assertThat(image).as("%s in %s", MarlinFunctions.IMAGE, jar.getName()).isNotNull();
             Fatbin fatbin;
             try (InputStream stream = jar.getInputStream(image)) {
                 fatbin = Fatbin.parse(stream.readAllBytes());
             }
             assertThat(fatbin.entries()).containsExactlyInAnyOrder(new Fatbin.Entry("ELF", 80), new Fatbin.Entry("ELF", 90), new Fatbin.Entry("PTX", 80));
-            try (InputStream stream = jar.getInputStream(jar.getJarEntry(KernelImages.TARGETS))) {
+            try (InputStream stream = jar.getInputStream(jar.getJarEntry(MarlinFunctions.TARGETS))) {
                 assertThat(new String(stream.readAllBytes(), StandardCharsets.UTF_8).lines().toList()).containsExactly("sm_80", "sm_90a", "compute_80");
             }
         }
@@ -82,7 +83,7 @@ final class ITMarlinJar {
         assumeImagesWereBuilt();
         byte[] image;
         try (JarFile jar = new JarFile(packagedJar().toFile())) {
-            try (InputStream stream = jar.getInputStream(jar.getJarEntry(KernelImages.IMAGE))) {
+            try (InputStream stream = jar.getInputStream(jar.getJarEntry(MarlinFunctions.IMAGE))) {
                 image = stream.readAllBytes();
             }
         }

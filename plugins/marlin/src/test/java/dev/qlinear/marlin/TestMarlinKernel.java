@@ -3,6 +3,8 @@ package dev.qlinear.marlin;
 import dev.qlinear.core.device.CpuDevice;
 import dev.qlinear.spi.config.LayerShape;
 import dev.qlinear.spi.config.WeightOnlyConfig;
+import dev.qlinear.spi.device.ImageTarget;
+import dev.qlinear.spi.device.KernelImages;
 import dev.qlinear.spi.kernel.KernelDescriptor;
 import dev.qlinear.spi.kernel.Reason;
 import dev.qlinear.spi.kernel.ToleranceClass;
@@ -33,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 final class TestMarlinKernel {
 
     /** What the build puts in the jar; the bytes do not matter to these checks. */
-    static final KernelImages BUILT = new KernelImages(Optional.of(new byte[] {1}), List.of(ImageTarget.parse("sm_80"), ImageTarget.parse("sm_90a"),
+    static final KernelImages BUILT = new KernelImages(MarlinFunctions.IMAGE, Optional.of(new byte[] {1}), List.of(ImageTarget.parse("sm_80"), ImageTarget.parse("sm_90a"),
             ImageTarget.parse("compute_80")));
     private static final MarlinKernel KERNEL = new MarlinKernel(BUILT, MarlinSettings.of(Optional.empty()));
     private static final Platform SM90 = Platform.parse("cuda:sm_90");
@@ -78,7 +80,7 @@ final class TestMarlinKernel {
 
     @Test
     void withoutImagesRefusesEveryCudaPlatform() {
-        MarlinKernel unbuilt = new MarlinKernel(KernelImages.absent(), MarlinSettings.of(Optional.empty()));
+        MarlinKernel unbuilt = new MarlinKernel(KernelImages.absent(MarlinFunctions.IMAGE), MarlinSettings.of(Optional.empty()));
         Reason notBuilt = new Reason("kernel images", "CUDA kernel images in the plugin jar", "kernel images were not built (nvcc was missing at build time)");
         for (String spec : List.of("cuda:sm_80", "cuda:sm_90", "cuda:sm_120")) {
             assertThat(unbuilt.supports(Platform.parse(spec)).reasons()).containsExactly(notBuilt);

@@ -6,6 +6,7 @@ import dev.qlinear.core.reference.layouts.MarlinLayout;
 import dev.qlinear.core.weights.HostTensor;
 import dev.qlinear.core.weights.QuantizedMatrix;
 import dev.qlinear.spi.config.WeightOnlyConfig;
+import dev.qlinear.spi.device.HostBuffer;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.kernel.PreparedLayer;
 import dev.qlinear.spi.platform.Platform;

@@ -1,4 +1,4 @@
-package dev.qlinear.marlin;
+package dev.qlinear.spi.device;
 
 import static java.util.Objects.requireNonNull;
 
@@ -12,14 +12,14 @@ import static java.util.Objects.requireNonNull;
  * @param capability {@code 10 * major + minor}
  * @param architectureSpecific the {@code a} suffix: this exact capability only
  */
-record ImageTarget(String name, boolean ptx, int capability, boolean architectureSpecific) {
+public record ImageTarget(String name, boolean ptx, int capability, boolean architectureSpecific) {
 
-    ImageTarget {
+    public ImageTarget {
         requireNonNull(name, "name is null");
     }
 
     /** Parses {@code sm_XY}, {@code sm_XYa}, {@code compute_XY} or {@code compute_XYa}. */
-    static ImageTarget parse(String text) {
+    public static ImageTarget parse(String text) {
         requireNonNull(text, "text is null");
         String name = text.strip();
         if (!name.matches("(sm|compute)_\\d{2,3}a?")) {
@@ -32,7 +32,7 @@ record ImageTarget(String name, boolean ptx, int capability, boolean architectur
     }
 
     /** Whether a device of this capability runs the image. */
-    boolean runsOn(int deviceCapability) {
+    public boolean runsOn(int deviceCapability) {
         if (architectureSpecific) {
             return deviceCapability == capability;
         }
@@ -43,7 +43,7 @@ record ImageTarget(String name, boolean ptx, int capability, boolean architectur
     }
 
     /** {@code SASS sm_90a} or {@code PTX compute_80}. */
-    String describe() {
+    public String describe() {
         return (ptx ? "PTX " : "SASS ") + name;
     }
 }

@@ -1,7 +1,5 @@
-package dev.qlinear.exllama;
+package dev.qlinear.spi.device;
 
-import dev.qlinear.spi.device.MemoryKind;
-import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.type.ScalarType;
 
 import java.lang.foreign.Arena;
@@ -11,8 +9,8 @@ import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
-/** A contiguous row-major tensor in host memory: the source of the uploads in {@code prepare}. */
-final class HostBuffer implements Tensor {
+/** A contiguous row-major tensor in host memory: what a plugin packs in {@code prepare} and uploads. */
+public final class HostBuffer implements Tensor {
 
     private final ScalarType dtype;
     private final long[] shape;
@@ -32,7 +30,7 @@ final class HostBuffer implements Tensor {
     }
 
     /** A zero-filled buffer living as long as the arena. */
-    static HostBuffer allocate(Arena arena, ScalarType dtype, long... shape) {
+    public static HostBuffer allocate(Arena arena, ScalarType dtype, long... shape) {
         long elements = 1;
         for (long extent : shape) {
             if (extent < 1) {
@@ -43,7 +41,8 @@ final class HostBuffer implements Tensor {
         return new HostBuffer(dtype, shape, arena.allocate(Math.multiplyExact(elements, dtype.storageBytes()), 16));
     }
 
-    MemorySegment segment() {
+    /** The buffer's memory. */
+    public MemorySegment segment() {
         return segment;
     }
 

@@ -1,4 +1,4 @@
-package dev.qlinear.exllama;
+package dev.qlinear.spi.device;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -6,18 +6,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The entries of an nvcc fatbin, read from its headers: a 16-byte file header (magic {@code 0xBA55ED50}, version,
- * header size, payload size), then entries each with a header giving its kind (1 PTX, 2 ELF), header size, payload size
- * and, at byte 28, the architecture number (80 for sm_80 and compute_80, 90 for sm_90a).
+ * The entries of an nvcc fatbin, read from its headers, for checking a plugin's {@link KernelImages} against what the
+ * build compiled: a 16-byte file header (magic {@code 0xBA55ED50}, version, header size, payload size), then entries
+ * each with a header giving its kind (1 PTX, 2 ELF), header size, payload size and, at byte 28, the architecture number
+ * (80 for sm_80 and compute_80, 90 for sm_90a).
  */
-record Fatbin(List<Entry> entries) {
+public record Fatbin(List<Entry> entries) {
 
-    static final int MAGIC = 0xBA55ED50;
+    public static final int MAGIC = 0xBA55ED50;
 
-    record Entry(String kind, int architecture) {
+    public record Entry(String kind, int architecture) {
     }
 
-    static Fatbin parse(byte[] bytes) {
+    public static Fatbin parse(byte[] bytes) {
         ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (buffer.getInt(0) != MAGIC) {
             throw new IllegalArgumentException("not a fatbin: magic 0x" + Integer.toHexString(buffer.getInt(0)) + ", expected 0x" + Integer.toHexString(MAGIC));

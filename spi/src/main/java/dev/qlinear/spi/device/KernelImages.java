@@ -1,4 +1,4 @@
-package dev.qlinear.exllama;
+package dev.qlinear.spi.device;
 
 import dev.qlinear.spi.kernel.Verdict;
 import dev.qlinear.spi.platform.Architecture;
@@ -14,19 +14,21 @@ import java.util.Optional;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The compiled kernels the build put into the jar ({@value #IMAGE}, written by {@code plugins/build-cuda.sh} with the
- * list of its targets in {@value #TARGETS}), and which CUDA platforms they run on. Reading them touches no device.
+ * The compiled CUDA kernels a plugin ships as resources of its jar (a fatbin, written by the build with the list of
+ * its targets beside it, one per line), and which CUDA platforms they run on. Reading them touches no device; a
+ * plugin loads {@link #bytes()} with {@link Device#loadModule}.
  *
+ * @param name the fatbin's resource name, which names the module on the device
  * @param image the fatbin, or empty when nvcc was missing at build time
  * @param targets what the fatbin holds
  */
-record KernelImages(Optional<byte[]> image, List<ImageTarget> targets) {
+public record KernelImages(String name, Optional<byte[]> image, List<ImageTarget> targets) {
 
-    static final String IMAGE = "dev/qlinear/exllama/kernels/exllama.fatbin";
-    static final String TARGETS = "dev/qlinear/exllama/kernels/exllama.targets";
-    static final String NOT_BUILT = "kernel images were not built (nvcc was missing at build time)";
+    /** Why a plugin built without nvcc refuses every CUDA platform. */
+    public static final String NOT_BUILT = "kernel images were not built (nvcc was missing at build time)";
 
-    KernelImages {
+    public KernelImages {
+        requireNonNull(name, "name is null");
         requireNonNull(image, "image is null");
         targets = List.copyOf(requireNonNull(targets, "targets is null"));
         if (image.isPresent() && targets.isEmpty()) {
@@ -35,21 +37,27 @@ record KernelImages(Optional<byte[]> image, List<ImageTarget> targets) {
     }
 
     /** No images, as in a jar built without nvcc. */
-    static KernelImages absent() {
-        return new KernelImages(Optional.empty(), List.of());
+    public static KernelImages absent(String name) {
+        return new KernelImages(name, Optional.empty(), List.of());
     }
 
-    /** The images on a class path, such as the plugin's own class loader. */
-    static KernelImages load(ClassLoader loader) {
+    /**
+     * The images on a class path, such as the plugin's own class loader: the fatbin {@code image} and the list of its
+     * targets {@code targets}; none when the fatbin is missing.
+     *
+     * @throws IllegalStateException when the fatbin is there but its list of targets is not
+     */
+    public static KernelImages load(ClassLoader loader, String image, String targets) {
         requireNonNull(loader, "loader is null");
-        Optional<byte[]> image = read(loader, IMAGE);
-        if (image.isEmpty()) {
-            return absent();
+        requireNonNull(image, "image is null");
+        requireNonNull(targets, "targets is null");
+        Optional<byte[]> bytes = read(loader, image);
+        if (bytes.isEmpty()) {
+            return absent(image);
         }
-        String listed = new String(read(loader, TARGETS).orElseThrow(() -> new IllegalStateException(
-                "the plugin jar holds " + IMAGE + " but not " + TARGETS + ", which says what the image holds; rebuild the plugin")), StandardCharsets.UTF_8);
-        List<ImageTarget> targets = listed.lines().filter(line -> !line.isBlank()).map(ImageTarget::parse).toList();
-        return new KernelImages(image, targets);
+        String listed = new String(read(loader, targets).orElseThrow(() -> new IllegalStateException(
+                "the plugin jar holds " + image + " but not " + targets + ", which says what the image holds; rebuild the plugin")), StandardCharsets.UTF_8);
+        return new KernelImages(image, bytes, listed.lines().filter(line -> !line.isBlank()).map(ImageTarget::parse).toList());
     }
 
     private static Optional<byte[]> read(ClassLoader loader, String resource) {
@@ -62,7 +70,7 @@ record KernelImages(Optional<byte[]> image, List<ImageTarget> targets) {
     }
 
     /** Whether these images can run on the platform: a CUDA device of an architecture one of them runs on. */
-    Verdict check(Platform platform) {
+    public Verdict check(Platform platform) {
         requireNonNull(platform, "platform is null");
         if (!(platform.architecture() instanceof Architecture.Cuda cuda)) {
             return Verdict.checks().require(false, "platform", "a CUDA device", platform.spec()).verdict();
@@ -81,17 +89,17 @@ record KernelImages(Optional<byte[]> image, List<ImageTarget> targets) {
      * for exactly it with the {@code a} suffix, which a device prefers over every other image (sm_90a's warpgroup
      * MMA kernels need it).
      */
-    boolean runsArchitectureSpecific(int capability) {
+    public boolean runsArchitectureSpecific(int capability) {
         return image.isPresent() && targets.stream().anyMatch(target -> !target.ptx() && target.architectureSpecific() && target.capability() == capability);
     }
 
     /** {@code SASS sm_80, SASS sm_90a, PTX compute_80}. */
-    String describe() {
+    public String describe() {
         return String.join(", ", targets.stream().map(ImageTarget::describe).toList());
     }
 
     /** The fatbin's bytes, for {@code Device.loadModule}. */
-    byte[] bytes() {
+    public byte[] bytes() {
         return image.orElseThrow(() -> new IllegalStateException(NOT_BUILT));
     }
 }

@@ -1,4 +1,4 @@
-package dev.qlinear.marlin;
+package dev.qlinear.spi.device;
 
 import org.junit.jupiter.api.Test;
 
