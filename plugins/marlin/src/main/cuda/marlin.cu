@@ -1,11 +1,12 @@
-// The marlin plugin's kernels: the repack of GPTQ words into the marlin layout, the tensor-core GEMM that streams the
-// repacked words once, the split-K reduction, the act-order gather and the dequantization of the large-M path.
+// The marlin plugin's kernels: the repack of GPTQ words into the marlin layout, the decode kernel (M <= 16) and the
+// GEMM kernel (more rows) that stream the repacked words once on tensor cores, the split-K reduction, the act-order
+// gather, and the dequantization and bias of the large-M path.
 //
 // The marlin layout (MarlinKernel's javadoc and core's MarlinLayout define it): int32 codes [K/16, 2N], where the word of
 // lane i of 16-column sub-tile j of 64-column chunk c in 16-row tile kt holds the B fragment of mma.m16n8k16 for that
 // lane: rows 2t, 2t + 1, 2t + 8, 2t + 9 (t = i % 4) of columns 16j + i/4 and 16j + 8 + i/4, nibble
 // p = 2h + kh + 4 (k % 2) for column half h and row half kh. Scales [groups, N] in the activation type, each 64-column
-// run transposed 8 x 8 (one group: 32-column runs, see scale_position); zero points [groups, N/8] transposed the same way,
+// run transposed 8 x 8 (one group: 32-column runs, see single_scale_position); zero points [groups, N/8] transposed the same way,
 // each word the 8 zero points of one lane, nibble j + 4h for sub-tile j and column half h.
 //
 // Every entry point is extern "C" with plain arguments (pointers, int32, int64), matching KernelArguments.Kind.
@@ -138,7 +139,7 @@ struct Stage {
     static constexpr int BYTES = STAGE_WORD_BYTES + X_BYTES + S_BYTES + Z_BYTES;
     static constexpr int STAGES = MB == 1 ? 6 : MB == 2 ? 5 : 4;
     static constexpr int SHARED = STAGES * BYTES;
-    static constexpr int BLOCKS_PER_SM = MB == 1 ? 4 : MB == 2 ? 3 : 2;  // MarlinPlan.residentBlocks in Java
+    static constexpr int BLOCKS_PER_SM = MB == 1 ? 4 : MB == 2 ? 3 : 2;  // MarlinPlan.RESIDENT_BLOCKS in Java (MB = 4)
     static_assert(BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
 };
 
@@ -462,7 +463,7 @@ struct DecodeStage {
     static constexpr int S_BYTES = MAX_GROUPS * DECODE_N * 2;
     static constexpr int Z_BYTES = MAX_GROUPS * DECODE_N / 2;
     static constexpr int BYTES = W_BYTES + X_BYTES + S_BYTES + Z_BYTES;
-    static constexpr int SHARED = DECODE_STAGES * BYTES;  // MarlinDecodePlan.SHARED_BYTES in Java
+    static constexpr int SHARED = DECODE_STAGES * BYTES;  // DecodePlan.SHARED_BYTES in Java
     static constexpr int BLOCKS_PER_SM = 3;
     static_assert(BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
 };
