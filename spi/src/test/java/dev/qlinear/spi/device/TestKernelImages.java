@@ -1,5 +1,6 @@
 package dev.qlinear.spi.device;
 
+import dev.qlinear.spi.platform.Platform;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,5 +64,18 @@ final class TestKernelImages {
         assertThat(images.runsArchitectureSpecific(100)).isFalse();
         assertThat(new KernelImages(IMAGE, Optional.of(new byte[1]), List.of(ImageTarget.parse("compute_90a"))).runsArchitectureSpecific(90)).isFalse();
         assertThat(KernelImages.absent(IMAGE).runsArchitectureSpecific(90)).isFalse();
+    }
+
+    @Test
+    void acceptsOnlyCudaDevicesAnImageRunsOn() {
+        KernelImages images = new KernelImages(IMAGE, Optional.of(new byte[1]), List.of(ImageTarget.parse("sm_80"), ImageTarget.parse("sm_90a"),
+                ImageTarget.parse("compute_80")));
+        assertThat(images.check(Platform.parse("cuda:sm_90")).isAccepted()).isTrue();
+        assertThat(images.check(Platform.parse("cuda:sm_86")).isAccepted()).isTrue();
+        assertThat(images.check(Platform.parse("cuda:sm_120")).isAccepted()).isTrue();
+        assertThat(images.check(Platform.parse("cuda:sm_75")).toString())
+                .isEqualTo("refused: CUDA architecture: needs one the kernel images run on (SASS sm_80, SASS sm_90a, PTX compute_80), got sm_75");
+        assertThat(images.check(Platform.parse("cpu:x86_64")).isAccepted()).isFalse();
+        assertThat(KernelImages.absent(IMAGE).check(Platform.parse("cuda:sm_90")).toString()).contains(KernelImages.NOT_BUILT);
     }
 }
