@@ -4,6 +4,7 @@ import dev.qlinear.spi.config.WeightOnlyConfig;
 import dev.qlinear.spi.device.HostBuffer;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.type.ScalarType;
+import dev.qlinear.spi.weights.HostTensors;
 import dev.qlinear.spi.weights.QuantizedWeights;
 import dev.qlinear.spi.weights.WeightLayout;
 
@@ -62,17 +63,17 @@ final class ExllamaPacker {
         int bits = config.weightType().sizeBits();
         int perWord = 32 / bits;
         int groups = config.groupCount();
-        requireThat(layout.weightType().equals(config.weightType()), "weight type of the weights", config.weightType().name(), layout.weightType().name());
-        requireThat(layout.k() == k && layout.n() == n, "shape of the weights", "K=" + k + " N=" + n, "K=" + layout.k() + " N=" + layout.n());
-        requireThat(weights.zeroPoints().isEmpty(), "zero points of the weights", "absent (" + config.weightType() + " is symmetric)", "present");
-        requireThat(layout.actOrder() == config.actOrder(), "group index of the weights", config.actOrder() ? "present" : "absent",
+        HostTensors.requireThat(layout.weightType().equals(config.weightType()), "weight type of the weights", config.weightType().name(), layout.weightType().name());
+        HostTensors.requireThat(layout.k() == k && layout.n() == n, "shape of the weights", "K=" + k + " N=" + n, "K=" + layout.k() + " N=" + layout.n());
+        HostTensors.requireThat(weights.zeroPoints().isEmpty(), "zero points of the weights", "absent (" + config.weightType() + " is symmetric)", "present");
+        HostTensors.requireThat(layout.actOrder() == config.actOrder(), "group index of the weights", config.actOrder() ? "present" : "absent",
                 layout.actOrder() ? "present" : "absent");
-        requireThat(layout.groupCount() == groups, "groups of the weights", String.valueOf(groups), String.valueOf(layout.groupCount()));
-        requireThat(k % perWord == 0, "K", "a multiple of " + perWord + " codes per word", "K=" + k);
-        requireShape(weights.codes(), "codes", ScalarType.INT32, k / perWord, n);
-        requireShape(weights.scales(), "scales", weights.scales().dtype(), groups, n);
+        HostTensors.requireThat(layout.groupCount() == groups, "groups of the weights", String.valueOf(groups), String.valueOf(layout.groupCount()));
+        HostTensors.requireThat(k % perWord == 0, "K", "a multiple of " + perWord + " codes per word", "K=" + k);
+        HostTensors.requireShape(weights.codes(), "codes", ScalarType.INT32, k / perWord, n);
+        HostTensors.requireShape(weights.scales(), "scales", weights.scales().dtype(), groups, n);
 
-        Optional<int[]> perm = weights.groupIndex().map(index -> permutation(index, k, groups, config.isChannelwise() ? k : config.groupSize()));
+        Optional<int[]> perm = weights.groupIndex().map(index -> HostTensors.actOrderRows(index, k, groups, config.isChannelwise() ? k : config.groupSize(), ExllamaKernel.LAYOUT));
         HostBuffer codes = packCodes(weights.codes(), perm.orElse(null), k, n, bits, arena);
         HostBuffer scales = packScales(weights.scales(), groups, n, arena);
         Optional<HostBuffer> permBuffer = perm.map(values -> {
@@ -84,47 +85,11 @@ final class ExllamaPacker {
         return new Packed(codes, scales, permBuffer, bias);
     }
 
-    /**
-     * {@code argsort(g_idx)}, stable: rows ordered by group, each group's rows ascending. Group j then occupies rows
-     * {@code [jG, (j+1)G)} of the permuted weight, which the kernel assumes (GPTQ act-order gives every group exactly
-     * G rows).
-     */
-    static int[] permutation(Tensor groupIndex, int k, int groups, int groupSize) {
-        requireShape(groupIndex, "group index", ScalarType.INT32, k);
-        MemorySegment segment = host(groupIndex, "group index");
-        long stride = groupIndex.stride(0);
-        int[] groupOf = new int[k];
-        int[] counts = new int[groups];
-        for (int row = 0; row < k; row++) {
-            int group = segment.getAtIndex(INT, row * stride);
-            if (group < 0 || group >= groups) {
-                throw new IllegalArgumentException("group index " + group + " of row " + row + " is outside [0, " + groups + ")");
-            }
-            groupOf[row] = group;
-            counts[group]++;
-        }
-        for (int group = 0; group < groups; group++) {
-            if (counts[group] != groupSize) {
-                throw new IllegalArgumentException("act-order group " + group + " holds " + counts[group] + " rows; the " + ExllamaKernel.LAYOUT
-                        + " layout needs exactly G=" + groupSize + " rows in every group, as GPTQ act-order makes them");
-            }
-        }
-        int[] next = new int[groups];
-        for (int group = 0; group < groups; group++) {
-            next[group] = group * groupSize;
-        }
-        int[] perm = new int[k];
-        for (int row = 0; row < k; row++) {
-            perm[next[groupOf[row]]++] = row;
-        }
-        return perm;
-    }
-
     private static HostBuffer packCodes(Tensor source, int[] perm, int k, int n, int bits, Arena arena) {
         int perWord = 32 / bits;
         int words = k / perWord;
         int mask = (1 << bits) - 1;
-        MemorySegment from = host(source, "codes");
+        MemorySegment from = HostTensors.segment(source, "codes");
         long rowStride = source.stride(0);
         long columnStride = source.stride(1);
         HostBuffer packed = HostBuffer.allocate(arena, ScalarType.INT32, words, n);
@@ -149,11 +114,11 @@ final class ExllamaPacker {
     }
 
     private static HostBuffer packScales(Tensor source, int groups, int n, Arena arena) {
-        MemorySegment from = host(source, "scales");
+        MemorySegment from = HostTensors.segment(source, "scales");
         HostBuffer packed = HostBuffer.allocate(arena, ScalarType.FLOAT16, groups, n);
         for (int group = 0; group < groups; group++) {
             for (int column = 0; column < n; column++) {
-                float scale = read(from, source.dtype(), group * source.stride(0) + column * source.stride(1), "scales");
+                float scale = HostTensors.readFloat(from, source.dtype(), group * source.stride(0) + column * source.stride(1), "scales");
                 packed.segment().setAtIndex(HALF, (long) group * n + column, toHalf(scale, "scale of group " + group + ", column " + column));
             }
         }
@@ -161,11 +126,11 @@ final class ExllamaPacker {
     }
 
     private static HostBuffer packBias(Tensor source, int n, Arena arena) {
-        requireShape(source, "bias", source.dtype(), n);
-        MemorySegment from = host(source, "bias");
+        HostTensors.requireShape(source, "bias", source.dtype(), n);
+        MemorySegment from = HostTensors.segment(source, "bias");
         HostBuffer packed = HostBuffer.allocate(arena, ScalarType.FLOAT16, n);
         for (int column = 0; column < n; column++) {
-            float value = read(from, source.dtype(), column * source.stride(0), "bias");
+            float value = HostTensors.readFloat(from, source.dtype(), column * source.stride(0), "bias");
             packed.segment().setAtIndex(HALF, column, toHalf(value, "bias of column " + column));
         }
         return packed;
@@ -178,37 +143,5 @@ final class ExllamaPacker {
             throw new IllegalArgumentException(what + " is " + value + ", which float16 cannot hold (largest 65504)");
         }
         return half;
-    }
-
-    private static float read(MemorySegment segment, ScalarType dtype, long index, String what) {
-        if (dtype.equals(ScalarType.FLOAT16)) {
-            return Float.float16ToFloat(segment.getAtIndex(HALF, index));
-        }
-        if (dtype.equals(ScalarType.BFLOAT16)) {
-            return Float.intBitsToFloat(Short.toUnsignedInt(segment.getAtIndex(HALF, index)) << 16);
-        }
-        if (dtype.equals(ScalarType.FLOAT32)) {
-            return Float.intBitsToFloat(segment.getAtIndex(INT, index));
-        }
-        throw new IllegalArgumentException("dtype of the " + what + " must be float16, bfloat16 or float32, got " + dtype);
-    }
-
-    private static MemorySegment host(Tensor tensor, String what) {
-        return tensor.hostSegment().orElseThrow(() -> new IllegalArgumentException("the " + what + " must be in host memory, got " + tensor.memory() + " memory"));
-    }
-
-    private static void requireShape(Tensor tensor, String what, ScalarType dtype, long... shape) {
-        requireThat(tensor.dtype().equals(dtype), "dtype of the " + what, dtype.name(), tensor.dtype().name());
-        long[] actual = new long[tensor.rank()];
-        for (int dimension = 0; dimension < actual.length; dimension++) {
-            actual[dimension] = tensor.size(dimension);
-        }
-        requireThat(Arrays.equals(actual, shape), "shape of the " + what, Arrays.toString(shape), Arrays.toString(actual));
-    }
-
-    static void requireThat(boolean condition, String what, String expected, String actual) {
-        if (!condition) {
-            throw new IllegalArgumentException(what + " must be " + expected + ", got " + actual);
-        }
     }
 }

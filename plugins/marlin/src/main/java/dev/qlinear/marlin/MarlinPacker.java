@@ -4,6 +4,7 @@ import dev.qlinear.spi.config.WeightOnlyConfig;
 import dev.qlinear.spi.device.HostBuffer;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.type.ScalarType;
+import dev.qlinear.spi.weights.HostTensors;
 import dev.qlinear.spi.weights.QuantizedWeights;
 import dev.qlinear.spi.weights.WeightLayout;
 
@@ -107,63 +108,27 @@ final class MarlinPacker {
         int n = config.n();
         int groups = config.groupCount();
         ScalarType activation = config.activationType();
-        requireThat(layout.weightType().equals(config.weightType()), "weight type of the weights", config.weightType().name(), layout.weightType().name());
-        requireThat(config.weightType().sizeBits() == 4, "weight type", "4-bit", config.weightType().name());
-        requireThat(activation.equals(ScalarType.FLOAT16) || activation.equals(ScalarType.BFLOAT16), "activation type", "float16 or bfloat16", activation.name());
-        requireThat(layout.k() == k && layout.n() == n, "shape of the weights", "K=" + k + " N=" + n, "K=" + layout.k() + " N=" + layout.n());
-        requireThat(weights.zeroPoints().isPresent() == config.zeroPoints(), "zero points of the weights", config.zeroPoints() ? "present" : "absent",
+        HostTensors.requireThat(layout.weightType().equals(config.weightType()), "weight type of the weights", config.weightType().name(), layout.weightType().name());
+        HostTensors.requireThat(config.weightType().sizeBits() == 4, "weight type", "4-bit", config.weightType().name());
+        HostTensors.requireThat(activation.equals(ScalarType.FLOAT16) || activation.equals(ScalarType.BFLOAT16), "activation type", "float16 or bfloat16", activation.name());
+        HostTensors.requireThat(layout.k() == k && layout.n() == n, "shape of the weights", "K=" + k + " N=" + n, "K=" + layout.k() + " N=" + layout.n());
+        HostTensors.requireThat(weights.zeroPoints().isPresent() == config.zeroPoints(), "zero points of the weights", config.zeroPoints() ? "present" : "absent",
                 weights.zeroPoints().isPresent() ? "present" : "absent");
-        requireThat(layout.actOrder() == config.actOrder(), "group index of the weights", config.actOrder() ? "present" : "absent",
+        HostTensors.requireThat(layout.actOrder() == config.actOrder(), "group index of the weights", config.actOrder() ? "present" : "absent",
                 layout.actOrder() ? "present" : "absent");
-        requireThat(layout.groupCount() == groups, "groups of the weights", String.valueOf(groups), String.valueOf(layout.groupCount()));
-        requireThat(k % TILE_K == 0, "K", "a multiple of " + TILE_K, "K=" + k);
-        requireThat(n % TILE_N == 0, "N", "a multiple of " + TILE_N, "N=" + n);
-        requireShape(weights.codes(), "codes", ScalarType.INT32, k / 8, n);
-        requireShape(weights.scales(), "scales", weights.scales().dtype(), groups, n);
+        HostTensors.requireThat(layout.groupCount() == groups, "groups of the weights", String.valueOf(groups), String.valueOf(layout.groupCount()));
+        HostTensors.requireThat(k % TILE_K == 0, "K", "a multiple of " + TILE_K, "K=" + k);
+        HostTensors.requireThat(n % TILE_N == 0, "N", "a multiple of " + TILE_N, "N=" + n);
+        HostTensors.requireShape(weights.codes(), "codes", ScalarType.INT32, k / 8, n);
+        HostTensors.requireShape(weights.scales(), "scales", weights.scales().dtype(), groups, n);
 
-        Optional<int[]> perm = weights.groupIndex().map(index -> permutation(index, k, groups, groups == 1 ? k : config.groupSize()));
+        Optional<int[]> perm = weights.groupIndex().map(index -> HostTensors.actOrderRows(index, k, groups, groups == 1 ? k : config.groupSize(), MarlinKernel.LAYOUT));
         HostBuffer gptq = copyCodes(weights.codes(), k, n, arena);
         HostBuffer scales = packScales(weights.scales(), groups, n, activation, arena);
         Optional<HostBuffer> zeros = weights.zeroPoints().map(tensor -> packZeros(tensor, groups, n, arena));
         Optional<HostBuffer> permBuffer = perm.map(values -> ints(values, arena));
         Optional<HostBuffer> bias = weights.bias().map(tensor -> packBias(tensor, n, activation, arena));
         return new Packed(k, n, gptq, scales, zeros, permBuffer, bias);
-    }
-
-    /**
-     * {@code argsort(g_idx)}, stable: rows ordered by group, each group's rows ascending. Group j then occupies rows
-     * {@code [jG, (j+1)G)} of the permuted weight, which the kernels assume when they read group {@code r div G} for
-     * permuted row r (GPTQ act-order gives every group exactly G rows).
-     */
-    static int[] permutation(Tensor groupIndex, int k, int groups, int groupSize) {
-        requireShape(groupIndex, "group index", ScalarType.INT32, k);
-        MemorySegment segment = host(groupIndex, "group index");
-        long stride = groupIndex.stride(0);
-        int[] groupOf = new int[k];
-        int[] counts = new int[groups];
-        for (int row = 0; row < k; row++) {
-            int group = segment.getAtIndex(INT, row * stride);
-            if (group < 0 || group >= groups) {
-                throw new IllegalArgumentException("group index " + group + " of row " + row + " is outside [0, " + groups + ")");
-            }
-            groupOf[row] = group;
-            counts[group]++;
-        }
-        for (int group = 0; group < groups; group++) {
-            if (counts[group] != groupSize) {
-                throw new IllegalArgumentException("act-order group " + group + " holds " + counts[group] + " rows; the " + MarlinKernel.LAYOUT
-                        + " layout needs exactly G=" + groupSize + " rows in every group, as GPTQ act-order makes them");
-            }
-        }
-        int[] next = new int[groups];
-        for (int group = 0; group < groups; group++) {
-            next[group] = group * groupSize;
-        }
-        int[] perm = new int[k];
-        for (int row = 0; row < k; row++) {
-            perm[next[groupOf[row]]++] = row;
-        }
-        return perm;
     }
 
     /** The rows 0, 1, .., K - 1: the order {@code marlin_gather_*} copies an activation in when the layer is not act-order. */
@@ -181,7 +146,7 @@ final class MarlinPacker {
 
     /** The canonical codes, which are GPTQ's words, into a contiguous buffer. */
     private static HostBuffer copyCodes(Tensor source, int k, int n, Arena arena) {
-        MemorySegment from = host(source, "codes");
+        MemorySegment from = HostTensors.segment(source, "codes");
         long rowStride = source.stride(0);
         long columnStride = source.stride(1);
         int words = k / 8;
@@ -202,12 +167,12 @@ final class MarlinPacker {
      * column {@code 2a + SINGLE_GROUP[u]}.
      */
     private static HostBuffer packScales(Tensor source, int groups, int n, ScalarType activation, Arena arena) {
-        MemorySegment from = host(source, "scales");
+        MemorySegment from = HostTensors.segment(source, "scales");
         HostBuffer packed = HostBuffer.allocate(arena, activation, groups, n);
         for (int group = 0; group < groups; group++) {
             for (int position = 0; position < n; position++) {
                 int column = groups > 1 ? transposed(position) : singleGroupColumn(position);
-                float scale = read(from, source.dtype(), group * source.stride(0) + column * source.stride(1), "scales");
+                float scale = HostTensors.readFloat(from, source.dtype(), group * source.stride(0) + column * source.stride(1), "scales");
                 packed.segment().setAtIndex(HALF, (long) group * n + position, round(scale, activation, "scale of group " + group + ", column " + column));
             }
         }
@@ -219,8 +184,8 @@ final class MarlinPacker {
      * each word q the 8 positions {@code 8q + ZERO_INTERLEAVE[p]} in slots p = 0..7, LSB first.
      */
     private static HostBuffer packZeros(Tensor source, int groups, int n, Arena arena) {
-        requireShape(source, "zero points", ScalarType.UINT8, groups, n);
-        MemorySegment from = host(source, "zero points");
+        HostTensors.requireShape(source, "zero points", ScalarType.UINT8, groups, n);
+        MemorySegment from = HostTensors.segment(source, "zero points");
         HostBuffer packed = HostBuffer.allocate(arena, ScalarType.INT32, groups, n / 8);
         for (int group = 0; group < groups; group++) {
             for (int word = 0; word < n / 8; word++) {
@@ -240,11 +205,11 @@ final class MarlinPacker {
     }
 
     private static HostBuffer packBias(Tensor source, int n, ScalarType activation, Arena arena) {
-        requireShape(source, "bias", source.dtype(), n);
-        MemorySegment from = host(source, "bias");
+        HostTensors.requireShape(source, "bias", source.dtype(), n);
+        MemorySegment from = HostTensors.segment(source, "bias");
         HostBuffer packed = HostBuffer.allocate(arena, activation, n);
         for (int column = 0; column < n; column++) {
-            float value = read(from, source.dtype(), column * source.stride(0), "bias");
+            float value = HostTensors.readFloat(from, source.dtype(), column * source.stride(0), "bias");
             packed.segment().setAtIndex(HALF, column, round(value, activation, "bias of column " + column));
         }
         return packed;
@@ -280,37 +245,5 @@ final class MarlinPacker {
         }
         int lsb = (bits >>> 16) & 1;
         return (short) ((bits + 0x7FFF + lsb) >>> 16);
-    }
-
-    private static float read(MemorySegment segment, ScalarType dtype, long index, String what) {
-        if (dtype.equals(ScalarType.FLOAT16)) {
-            return Float.float16ToFloat(segment.getAtIndex(HALF, index));
-        }
-        if (dtype.equals(ScalarType.BFLOAT16)) {
-            return Float.intBitsToFloat(Short.toUnsignedInt(segment.getAtIndex(HALF, index)) << 16);
-        }
-        if (dtype.equals(ScalarType.FLOAT32)) {
-            return Float.intBitsToFloat(segment.getAtIndex(INT, index));
-        }
-        throw new IllegalArgumentException("dtype of the " + what + " must be float16, bfloat16 or float32, got " + dtype);
-    }
-
-    private static MemorySegment host(Tensor tensor, String what) {
-        return tensor.hostSegment().orElseThrow(() -> new IllegalArgumentException("the " + what + " must be in host memory, got " + tensor.memory() + " memory"));
-    }
-
-    private static void requireShape(Tensor tensor, String what, ScalarType dtype, long... shape) {
-        requireThat(tensor.dtype().equals(dtype), "dtype of the " + what, dtype.name(), tensor.dtype().name());
-        long[] actual = new long[tensor.rank()];
-        for (int dimension = 0; dimension < actual.length; dimension++) {
-            actual[dimension] = tensor.size(dimension);
-        }
-        requireThat(Arrays.equals(actual, shape), "shape of the " + what, Arrays.toString(shape), Arrays.toString(actual));
-    }
-
-    static void requireThat(boolean condition, String what, String expected, String actual) {
-        if (!condition) {
-            throw new IllegalArgumentException(what + " must be " + expected + ", got " + actual);
-        }
     }
 }
