@@ -5,6 +5,7 @@ import dev.qlinear.conformance.CaseResult;
 import dev.qlinear.conformance.ConformanceLauncher;
 import dev.qlinear.conformance.ConformanceReport;
 import dev.qlinear.conformance.ConformanceSettings;
+import dev.qlinear.conformance.CudaKernelBuild;
 import dev.qlinear.conformance.Outcome;
 import dev.qlinear.conformance.ProgressListener;
 import dev.qlinear.spi.device.KernelImages;
@@ -44,7 +45,7 @@ final class ITExllamaConformance {
         List<CaseResult> layouts = cases.stream().filter(result -> result.kind() == CaseKind.LAYOUT).toList();
         List<CaseResult> computed = cases.stream().filter(result -> result.kind() == CaseKind.COMPUTE).toList();
         assertThat(computed).isNotEmpty();
-        if (ITExllamaJar.nvcc().isEmpty()) {
+        if (CudaKernelBuild.nvcc().isEmpty()) {
             assertThat(layouts).isNotEmpty().allSatisfy(result -> assertThat(result.message()).contains(KernelImages.NOT_BUILT));
             assertThat(computed).allSatisfy(result -> assertThat(result.outcome()).isEqualTo(Outcome.CANNOT_RUN_HERE));
             assertThat(report.failures()).singleElement().satisfies(failure -> assertThat(failure.kind()).isEqualTo(CaseKind.RUN));

@@ -1,5 +1,6 @@
 package dev.qlinear.marlin;
 
+import dev.qlinear.conformance.CudaKernelBuild;
 import dev.qlinear.core.plugin.JarInspection;
 import dev.qlinear.core.plugin.KernelDiscovery;
 import dev.qlinear.core.plugin.KernelRegistry;
@@ -16,14 +17,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The packaged jar: its kernel images, the static checks, and loading through core's discovery. */
 final class ITMarlinJar {
@@ -34,36 +32,9 @@ final class ITMarlinJar {
         return jar;
     }
 
-    /** Where plugins/build-cuda.sh looks for nvcc: $NVCC, else PATH, $CUDA_HOME/bin, /usr/local/cuda/bin. */
-    static Optional<Path> nvcc() {
-        String explicit = System.getenv("NVCC");
-        List<Path> candidates = new ArrayList<>();
-        if (explicit != null && !explicit.isBlank()) {
-            candidates.add(Path.of(explicit));
-        }
-        else {
-            for (String directory : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-                if (!directory.isBlank()) {
-                    candidates.add(Path.of(directory, "nvcc"));
-                }
-            }
-            String cudaHome = System.getenv("CUDA_HOME");
-            if (cudaHome != null && !cudaHome.isBlank()) {
-                candidates.add(Path.of(cudaHome, "bin", "nvcc"));
-            }
-            candidates.add(Path.of("/usr/local/cuda/bin/nvcc"));
-        }
-        return candidates.stream().filter(Files::isExecutable).findFirst();
-    }
-
-    static void assumeImagesWereBuilt() {
-        assumeTrue(nvcc().isPresent(), "nvcc is not on this machine ($NVCC, PATH, $CUDA_HOME/bin, /usr/local/cuda/bin): the build made no kernel images, "
-                + "as designed; run the build where nvcc is to check them");
-    }
-
     @Test
     void holdsOneFatbinWithSassForSm80AndSm90aAndPtxForCompute80() throws IOException {
-        assumeImagesWereBuilt();
+        CudaKernelBuild.assumeImagesWereBuilt();
         try (JarFile jar = new JarFile(packagedJar().toFile())) {
             JarEntry image = jar.getJarEntry(MarlinFunctions.IMAGE);
             assertThat(image).as("%s in %s", MarlinFunctions.IMAGE, jar.getName()).isNotNull();
@@ -80,7 +51,7 @@ final class ITMarlinJar {
 
     @Test
     void everyEntryPointThePluginLaunchesIsInEachMachineCodeImage() throws IOException {
-        assumeImagesWereBuilt();
+        CudaKernelBuild.assumeImagesWereBuilt();
         byte[] image;
         try (JarFile jar = new JarFile(packagedJar().toFile())) {
             try (InputStream stream = jar.getInputStream(jar.getJarEntry(MarlinFunctions.IMAGE))) {
@@ -123,7 +94,7 @@ final class ITMarlinJar {
         RegisteredKernel kernel = registry.kernels().getFirst();
         assertThat(kernel.id()).isEqualTo("marlin");
         assertThat(kernel.kernel().getClass().getClassLoader()).isSameAs(kernel.classLoader()).isNotSameAs(ITMarlinJar.class.getClassLoader());
-        if (nvcc().isPresent()) {
+        if (CudaKernelBuild.nvcc().isPresent()) {
             assertThat(kernel.kernel().supports(Platform.parse("cuda:sm_90")).isAccepted()).isTrue();
             assertThat(kernel.kernel().supports(Platform.parse("cuda:sm_80")).isAccepted()).isTrue();
             assertThat(kernel.kernel().supports(Platform.parse("cuda:sm_75")).toString()).isEqualTo(
