@@ -137,9 +137,12 @@ struct Stage {
     static constexpr int S_BYTES = MAX_GROUPS * BLOCK_N * 2;              // 128 bytes a group row
     static constexpr int Z_BYTES = MAX_GROUPS * BLOCK_N / 2;              // 32 bytes a group row
     static constexpr int BYTES = STAGE_WORD_BYTES + X_BYTES + S_BYTES + Z_BYTES;
-    static constexpr int STAGES = MB == 1 ? 6 : MB == 2 ? 5 : 4;
-    static constexpr int SHARED = STAGES * BYTES;
-    static constexpr int BLOCKS_PER_SM = MB == 1 ? 4 : MB == 2 ? 3 : 2;  // MarlinPlan.RESIDENT_BLOCKS in Java (MB = 4)
+    // the entry points are MB = 4 only (16 and 32 rows go to the decode kernel; their blocks had 6 and 5 stages, 4 and 3
+    // blocks a multiprocessor, until 876cc12)
+    static_assert(MB == 4, "the GEMM kernel ships 64-row blocks");
+    static constexpr int STAGES = 4;
+    static constexpr int SHARED = STAGES * BYTES;  // MarlinPlan.SHARED_BYTES in Java
+    static constexpr int BLOCKS_PER_SM = 2;       // MarlinPlan.RESIDENT_BLOCKS in Java
     static_assert(BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
 };
 
