@@ -444,31 +444,47 @@ __device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, c
 //
 // A marlin word is also the A fragment of mma.m16n8k16 for 16 columns (rows g and g + 8 of A are columns 16j + g and
 // 16j + 8 + g; K pairs 2t, 2t + 8): with the weights as A and up to 8 tokens as B, one MMA serves a word at M <= 8.
-// Each warp owns a 64-column chunk (4 words a lane per 16-row tile), a block four chunks over a range of K. The
-// codes enter as exact biased integers, one LOP3 a pair (fp16: 1024 + code for rows 0-7 of a tile, 64 + code for rows
-// 8-15, read in place; bf16: 128 + code); one more MMA per tile with a constant A (the code bias plus the zero point 8)
-// yields the bias times the activations, subtracted from the group's float32 sums before the group's scale multiplies
-// them (zero points: a second MMA with A = 1 yields the activation sums that z multiplies).
-constexpr int DECODE_WARPS = 4;
-constexpr int DECODE_THREADS = 32 * DECODE_WARPS;
-constexpr int DECODE_N = 64 * DECODE_WARPS;
+// The codes enter as exact biased integers, one LOP3 a pair (fp16: 1024 + code for rows 0-7 of a tile, 64 + code for
+// rows 8-15, read in place; bf16: 128 + code); one more MMA per tile with a constant A (the code bias plus the zero
+// point 8) yields the bias times the activations, subtracted from the group's float32 sums before the group's scale
+// multiplies them (zero points: a second MMA with A = 1 yields the activation sums that z multiplies).
+//
+// A block is 8 warps over 256 columns: warp (wn, wk) takes 64-column chunk wn and tiles [4 wk, 4 wk + 4) of each
+// 128-row stage, the words coming through a cp.async ring of DECODE_STAGES stages. The grid is persistent and the work
+// is split stream-K: the layer is a sequence of units (column block, stage of K), column block by column block, and
+// block b streams units [b T / B, (b + 1) T / B), so every block moves the same bytes with one pipeline fill. A column
+// block one block covers whole is written directly; one shared by several blocks gets their float32 sums in partials
+// (slot 0 for a block's first column block, 1 for its last), which marlin_decode_reduce, launched next, adds in block
+// order plus the bias: results do not depend on timing. On sm_90 both launches may overlap the work ahead of them
+// (programmatic dependent launch): a block prefetches its first weights, then waits for that work before it reads
+// the activations or writes.
+#ifndef MARLIN_DECODE_STAGES
+#define MARLIN_DECODE_STAGES 3
+#endif
+#ifndef MARLIN_DECODE_BLOCKS_PER_SM
+#define MARLIN_DECODE_BLOCKS_PER_SM 2
+#endif
+constexpr int DECODE_THREADS = 256;
+constexpr int DECODE_WARPS_N = 4;                          // a 64-column chunk each
+constexpr int DECODE_WARPS_K = 2;                          // half a stage's tiles each
+constexpr int DECODE_N = 64 * DECODE_WARPS_N;              // 256 columns a block
 constexpr int DECODE_STAGE_K = 128;
 constexpr int DECODE_TILES = DECODE_STAGE_K / 16;
-// 3 stages and 3 blocks a multiprocessor (12 warps) beat 4 and 2 (8 warps) by 15-20 % on the large layers at M = 1 and
-// 16 (H100, 2026-11-22: the decode stream is bound by warps in flight, not by ring depth; 8 stages in one block was 40 %
-// slower)
-constexpr int DECODE_STAGES = 3;
+constexpr int DECODE_WARP_TILES = DECODE_TILES / DECODE_WARPS_K;
+constexpr int DECODE_STAGES = MARLIN_DECODE_STAGES;        // DecodePlan.STAGES in Java
+constexpr int DECODE_BLOCKS_PER_SM = MARLIN_DECODE_BLOCKS_PER_SM;  // DecodePlan.BLOCKS_PER_MULTIPROCESSOR in Java
 
+// One stage: the words of 8 tiles by 256 columns (2 KB a tile, as in global memory), then 8 TT activation rows of
+// 128 halves (16-byte chunks XOR-swizzled by row, so ldmatrix reads without bank conflicts).
+template <int TT>
 struct DecodeStage {
-    static constexpr int W_BYTES = DECODE_TILES * DECODE_WARPS * 512;
-    static constexpr int X_BYTES = 16 * DECODE_STAGE_K * 2;
-    static constexpr int MAX_GROUPS = DECODE_STAGE_K / 32;
-    static constexpr int S_BYTES = MAX_GROUPS * DECODE_N * 2;
-    static constexpr int Z_BYTES = MAX_GROUPS * DECODE_N / 2;
-    static constexpr int BYTES = W_BYTES + X_BYTES + S_BYTES + Z_BYTES;
-    static constexpr int SHARED = DECODE_STAGES * BYTES;  // DecodePlan.SHARED_BYTES in Java
-    static constexpr int BLOCKS_PER_SM = 3;
-    static_assert(BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
+    static constexpr int W_BYTES = DECODE_TILES * 2 * DECODE_N * 4;
+    static constexpr int X_BYTES = 8 * TT * DECODE_STAGE_K * 2;
+    static constexpr int BYTES = W_BYTES + X_BYTES;
+    static constexpr int SHARED = DECODE_STAGES * BYTES;  // DecodePlan.sharedBytes in Java
+    static constexpr int VALUES = 4 * TT * 4;             // sums a lane
+    static_assert(DECODE_WARPS_N * VALUES * 32 * 4 <= W_BYTES, "the K warps exchange their sums in a stage's words");
+    static_assert(DECODE_BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
 };
 
 template <typename T>
@@ -502,81 +518,91 @@ struct Biased<__nv_bfloat16> {
     static constexpr uint32_t ONE = 0x3F803F80u;
 };
 
-template <typename T>
-__device__ __forceinline__ void mma_a(float (&c)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
-    mma_16816<T>(c, a, b0, b1);
-}
-
 __device__ __forceinline__ void ldmatrix_x2(uint32_t& r0, uint32_t& r1, unsigned address) {
     asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];" : "=r"(r0), "=r"(r1) : "r"(address));
 }
 
-// TT token tiles of 8 (M <= 8 * TT). Block b covers chunks [4 (b % blocks_n), + 4) and stages
-// [split * stages_per_split, + stages_per_split) of K, split = b / blocks_n.
+// The first unit of block b when T units are shared by B blocks, and the block that streams unit u.
+__device__ __forceinline__ int first_unit(int block, int units, int blocks) {
+    return (int)((long long)block * units / blocks);
+}
+
+__device__ __forceinline__ int owner_of(int unit, int units, int blocks) {
+    return (int)(((long long)(unit + 1) * blocks - 1) / units);
+}
+
+// Programmatic dependent launch (sm_90): no-ops unless the launch asked for it.
+__device__ __forceinline__ void allow_dependent_grid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
+__device__ __forceinline__ void wait_for_previous_grid() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+
+// x is [M <= 8 TT, ldx], 16-byte aligned with ldx % 8 == 0 (the host gathers it otherwise); partials holds
+// 2 gridDim.x M DECODE_N floats.
 template <typename T, bool ZERO_POINTS, int TT>
 __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, int m, int k, int n, const uint32_t* __restrict__ codes,
                                        const T* __restrict__ scales, const uint32_t* __restrict__ zeros, int group_size,
-                                       const T* __restrict__ bias, T* __restrict__ out, float* __restrict__ partials, int stages_per_split) {
+                                       const T* __restrict__ bias, T* __restrict__ out, float* __restrict__ partials) {
     using B = Biased<T>;
     using P = typename Numbers<T>::Pair;
-    using S = DecodeStage;
+    using S = DecodeStage<TT>;
     extern __shared__ __align__(16) unsigned char shared[];
     const unsigned base = static_cast<unsigned>(__cvta_generic_to_shared(shared));
 
-    const int chunks = n / 64;
-    const int blocks_n = (chunks + DECODE_WARPS - 1) / DECODE_WARPS;
-    const int chunk0 = (blockIdx.x % blocks_n) * DECODE_WARPS;
-    const int split = blockIdx.x / blocks_n;
-    const int total_stages = k / DECODE_STAGE_K;
-    const int first_stage = split * stages_per_split;
-    const int stages = min(stages_per_split, total_stages - first_stage);
-    const bool one_group = group_size >= k;
-    const int groups_per_stage = one_group ? 1 : max(1, DECODE_STAGE_K / group_size);
-    const int valid_chunks = min(DECODE_WARPS, chunks - chunk0);
-
-    const int thread = threadIdx.x;
-    const int warp = thread / 32;
-    const int lane = thread % 32;
+    const int warp = threadIdx.x / 32;
+    const int lane = threadIdx.x % 32;
+    const int wn = warp % DECODE_WARPS_N;
+    const int wk = warp / DECODE_WARPS_N;
     const int g = lane / 4;
     const int t = lane % 4;
-    const bool active = warp < valid_chunks;
+    const int chunks = n / 64;
+    const int units_per_column = k / DECODE_STAGE_K;
+    const int units = (chunks + DECODE_WARPS_N - 1) / DECODE_WARPS_N * units_per_column;
+    const int unit_begin = first_unit(blockIdx.x, units, gridDim.x);
+    const int count = first_unit(blockIdx.x + 1, units, gridDim.x) - unit_begin;
+    const int first_column_block = unit_begin / units_per_column;
+    const int tokens = min(m, 8 * TT);
+    const bool one_group = group_size >= k;
+    const bool two_groups = !one_group && group_size < DECODE_WARP_TILES * 16;  // groups of 32 rows
+    const size_t row_words = (size_t)2 * n;
 
-    auto load_stage = [&](int s, int slot) {
-        const unsigned stage = base + slot * S::BYTES;
-        const int kstage = first_stage + s;
+    // this thread's 16-byte pieces of a stage's words: piece thread + 256 i is tile 2 i + thread / 128, bytes
+    // 16 (thread % 128) of the tile's 2 KB, which belong to chunk (thread % 128) / 32 of the column block
+    const int piece = threadIdx.x % 128;
+    const uint32_t* piece_source = codes + (size_t)(threadIdx.x / 128) * row_words + 4 * piece;
+    int load_column_block = first_column_block;
+    int load_stage = unit_begin - first_column_block * units_per_column;
+    // the words of the next unit into slot index % DECODE_STAGES; returns the unit's stage of K
+    auto load_weights = [&](int index) {
+        const int column_block = load_column_block;
+        const int stage = load_stage;
+        if (++load_stage == units_per_column) {
+            load_stage = 0;
+            ++load_column_block;
+        }
+        if (DECODE_WARPS_N * column_block + piece / 32 < chunks) {
+            const unsigned target = base + (index % DECODE_STAGES) * S::BYTES + threadIdx.x * 16;
+            const uint32_t* source = piece_source + (size_t)stage * DECODE_TILES * row_words + 2 * DECODE_N * column_block;
 #pragma unroll
-        for (int i = 0; i < S::W_BYTES / 16 / DECODE_THREADS; ++i) {
-            const int item = thread + i * DECODE_THREADS;
-            const int tile = item / 128;
-            const int chunk = (item % 128) / 32;
-            if (chunk < valid_chunks) {
-                const uint32_t* source = codes + (size_t)(kstage * DECODE_TILES + tile) * 2 * n + 128 * (chunk0 + chunk) + (item % 32) * 4;
-                copy_16(stage + item * 16, source, 16);
+            for (int i = 0; i < DECODE_TILES / 2; ++i) {
+                copy_16(target + i * DECODE_THREADS * 16, source + 2 * i * row_words, 16);
             }
         }
-#pragma unroll
-        for (int i = 0; i < 16 * 16 / DECODE_THREADS; ++i) {
-            const int item = thread + i * DECODE_THREADS;
+        return stage;
+    };
+    auto load_activations = [&](int index, int stage) {
+        const unsigned target = base + (index % DECODE_STAGES) * S::BYTES + S::W_BYTES;
+        for (int item = threadIdx.x; item < tokens * 16; item += DECODE_THREADS) {
             const int row = item / 16;
             const int chunk = item % 16;
-            const T* source = x + (size_t)min(row, m - 1) * ldx + kstage * DECODE_STAGE_K + chunk * 8;
-            copy_16(stage + S::W_BYTES + row * 256 + ((chunk ^ (row % 8)) * 16), source, row < m ? 16 : 0);
-        }
-        const int group0 = one_group ? 0 : kstage * DECODE_STAGE_K / group_size;
-        {
-            const int row = thread / 32;  // 32 pieces of 16 bytes a scale row of 256 columns
-            const int piece = thread % 32;
-            if (row < groups_per_stage && piece / 8 < valid_chunks) {
-                copy_16(stage + S::W_BYTES + S::X_BYTES + row * 512 + piece * 16, scales + (size_t)(group0 + row) * n + 64 * chunk0 + piece * 8, 16);
-            }
-        }
-        if (ZERO_POINTS && thread < 8 * groups_per_stage) {
-            const int row = thread / 8;
-            const int piece = thread % 8;  // 8 pieces of 16 bytes: 4 words, 32 columns each
-            if (piece / 2 < valid_chunks) {
-                copy_16(stage + S::W_BYTES + S::X_BYTES + S::S_BYTES + row * 128 + piece * 16,
-                        zeros + (size_t)(group0 + row) * (n / 8) + 8 * chunk0 + piece * 4, 16);
-            }
+            copy_16(target + row * 256 + ((chunk ^ (row % 8)) * 16), x + (size_t)row * ldx + stage * DECODE_STAGE_K + chunk * 8, 16);
         }
     };
 
@@ -596,122 +622,243 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
                                 ZERO_POINTS ? B::HIGH_BIAS : B::HIGH_BIAS_8, ZERO_POINTS ? B::HIGH_BIAS : B::HIGH_BIAS_8};
     const uint32_t ones_a[4] = {B::ONE, B::ONE, B::ONE, B::ONE};
 
-#pragma unroll
-    for (int s = 0; s < DECODE_STAGES - 1; ++s) {
-        if (s < stages) load_stage(s, s);
-        commit_copies();
-    }
-    // ldmatrix: lane l addresses token (l % 8) + 8 (l / 16) at k half (l / 8) % 2 of the tile
-    const int b_row = (lane % 8) + 8 * (lane / 16);
-    const int b_half = (lane / 8) % 2;
-
-    for (int s = 0; s < stages; ++s) {
-        wait_copies<DECODE_STAGES - 2>();
-        __syncthreads();
-        const int ahead = s + DECODE_STAGES - 1;
-        if (ahead < stages) load_stage(ahead, ahead % DECODE_STAGES);
-        commit_copies();
-        if (!active) {
-            continue;
-        }
-        const int slot = s % DECODE_STAGES;
-        const unsigned char* stage = shared + slot * S::BYTES;
-        const unsigned stage_address = base + slot * S::BYTES;
-        const uint32_t* words = reinterpret_cast<const uint32_t*>(stage) + warp * 128 + lane;
-        const unsigned char* scale_rows = stage + S::W_BYTES + S::X_BYTES;
-        const unsigned char* zero_rows = scale_rows + S::S_BYTES;
-#pragma unroll
-        for (int tile = 0; tile < DECODE_TILES; ++tile) {
-            uint32_t b[TT][2];
-            const int chunk = 2 * tile + b_half;
-            if constexpr (TT == 2) {
-                uint32_t r[4];
-                ldmatrix_x4(r, stage_address + S::W_BYTES + b_row * 256 + ((chunk ^ (b_row % 8)) * 16));
-                b[0][0] = r[0];
-                b[0][1] = r[1];
-                b[TT - 1][0] = r[2];
-                b[TT - 1][1] = r[3];
-            }
-            else {
-                ldmatrix_x2(b[0][0], b[0][1], stage_address + S::W_BYTES + b_row * 256 + ((chunk ^ (b_row % 8)) * 16));
-            }
+    // The scales of a group as the lane takes them: word j holds columns 16j + g (low) and 16j + 8 + g (high) of the
+    // warp's chunk; and the lane's zero-point word (nibble j: column 16j + g, nibble j + 4: 16j + 8 + g).
+    auto group_scales = [&](int group, int chunk) {
+        if (one_group) {
+            const T* row = scales + 64 * chunk;
+            uint32_t words[4];
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
-                uint32_t a[4];
-                B::codes(words[tile * DECODE_WARPS * 128 + 32 * j], a);
-#pragma unroll
-                for (int q = 0; q < TT; ++q) mma_a<T>(group_sums[j][q], a, b[q][0], b[q][1]);
+                words[j] = as_bits(P(row[single_scale_position(16 * j + g)], row[single_scale_position(16 * j + 8 + g)]));
             }
+            return make_uint4(words[0], words[1], words[2], words[3]);
+        }
+        return __ldg(reinterpret_cast<const uint4*>(scales + (size_t)group * n + 64 * chunk + 8 * g));
+    };
+    auto group_zeros = [&](int group, int chunk) {
+        return ZERO_POINTS ? __ldg(zeros + (size_t)group * (n / 8) + 8 * chunk + g) : 0u;
+    };
+    // the group's sums, less the code bias (and zero point) times the activations, scaled into the totals
+    auto close_group = [&](uint4 scale_words, uint32_t zero_word) {
+        const uint32_t words[4] = {scale_words.x, scale_words.y, scale_words.z, scale_words.w};
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+            const P pair = as_pair<P>(words[j]);
+            const float scale[2] = {static_cast<float>(pair.x), static_cast<float>(pair.y)};
+            const float zero[2] = {(float)((zero_word >> (4 * j)) & 0xF), (float)((zero_word >> (4 * j + 16)) & 0xF)};
 #pragma unroll
             for (int q = 0; q < TT; ++q) {
-                mma_a<T>(bias_sums[q], bias_a, b[q][0], b[q][1]);
-                if constexpr (ZERO_POINTS) mma_a<T>(x_sums[q], ones_a, b[q][0], b[q][1]);
-            }
-            // the group ends here (or the stage does): scale the group's sums into the totals
-            const int row = (first_stage + s) * DECODE_STAGE_K + tile * 16;
-            if (tile == DECODE_TILES - 1 || (!one_group && (row + 16) % group_size == 0)) {
-                const int group_row = one_group ? 0 : (tile * 16) / group_size;
 #pragma unroll
-                for (int j = 0; j < 4; ++j) {
-                    float scale[2], zero[2] = {0.0f, 0.0f};
-                    if (one_group) {
-                        const T* srow = reinterpret_cast<const T*>(scale_rows) + warp * 64;
-                        scale[0] = static_cast<float>(srow[single_scale_position(16 * j + g)]);
-                        scale[1] = static_cast<float>(srow[single_scale_position(16 * j + 8 + g)]);
-                    }
-                    else {
-                        const P both = reinterpret_cast<const P*>(scale_rows + group_row * 512)[warp * 32 + grouped_scale_position(j, g) / 2];
-                        scale[0] = static_cast<float>(both.x);
-                        scale[1] = static_cast<float>(both.y);
-                    }
-                    if constexpr (ZERO_POINTS) {
-                        const uint32_t zero_word = reinterpret_cast<const uint32_t*>(zero_rows + group_row * 128)[warp * 8 + g] >> (4 * j);
-                        zero[0] = (float)(zero_word & 0xF);
-                        zero[1] = (float)((zero_word >> 16) & 0xF);
-                    }
-#pragma unroll
-                    for (int q = 0; q < TT; ++q) {
-#pragma unroll
-                        for (int e = 0; e < 4; ++e) {
-                            const int h = e / 2;
-                            float corrected = group_sums[j][q][e] - bias_sums[q][e];
-                            if constexpr (ZERO_POINTS) corrected -= zero[h] * x_sums[q][e];
-                            sums[j][q][e] = fmaf(scale[h], corrected, sums[j][q][e]);
-                            group_sums[j][q][e] = 0.0f;
-                        }
-                    }
+                for (int e = 0; e < 4; ++e) {
+                    float corrected = group_sums[j][q][e] - bias_sums[q][e];
+                    if constexpr (ZERO_POINTS) corrected -= zero[e / 2] * x_sums[q][e];
+                    sums[j][q][e] = fmaf(scale[e / 2], corrected, sums[j][q][e]);
+                    group_sums[j][q][e] = 0.0f;
                 }
+            }
+        }
+#pragma unroll
+        for (int q = 0; q < TT; ++q)
+#pragma unroll
+            for (int e = 0; e < 4; ++e) bias_sums[q][e] = x_sums[q][e] = 0.0f;
+    };
+
+    // Adds a finished column block's sums over the K warps (into wk = 0, through the words of the stage just
+    // computed) and writes them: to the output when this block streamed all of it, else to its partials slot.
+    auto finish_column_block = [&](int column_block, bool whole, unsigned char* stage) {
+        float* exchange = reinterpret_cast<float*>(stage);
+        __syncthreads();  // every warp is done with the stage's words
+        if (wk == 1) {
+#pragma unroll
+            for (int j = 0; j < 4; ++j)
 #pragma unroll
                 for (int q = 0; q < TT; ++q)
 #pragma unroll
-                    for (int e = 0; e < 4; ++e) bias_sums[q][e] = x_sums[q][e] = 0.0f;
+                    for (int e = 0; e < 4; ++e) exchange[((wn * 4 + j) * TT * 4 + q * 4 + e) * 32 + lane] = sums[j][q][e];
+        }
+        __syncthreads();
+        const int chunk = DECODE_WARPS_N * column_block + wn;
+        if (wk == 0 && chunk < chunks) {
+            float* own = partials + (size_t)(2 * blockIdx.x + (column_block == first_column_block ? 0 : 1)) * m * DECODE_N;
+            // c0, c1: column 16j + g, tokens 8q + 2t, 8q + 2t + 1; c2, c3: column 16j + 8 + g
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+#pragma unroll
+                for (int e = 0; e < 4; ++e) {
+                    const int column = 64 * chunk + 16 * j + 8 * (e / 2) + g;
+                    const float bias_value = whole && bias != nullptr ? static_cast<float>(bias[column]) : 0.0f;
+#pragma unroll
+                    for (int q = 0; q < TT; ++q) {
+                        const int token = 8 * q + 2 * t + e % 2;
+                        const float value = sums[j][q][e] + exchange[((wn * 4 + j) * TT * 4 + q * 4 + e) * 32 + lane];
+                        if (token < m) {
+                            if (whole) {
+                                out[(size_t)token * n + column] = T(value + bias_value);
+                            }
+                            else {
+                                own[(size_t)token * DECODE_N + column - DECODE_N * column_block] = value;
+                            }
+                        }
+                    }
+                }
             }
+        }
+#pragma unroll
+        for (int j = 0; j < 4; ++j)
+#pragma unroll
+            for (int q = 0; q < TT; ++q)
+#pragma unroll
+                for (int e = 0; e < 4; ++e) sums[j][q][e] = 0.0f;
+    };
+
+    // the B fragments of tokens past M read these rows, which no copy writes
+    for (int i = threadIdx.x; i < DECODE_STAGES * (8 * TT - tokens) * 16; i += DECODE_THREADS) {
+        const int slot = i % DECODE_STAGES;
+        const int rest = i / DECODE_STAGES;
+        *reinterpret_cast<uint4*>(shared + slot * S::BYTES + S::W_BYTES + (tokens + rest / 16) * 256 + (rest % 16) * 16) = make_uint4(0, 0, 0, 0);
+    }
+    // The weights do not depend on the work ahead in the stream; the activations, the output and the partials do.
+    allow_dependent_grid();
+    int prologue_stages[DECODE_STAGES - 1];
+#pragma unroll
+    for (int s = 0; s < DECODE_STAGES - 1; ++s) {
+        if (s < count) prologue_stages[s] = load_weights(s);
+    }
+    wait_for_previous_grid();
+#pragma unroll
+    for (int s = 0; s < DECODE_STAGES - 1; ++s) {
+        if (s < count) load_activations(s, prologue_stages[s]);
+        commit_copies();  // group 0 holds the first weights of every prologue stage: waiting for it is conservative
+    }
+
+    // ldmatrix: lane l addresses token (l % 8) + 8 (l / 16) at k half (l / 8) % 2 of the tile
+    const int b_row = (lane % 8) + 8 * (lane / 16);
+    const int b_half = (lane / 8) % 2;
+    int column_block = first_column_block;
+    int stage = unit_begin - first_column_block * units_per_column;
+    uint4 scale_words[2] = {make_uint4(0, 0, 0, 0), make_uint4(0, 0, 0, 0)};
+    uint32_t zero_words[2] = {0u, 0u};
+    for (int index = 0; index < count; ++index) {
+        wait_copies<DECODE_STAGES - 2>();
+        __syncthreads();
+        if (index + DECODE_STAGES - 1 < count) {
+            load_activations(index + DECODE_STAGES - 1, load_weights(index + DECODE_STAGES - 1));
+        }
+        commit_copies();
+
+        const int chunk = DECODE_WARPS_N * column_block + wn;
+        const int slot = index % DECODE_STAGES;
+        unsigned char* stage_bytes = shared + slot * S::BYTES;
+        if (chunk < chunks) {
+            // groups of 32 rows: two in the warp's 64 rows; one group: its scales serve the whole column block
+            const int first_group = one_group ? 0 : (stage * DECODE_STAGE_K + wk * DECODE_WARP_TILES * 16) / group_size;
+            if (!one_group || stage == 0 || index == 0) {
+                scale_words[0] = group_scales(first_group, chunk);
+                zero_words[0] = group_zeros(first_group, chunk);
+                if (two_groups) {
+                    scale_words[1] = group_scales(first_group + 1, chunk);
+                    zero_words[1] = group_zeros(first_group + 1, chunk);
+                }
+            }
+            const unsigned x_address = base + slot * S::BYTES + S::W_BYTES;
+            const uint32_t* words = reinterpret_cast<const uint32_t*>(stage_bytes) + 2 * 64 * wn + lane;
+#pragma unroll
+            for (int i = 0; i < DECODE_WARP_TILES; ++i) {
+                const int tile = wk * DECODE_WARP_TILES + i;
+                uint32_t b[TT][2];
+                const int x_chunk = 2 * tile + b_half;
+                if constexpr (TT == 2) {
+                    uint32_t r[4];
+                    ldmatrix_x4(r, x_address + b_row * 256 + ((x_chunk ^ (b_row % 8)) * 16));
+                    b[0][0] = r[0];
+                    b[0][1] = r[1];
+                    b[TT - 1][0] = r[2];
+                    b[TT - 1][1] = r[3];
+                }
+                else {
+                    ldmatrix_x2(b[0][0], b[0][1], x_address + b_row * 256 + ((x_chunk ^ (b_row % 8)) * 16));
+                }
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+                    uint32_t a[4];
+                    B::codes(words[tile * 2 * DECODE_N + 32 * j], a);
+#pragma unroll
+                    for (int q = 0; q < TT; ++q) mma_16816<T>(group_sums[j][q], a, b[q][0], b[q][1]);
+                }
+#pragma unroll
+                for (int q = 0; q < TT; ++q) {
+                    mma_16816<T>(bias_sums[q], bias_a, b[q][0], b[q][1]);
+                    if constexpr (ZERO_POINTS) mma_16816<T>(x_sums[q], ones_a, b[q][0], b[q][1]);
+                }
+                // a group ends here, or the warp's share of the stage does
+                if (i == DECODE_WARP_TILES - 1) {
+                    close_group(two_groups ? scale_words[1] : scale_words[0], two_groups ? zero_words[1] : zero_words[0]);
+                }
+                else if (!one_group && (i + 1) * 16 % group_size == 0) {
+                    close_group(scale_words[0], zero_words[0]);
+                }
+            }
+        }
+        const int this_column_block = column_block;
+        const int this_stage = stage;
+        if (++stage == units_per_column) {
+            stage = 0;
+            ++column_block;
+        }
+        if (this_stage == units_per_column - 1 || index == count - 1) {
+            const bool whole = this_stage == units_per_column - 1 && this_column_block * units_per_column >= unit_begin;
+            finish_column_block(this_column_block, whole, stage_bytes);
         }
     }
     wait_copies<0>();
-    if (!active) {
+}
+
+// The column blocks the decode kernel's blocks shared: their partial sums added in block order, plus the bias. Block
+// (c, y) takes column block c, thread item y * 128 + threadIdx.x 4 columns of one token.
+template <typename T>
+__device__ __forceinline__ void decode_reduce(const float* __restrict__ partials, int m, int n, int units_per_column, int decode_blocks,
+                                              const T* __restrict__ bias, T* __restrict__ out) {
+    allow_dependent_grid();
+    const int column_block = blockIdx.x;
+    const int units = (n + DECODE_N - 1) / DECODE_N * units_per_column;
+    const int first = column_block * units_per_column;
+    const int first_owner = owner_of(first, units, decode_blocks);
+    const int last_owner = owner_of(first + units_per_column - 1, units, decode_blocks);
+    constexpr int VECTORS = DECODE_N / 4;
+    const int item = blockIdx.y * blockDim.x + threadIdx.x;
+    const int token = item / VECTORS;
+    const int offset = 4 * (item % VECTORS);
+    const int column = column_block * DECODE_N + offset;
+    if (first_owner == last_owner || token >= m || column >= n) {
         return;
     }
-    // c0, c1: column 16j + g, tokens 8q + 2t, 8q + 2t + 1; c2, c3: column 16j + 8 + g
+    // the partials are complete once the decode kernel is; the next decode call writes them only after waiting for this grid
+    wait_for_previous_grid();
+    // every owner after the first starts in this column block (slot 0); the first may have started in the one before
+    const int first_slot = first_unit(first_owner, units, decode_blocks) / units_per_column == column_block ? 0 : 1;
+    auto partial = [&](int owner) {
+        const int slot = owner == first_owner ? first_slot : 0;
+        return __ldcg(reinterpret_cast<const float4*>(partials + ((size_t)(2 * owner + slot) * m + token) * DECODE_N + offset));
+    };
+    float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    int owner = first_owner;
+    // eight loads in flight before the first add; the adds stay in owner order
+    for (; owner + 8 <= last_owner + 1; owner += 8) {
+        float4 part[8];
 #pragma unroll
-    for (int j = 0; j < 4; ++j) {
+        for (int j = 0; j < 8; ++j) part[j] = partial(owner + j);
 #pragma unroll
-        for (int q = 0; q < TT; ++q) {
+        for (int j = 0; j < 8; ++j) sum = make_float4(sum.x + part[j].x, sum.y + part[j].y, sum.z + part[j].z, sum.w + part[j].w);
+    }
+    for (; owner <= last_owner; ++owner) {
+        const float4 part = partial(owner);
+        sum = make_float4(sum.x + part.x, sum.y + part.y, sum.z + part.z, sum.w + part.w);
+    }
+    const float values[4] = {sum.x, sum.y, sum.z, sum.w};
 #pragma unroll
-            for (int e = 0; e < 4; ++e) {
-                const int token = 8 * q + 2 * t + e % 2;
-                const int column = 64 * (chunk0 + warp) + 16 * j + 8 * (e / 2) + g;
-                if (token >= m) {
-                    continue;
-                }
-                if (partials != nullptr) {
-                    partials[((size_t)split * m + token) * n + column] = sums[j][q][e];
-                }
-                else {
-                    out[(size_t)token * n + column] = T(sums[j][q][e] + (bias != nullptr ? static_cast<float>(bias[column]) : 0.0f));
-                }
-            }
-        }
+    for (int e = 0; e < 4; ++e) {
+        out[(size_t)token * n + column + e] = T(values[e] + (bias != nullptr ? static_cast<float>(bias[column + e]) : 0.0f));
     }
 }
 
@@ -810,10 +957,10 @@ extern "C" __global__ void marlin_add_bias_bf16(__nv_bfloat16* out, int m, int n
 }
 
 #define MARLIN_DECODE(NAME, T, ZP, TT)                                                                                                   \
-    extern "C" __global__ void __launch_bounds__(DECODE_THREADS, DecodeStage::BLOCKS_PER_SM) NAME(                                       \
+    extern "C" __global__ void __launch_bounds__(DECODE_THREADS, DECODE_BLOCKS_PER_SM) NAME(                                             \
             const T* x, long long ldx, int m, int k, int n, const uint32_t* codes, const T* scales, const uint32_t* zeros, int group_size, \
-            const T* bias, T* out, float* partials, int stages_per_split) {                                                               \
-        decode<T, ZP, TT>(x, ldx, m, k, n, codes, scales, zeros, group_size, bias, out, partials, stages_per_split);                     \
+            const T* bias, T* out, float* partials) {                                                                                     \
+        decode<T, ZP, TT>(x, ldx, m, k, n, codes, scales, zeros, group_size, bias, out, partials);                                       \
     }
 
 MARLIN_DECODE(marlin_decode_f16_tt1, __half, false, 1)
@@ -824,3 +971,13 @@ MARLIN_DECODE(marlin_decode_bf16_tt1, __nv_bfloat16, false, 1)
 MARLIN_DECODE(marlin_decode_bf16_tt2, __nv_bfloat16, false, 2)
 MARLIN_DECODE(marlin_decode_bf16_zp_tt1, __nv_bfloat16, true, 1)
 MARLIN_DECODE(marlin_decode_bf16_zp_tt2, __nv_bfloat16, true, 2)
+
+extern "C" __global__ void marlin_decode_reduce_f16(const float* partials, int m, int n, int units_per_column, int decode_blocks, const __half* bias,
+                                                    __half* out) {
+    decode_reduce<__half>(partials, m, n, units_per_column, decode_blocks, bias, out);
+}
+
+extern "C" __global__ void marlin_decode_reduce_bf16(const float* partials, int m, int n, int units_per_column, int decode_blocks,
+                                                     const __nv_bfloat16* bias, __nv_bfloat16* out) {
+    decode_reduce<__nv_bfloat16>(partials, m, n, units_per_column, decode_blocks, bias, out);
+}

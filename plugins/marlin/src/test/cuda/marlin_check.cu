@@ -87,12 +87,16 @@ int shared_bytes(int) {
 }
 
 template <typename T>
-GemmKernel<T> decode_kernel(bool zp, int tt);
+using DecodeKernel = void (*)(const T*, long long, int, int, int, const uint32_t*, const T*, const uint32_t*, int, const T*, T*, float*);
+
+template <typename T>
+DecodeKernel<T> decode_kernel(bool zp, int tt);
 
 template <typename T>
 void set_shared(bool zp) {
     CUDA_OK(cudaFuncSetAttribute(gemm_kernel<T>(zp, 4), cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes(4)));
-    for (int tt : {1, 2}) CUDA_OK(cudaFuncSetAttribute(decode_kernel<T>(zp, tt), cudaFuncAttributeMaxDynamicSharedMemorySize, DecodeStage::SHARED));
+    CUDA_OK(cudaFuncSetAttribute(decode_kernel<T>(zp, 1), cudaFuncAttributeMaxDynamicSharedMemorySize, DecodeStage<1>::SHARED));
+    CUDA_OK(cudaFuncSetAttribute(decode_kernel<T>(zp, 2), cudaFuncAttributeMaxDynamicSharedMemorySize, DecodeStage<2>::SHARED));
 }
 
 template <typename T>
@@ -115,44 +119,49 @@ void launch_reduce<__nv_bfloat16>(const float* partials, int splits, int m, int 
 }
 
 
-template <typename T>
-GemmKernel<T> decode_kernel(bool zp, int tt);
-
 template <>
-GemmKernel<__half> decode_kernel<__half>(bool zp, int tt) {
+DecodeKernel<__half> decode_kernel<__half>(bool zp, int tt) {
     if (zp) return tt == 1 ? marlin_decode_f16_zp_tt1 : marlin_decode_f16_zp_tt2;
     return tt == 1 ? marlin_decode_f16_tt1 : marlin_decode_f16_tt2;
 }
 
 template <>
-GemmKernel<__nv_bfloat16> decode_kernel<__nv_bfloat16>(bool zp, int tt) {
+DecodeKernel<__nv_bfloat16> decode_kernel<__nv_bfloat16>(bool zp, int tt) {
     if (zp) return tt == 1 ? marlin_decode_bf16_zp_tt1 : marlin_decode_bf16_zp_tt2;
     return tt == 1 ? marlin_decode_bf16_tt1 : marlin_decode_bf16_tt2;
 }
 
+template <typename T>
+void (*decode_reduce_kernel())(const float*, int, int, int, int, const T*, T*);
+
+template <>
+void (*decode_reduce_kernel<__half>())(const float*, int, int, int, int, const __half*, __half*) {
+    return marlin_decode_reduce_f16;
+}
+
+template <>
+void (*decode_reduce_kernel<__nv_bfloat16>())(const float*, int, int, int, int, const __nv_bfloat16*, __nv_bfloat16*) {
+    return marlin_decode_reduce_bf16;
+}
+
+// ---- the decode plan: the same arithmetic as dev.qlinear.marlin.DecodePlan ----
 struct DecodePlan {
-    int tt, blocks_n, splits, stages_per_split;
+    int tt, units_per_column, units, blocks;
+    bool reduce;
 };
+
+int g_forced_blocks = 0;  // check mode: grids other than the plan's, to cover every way blocks share column blocks
+bool g_pdl = true;        // launch as the plugin does on sm_90 (MARLIN_PDL=0: in stream order)
 
 DecodePlan decode_plan_of(int m, int k, int n, int sms) {
     DecodePlan p{};
     p.tt = m <= 8 ? 1 : 2;
-    p.blocks_n = (n / 64 + DECODE_WARPS - 1) / DECODE_WARPS;
-    const int stages = k / DECODE_STAGE_K;
-    const long resident = (long)DecodeStage::BLOCKS_PER_SM * sms;
-    int best = 1;
-    double best_efficiency = 0;
-    for (int s = 1; s <= 32 && stages / s >= 2; ++s) {
-        const long blocks = (long)p.blocks_n * s;
-        const double efficiency = (double)blocks / ((blocks + resident - 1) / resident * resident);
-        if (efficiency > best_efficiency + 0.02) {
-            best = s;
-            best_efficiency = efficiency;
-        }
-    }
-    if (g_forced_splits > 0) best = std::min(g_forced_splits, stages);
-    p.stages_per_split = (stages + best - 1) / best;
-    p.splits = (stages + p.stages_per_split - 1) / p.stages_per_split;
+    p.units_per_column = k / DECODE_STAGE_K;
+    p.units = (n + DECODE_N - 1) / DECODE_N * p.units_per_column;
+    p.blocks = std::min(p.units, DECODE_BLOCKS_PER_SM * sms);
+    if (g_forced_blocks > 0) p.blocks = std::min(g_forced_blocks, p.units);
+    p.reduce = false;
+    for (long b = 1; b < p.blocks; ++b) p.reduce |= b * p.units / p.blocks % p.units_per_column != 0;
     return p;
 }
 
@@ -160,9 +169,23 @@ template <typename T>
 void run_decode(const T* x, int m, int k, int n, const uint32_t* codes, const T* scales, const uint32_t* zeros, bool zp, int group_size, const T* bias,
                 T* out, float* partials, cudaStream_t stream, int sms) {
     const DecodePlan p = decode_plan_of(m, k, n, sms);
-    decode_kernel<T>(zp, p.tt)<<<p.blocks_n * p.splits, DECODE_THREADS, DecodeStage::SHARED, stream>>>(
-            x, k, m, k, n, codes, scales, zeros, group_size, bias, out, p.splits > 1 ? partials : nullptr, p.stages_per_split);
-    if (p.splits > 1) launch_reduce<T>(partials, p.splits, m, n, bias, out, stream);
+    cudaLaunchAttribute attribute{};
+    attribute.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+    attribute.val.programmaticStreamSerializationAllowed = 1;
+    cudaLaunchConfig_t config{};
+    config.gridDim = dim3(p.blocks);
+    config.blockDim = dim3(DECODE_THREADS);
+    config.dynamicSmemBytes = p.tt == 1 ? DecodeStage<1>::SHARED : DecodeStage<2>::SHARED;
+    config.stream = stream;
+    config.attrs = &attribute;
+    config.numAttrs = g_pdl ? 1 : 0;
+    CUDA_OK(cudaLaunchKernelEx(&config, decode_kernel<T>(zp, p.tt), x, (long long)k, m, k, n, codes, scales, zeros, group_size, bias, out, partials));
+    if (p.reduce) {
+        config.gridDim = dim3((n + DECODE_N - 1) / DECODE_N, (m * DECODE_N / 4 + 127) / 128);
+        config.blockDim = dim3(128);
+        config.dynamicSmemBytes = 0;
+        CUDA_OK(cudaLaunchKernelEx(&config, decode_reduce_kernel<T>(), static_cast<const float*>(partials), m, n, p.units_per_column, p.blocks, bias, out));
+    }
 }
 
 int g_sms = 0;
@@ -389,11 +412,12 @@ void check_case(std::mt19937& rng, int sms, int k, int n, int group_size, bool z
     T* out = nullptr;
     CUDA_OK(cudaMalloc(&out, (size_t)max_m * n * sizeof(T)));
     float* partials = nullptr;
-    CUDA_OK(cudaMalloc(&partials, (size_t)16 * max_m * n * sizeof(float)));
+    CUDA_OK(cudaMalloc(&partials, std::max<size_t>((size_t)16 * max_m * n, (size_t)2 * DECODE_BLOCKS_PER_SM * sms * 16 * DECODE_N) * sizeof(float)));
     for (int m : ms) {
         const std::vector<float> ref = reference(l, x_host, m, bias_host);
-        for (int forced : {0, 1, 3}) {
+        for (int forced : {0, 1, 3, 5}) {
             g_forced_splits = forced;
+            g_forced_blocks = forced;
             const Plan p = plan_of(m, k, n, sms);
             CUDA_OK(cudaMemset(out, 0xFF, (size_t)m * n * sizeof(T)));  // NaN poison
             const T* input = x;
@@ -408,6 +432,7 @@ void check_case(std::mt19937& rng, int sms, int k, int n, int group_size, bool z
             }
             run_gemm<T>(p, input, m, k, n, codes, scales, zeros, zp, group_size, bias, out, partials, 0);
             g_forced_splits = 0;
+            g_forced_blocks = 0;
             CUDA_OK(cudaDeviceSynchronize());
             std::vector<T> got((size_t)m * n);
             CUDA_OK(cudaMemcpy(got.data(), out, got.size() * sizeof(T), cudaMemcpyDeviceToHost));
@@ -545,7 +570,7 @@ int bench() {
         CUDA_OK(cudaMalloc(&x, (size_t)256 * s.k * 2));
         CUDA_OK(cudaMemset(x, 0x1C, (size_t)256 * s.k * 2));
         CUDA_OK(cudaMalloc(&out, (size_t)256 * s.n * 2));
-        CUDA_OK(cudaMalloc(&partials, (size_t)16 * 256 * s.n * 4));
+        CUDA_OK(cudaMalloc(&partials, std::max<size_t>((size_t)16 * 256 * s.n, (size_t)2 * DECODE_BLOCKS_PER_SM * sms * 16 * DECODE_N) * 4));
         for (int m : {1, 16, 64, 256}) {
             const float one = 1, zero = 0;
             const double dense_us = median_us(20, [&](int i) {
@@ -559,7 +584,7 @@ int bench() {
             const double bytes = word_bytes + scale_bytes + 2.0 * m * s.k + 2.0 * m * s.n;
             const DecodePlan d = decode_plan_of(m, s.k, s.n, sms);
             std::printf("%-12s %5d %9.1f %9.1f %7.2f %7.0f %6.0f %s x%d\n", s.name, m, dense_us, us, dense_us / us, bytes / us / 1e3,
-                        100.0 * bytes / us / 1e3 / copy_gbs, m <= 16 ? "decode" : "gemm", m <= 16 ? d.splits : p.splits);
+                        100.0 * bytes / us / 1e3 / copy_gbs, m <= 16 ? "decode" : "gemm", m <= 16 ? d.blocks : p.splits);
         }
         for (int c = 0; c < copies; ++c) {
             cudaFree(codes[c]);
@@ -578,6 +603,7 @@ int bench() {
 
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "check";
+    if (const char* value = std::getenv("MARLIN_PDL")) g_pdl = std::atoi(value) != 0;
     if (mode == "check") return check(false);
     if (mode == "check-small") return check(true);
     if (mode == "bench") return bench();

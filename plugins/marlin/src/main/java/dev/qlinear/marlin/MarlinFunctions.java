@@ -22,15 +22,17 @@ import static java.util.Objects.requireNonNull;
  * @param gemm {@code marlin_gemm_{f16,bf16}[_zp]_mb4}: float16, float16 with zero points, bfloat16, bfloat16 with zero
  *        points
  * @param decode {@code marlin_decode_{f16,bf16}[_zp]_tt{1,2}}: the same four, each for 1 and 2 tiles of 8 tokens; the
- *        same parameters as the GEMM kernel
- * @param reduce {@code marlin_reduce_{f16,bf16}}: the split-K sum, in split order, plus the bias
+ *        persistent stream-K kernel of up to 16 rows ({@link DecodePlan})
+ * @param decodeReduce {@code marlin_decode_reduce_{f16,bf16}}: the sum of the column blocks the decode kernel split,
+ *        in block order, plus the bias
+ * @param reduce {@code marlin_reduce_{f16,bf16}}: the GEMM kernel's split-K sum, in split order, plus the bias
  * @param dequantize {@code marlin_dequantize_{f16,bf16}[_zp]}: the weight {@code [K, N]} of the large-M path
  * @param gather {@code marlin_gather_{f16,bf16}}: a contiguous copy of the activation, columns in {@code perm} order
  * @param addBias {@code marlin_add_bias_{f16,bf16}}: the bias after the dense GEMM
  * @param repack {@code marlin_repack_w4}: GPTQ words into the marlin layout, at prepare
  */
-record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<GpuFunction> reduce, List<GpuFunction> dequantize, List<GpuFunction> gather, List<GpuFunction> addBias,
-        GpuFunction repack) {
+record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<GpuFunction> decodeReduce, List<GpuFunction> reduce, List<GpuFunction> dequantize,
+        List<GpuFunction> gather, List<GpuFunction> addBias, GpuFunction repack) {
 
     /** The fatbin {@code plugins/build-cuda.sh} compiles {@code src/main/cuda/marlin.cu} into, in the jar. */
     static final String IMAGE = "dev/qlinear/marlin/kernels/marlin.fatbin";
@@ -40,6 +42,10 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
     /** x, ldx, m, k, n, codes, scales, zeros, group size, bias, out, partials, stages per split. */
     static final List<KernelArguments.Kind> GEMM = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
             INT32);
+    /** x, ldx, m, k, n, codes, scales, zeros, group size, bias, out, partials. */
+    static final List<KernelArguments.Kind> DECODE = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, POINTER, INT32, POINTER, POINTER, POINTER);
+    /** partials, m, n, units per column, decode blocks, bias, out. */
+    static final List<KernelArguments.Kind> DECODE_REDUCE = List.of(POINTER, INT32, INT32, INT32, INT32, POINTER, POINTER);
     /** partials, splits, m, n, bias, out. */
     static final List<KernelArguments.Kind> REDUCE = List.of(POINTER, INT32, INT32, INT32, POINTER, POINTER);
     /** codes, scales, zeros, group size, k, n, w. */
@@ -62,6 +68,7 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
     static final List<String> DECODE_NAMES = TYPES.stream()
             .flatMap(type -> ZERO_POINTS.stream().flatMap(zeroPoints -> TOKEN_TILES.stream().map(tiles -> "marlin_decode_" + type + zeroPoints + "_tt" + tiles)))
             .toList();
+    static final List<String> DECODE_REDUCE_NAMES = TYPES.stream().map(type -> "marlin_decode_reduce_" + type).toList();
     static final List<String> REDUCE_NAMES = TYPES.stream().map(type -> "marlin_reduce_" + type).toList();
     static final List<String> DEQUANTIZE_NAMES = TYPES.stream()
             .flatMap(type -> ZERO_POINTS.stream().map(zeroPoints -> "marlin_dequantize_" + type + zeroPoints)).toList();
@@ -72,6 +79,7 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
     MarlinFunctions {
         gemm = List.copyOf(requireNonNull(gemm, "gemm is null"));
         decode = List.copyOf(requireNonNull(decode, "decode is null"));
+        decodeReduce = List.copyOf(requireNonNull(decodeReduce, "decodeReduce is null"));
         reduce = List.copyOf(requireNonNull(reduce, "reduce is null"));
         dequantize = List.copyOf(requireNonNull(dequantize, "dequantize is null"));
         gather = List.copyOf(requireNonNull(gather, "gather is null"));
@@ -79,6 +87,7 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
         requireNonNull(repack, "repack is null");
         requireCount(gemm, GEMM_NAMES.size(), "gemm");
         requireCount(decode, DECODE_NAMES.size(), "decode");
+        requireCount(decodeReduce, DECODE_REDUCE_NAMES.size(), "decodeReduce");
         requireCount(reduce, REDUCE_NAMES.size(), "reduce");
         requireCount(dequantize, DEQUANTIZE_NAMES.size(), "dequantize");
         requireCount(gather, GATHER_NAMES.size(), "gather");
@@ -95,6 +104,7 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
     static List<String> entryPoints() {
         List<String> names = new ArrayList<>(GEMM_NAMES);
         names.addAll(DECODE_NAMES);
+        names.addAll(DECODE_REDUCE_NAMES);
         names.addAll(REDUCE_NAMES);
         names.addAll(DEQUANTIZE_NAMES);
         names.addAll(GATHER_NAMES);
@@ -117,7 +127,8 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
 
     /** Looks every entry point up in a loaded image. */
     static MarlinFunctions of(GpuModule module) {
-        return new MarlinFunctions(GEMM_NAMES.stream().map(module::function).toList(), DECODE_NAMES.stream().map(module::function).toList(), REDUCE_NAMES.stream().map(module::function).toList(),
+        return new MarlinFunctions(GEMM_NAMES.stream().map(module::function).toList(), DECODE_NAMES.stream().map(module::function).toList(),
+                DECODE_REDUCE_NAMES.stream().map(module::function).toList(), REDUCE_NAMES.stream().map(module::function).toList(),
                 DEQUANTIZE_NAMES.stream().map(module::function).toList(), GATHER_NAMES.stream().map(module::function).toList(),
                 ADD_BIAS_NAMES.stream().map(module::function).toList(), module.function(REPACK_NAME));
     }
@@ -130,6 +141,11 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
     /** The decode kernel for activations of {@code type}, with or without zero points, for 1 or 2 tiles of 8 tokens. */
     GpuFunction decode(ScalarType type, boolean zeroPoints, int tokenTiles) {
         return decode.get(4 * typeIndex(type) + (zeroPoints ? 2 : 0) + tokenTiles - 1);
+    }
+
+    /** The sum of the column blocks the decode kernel split, for activations of {@code type}. */
+    GpuFunction decodeReduce(ScalarType type) {
+        return decodeReduce.get(typeIndex(type));
     }
 
     GpuFunction reduce(ScalarType type) {

@@ -56,23 +56,26 @@ import static java.util.Objects.requireNonNull;
  * natural GPTQ words ({@code [K / 8, N]}) and {@code marlin_repack_w4} writes {@code codes} from them (and
  * {@code perm}) on the device; into host memory the plugin packs {@code codes} itself from this definition.
  *
- * <p><b>Apply.</b> Up to {@value DecodePlan#MAX_ROWS} rows, the decode kernel ({@link DecodePlan}): a marlin word is
- * also the A fragment of {@code mma.m16n8k16} for 16 columns, so the weights enter as A and 8 tokens as B; a warp
- * streams a 64-column chunk through a cp.async ring, the codes as exact biased integers (one LOP3 a pair), and each
- * group's float32 sums have the code bias times the activations (one more MMA with a constant A, and the zero points
- * times the activation sums for uint4) subtracted before the group's scale multiplies them. Above that, up to
+ * <p><b>Apply.</b> Up to {@value DecodePlan#MAX_ROWS} rows, the decode kernel ({@link DecodePlan}): a persistent grid
+ * of two blocks a multiprocessor shares the layer's units (256 columns by 128 rows of K) stream-K, streaming the words
+ * through a cp.async ring; a marlin word is also the A fragment of {@code mma.m16n8k16} for 16 columns, so the weights
+ * enter as A and 8 tokens as B, the codes as exact biased integers, and each group's float32 sums have the code bias
+ * times the activations (and the zero points times the activation sums for uint4) subtracted before the group's scale
+ * multiplies them. A second kernel adds the partial sums of the column blocks the blocks split, in block order, plus
+ * the bias; where the sm_90a image runs, both launches overlap the work ahead of them
+ * ({@value MarlinSettings#OVERLAP_PROPERTY}). Above that, up to
  * {@value MarlinSettings#KERNEL_MAX_ROWS_PROPERTY} rows (default {@value MarlinSettings#DEFAULT_KERNEL_MAX_ROWS}), and for
  * every M of an act-order layer or on a device without a dense GEMM, the GEMM kernel ({@link MarlinPlan}): blocks of 64
  * columns by 64 rows stream the words once through a cp.async ring with the activation rows, dequantize them in
  * registers (the codes as exact halves by the magic-number trick, minus the zero point, times the group's scale,
- * rounded once in the activation type) and multiply with {@code mma.sync.m16n8k16}, float32 accumulation. Both split K
+ * rounded once in the activation type) and multiply with {@code mma.sync.m16n8k16}, float32 accumulation. It splits K
  * across blocks when the columns and rows alone fill the GPU's resident slots badly, and a second kernel adds the
  * float32 partial sums in split order plus the bias. Under act-order, or for an activation that is not 16-byte aligned
  * or whose row stride is not a multiple of 8 elements, {@code marlin_gather_*} first writes a contiguous copy (columns
  * in {@code perm} order) into the workspace; more than {@value MarlinLauncher#CHUNK_ROWS} rows run as consecutive
- * launches of that many rows, so the copy stays that small. Above the kernel rows, the layer's weight is dequantized
- * into the stream's workspace ({@code 2 · K · N} bytes, reserved by {@code prepare}), multiplied by the device's dense
- * GEMM (cuBLAS), then a kernel adds the bias. Act-order layers stay on the GEMM kernel at every M above 16: the dense
+ * GEMM launches of at most that many rows, evened out, so the copy stays that small. Above the kernel rows, the
+ * layer's weight is dequantized into the stream's workspace ({@code 2 · K · N} bytes, reserved by {@code prepare}),
+ * multiplied by the device's dense GEMM (cuBLAS), then a kernel adds the bias. Act-order layers stay on the GEMM kernel at every M above 16: the dense
  * GEMM would need the gathered activation and the weight as two tensors of the workspace, which gives out one at a
  * time.
  *

@@ -16,17 +16,19 @@ import java.util.Optional;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Queues one prepared layer's kernels on a stream: the decode kernel up to {@value DecodePlan#MAX_ROWS} rows, else the GEMM kernel (a gather of the activation first under act-order
- * or when the kernel cannot stream it as it is, the split-K sum after when K is split) up to {@code kernelRows} rows,
- * in chunks of at most {@value #CHUNK_ROWS} rows; above, dequantize + the device's dense GEMM (+ bias). The arguments
- * and plans are made once and refilled per call, so a call allocates no memory of its own and never waits for the
- * device; calls on one layer are serialized, since they share the arguments.
+ * Queues one prepared layer's kernels on a stream: up to {@value DecodePlan#MAX_ROWS} rows the decode kernel (and the
+ * sum of the column blocks it split); up to {@code kernelRows} rows the GEMM kernel (and the split-K sum when K is
+ * split), in chunks of at most {@value #CHUNK_ROWS} rows; both after a gather of the activation under act-order or when
+ * the kernel cannot stream it as it is. Above, dequantize + the device's dense GEMM (+ bias). The arguments and plans
+ * are made once and refilled per call, so a call allocates no memory of its own and never waits for the device; calls
+ * on one layer are serialized, since they share the arguments.
  */
 final class MarlinLauncher {
 
     /**
-     * Rows of one GEMM launch: larger M (an act-order layer, or a device without a dense GEMM) runs as consecutive
-     * launches, so that the gathered activation in the workspace never exceeds this many rows.
+     * Rows of one GEMM launch at most: larger M (an act-order layer, or a device without a dense GEMM) runs as
+     * consecutive launches of as even a size as may be, so that the gathered activation in the workspace never exceeds
+     * this many rows and no chunk is left to fewer than the GEMM kernel's rows.
      */
     static final int CHUNK_ROWS = 1024;
     /**
@@ -46,21 +48,26 @@ final class MarlinLauncher {
     private final long partialFloatBudget;
     private final boolean hasBias;
     private final boolean actOrder;
+    private final boolean overlappingDecode;
     private final ScalarType type;
     private final Device device;
     private final Optional<DenseGemm> gemm;
     private final GpuFunction gemmFunction;
     private final GpuFunction[] decodeFunctions;
+    private final GpuFunction decodeReduceFunction;
     private final GpuFunction reduceFunction;
     private final GpuFunction gatherFunction;
     private final GpuFunction dequantizeFunction;
     private final GpuFunction addBiasFunction;
+    private final KernelArguments decode = new KernelArguments(MarlinFunctions.DECODE);
+    private final KernelArguments decodeReduce = new KernelArguments(MarlinFunctions.DECODE_REDUCE);
     private final KernelArguments gemmArguments = new KernelArguments(MarlinFunctions.GEMM);
     private final KernelArguments reduce = new KernelArguments(MarlinFunctions.REDUCE);
     private final KernelArguments gather = new KernelArguments(MarlinFunctions.GATHER);
     private final KernelArguments dequantize = new KernelArguments(MarlinFunctions.DEQUANTIZE);
     private final KernelArguments addBias = new KernelArguments(MarlinFunctions.ADD_BIAS);
-    private final ChunkPlan[] plans;
+    private final DecodePlan[] decodePlans = new DecodePlan[DecodePlan.MAX_ROWS + 1];
+    private final MarlinPlan[] plans;
     private final LaunchConfig dequantizeLaunch;
     private int biasRows;
     private LaunchConfig biasLaunch;
@@ -70,9 +77,11 @@ final class MarlinLauncher {
      * @param tensors the prepared layer's device tensors
      * @param gemm the dense GEMM of the large-M path, when it is used
      * @param kernelRows the largest M the GEMM kernel runs; larger M goes to {@code gemm}
+     * @param overlappingDecode whether the decode kernel that runs here waits for the work ahead of it (the sm_90a
+     *        image does), so that its launches may overlap that work
      */
     MarlinLauncher(WeightOnlyConfig config, int groupSize, PreparedTensors tensors, Device device, MarlinFunctions functions, Optional<DenseGemm> gemm,
-            int kernelRows, int maxRows, int multiprocessors) {
+            int kernelRows, int maxRows, int multiprocessors, boolean overlappingDecode) {
         requireNonNull(config, "config is null");
         requireNonNull(tensors, "tensors is null");
         requireNonNull(functions, "functions is null");
@@ -89,18 +98,23 @@ final class MarlinLauncher {
         this.partialFloatBudget = partialFloatBudget(n, kernelRows);
         this.hasBias = tensors.bias() != 0;
         this.actOrder = config.actOrder();
+        this.overlappingDecode = overlappingDecode;
         this.type = config.activationType();
         boolean zeroPoints = tensors.zeros() != 0;
         this.gemmFunction = functions.gemm(type, zeroPoints);
         this.decodeFunctions = new GpuFunction[] {functions.decode(type, zeroPoints, 1), functions.decode(type, zeroPoints, 2)};
+        this.decodeReduceFunction = functions.decodeReduce(type);
         this.reduceFunction = functions.reduce(type);
         this.gatherFunction = functions.gather(type);
         this.dequantizeFunction = functions.dequantize(type, zeroPoints);
         this.addBiasFunction = functions.addBias(type);
-        this.plans = new ChunkPlan[Math.min(kernelRows, CHUNK_ROWS) + 1];
+        this.plans = new MarlinPlan[Math.min(kernelRows, CHUNK_ROWS) + 1];
         // a block of 128 threads per 16 x 64 tile of the weight (a word each)
         this.dequantizeLaunch = LaunchConfig.linear(Math.toIntExact((long) k / 16 * (n / 64)), DEQUANTIZE_THREADS, 0);
 
+        decode.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setPointer(7, tensors.zeros()).setInt(8, groupSize)
+                .setPointer(9, tensors.bias());
+        decodeReduce.setInt(2, n).setPointer(5, tensors.bias());
         gemmArguments.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setPointer(7, tensors.zeros())
                 .setInt(8, groupSize).setPointer(9, tensors.bias());
         reduce.setInt(3, n).setPointer(4, tensors.bias());
@@ -123,23 +137,70 @@ final class MarlinLauncher {
     }
 
     /**
-     * The workspace a layer needs: a gathered activation of one chunk and the partial sums for the GEMM kernel, the
-     * weight {@code [K, N]} in the activation type for the dense path.
+     * The workspace a layer needs: the decode kernel's partial sums and gathered activation; a gathered activation of
+     * one chunk and the partial sums for the GEMM kernel, when it runs; the weight {@code [K, N]} in the activation type
+     * for the dense path.
      */
-    static long workspaceBytes(int k, int n, int kernelRows, boolean denseGemm) {
-        long kernel = (long) ELEMENT_BYTES * Math.min(kernelRows, CHUNK_ROWS) * k + 4 * partialFloatBudget(n, kernelRows);
-        return Math.max(kernel, denseGemm ? (long) ELEMENT_BYTES * k * n : 0);
+    static long workspaceBytes(int k, int n, int kernelRows, boolean denseGemm, int multiprocessors) {
+        long gemmKernel = kernelRows > DecodePlan.MAX_ROWS
+                ? (long) ELEMENT_BYTES * Math.min(kernelRows, CHUNK_ROWS) * k + 4 * partialFloatBudget(n, kernelRows)
+                : 0;
+        long kernels = Math.max(DecodePlan.workspaceBytes(k, multiprocessors), gemmKernel);
+        return Math.max(kernels, denseGemm ? (long) ELEMENT_BYTES * k * n : 0);
+    }
+
+    /**
+     * Rows of each GEMM chunk but the last of a call of {@code m} rows: the fewest chunks of at most
+     * {@value #CHUNK_ROWS}, evened out, so that the last one never has {@value DecodePlan#MAX_ROWS} rows or fewer.
+     */
+    static int chunkRows(int m) {
+        return MarlinPlan.ceilDiv(m, MarlinPlan.ceilDiv(m, CHUNK_ROWS));
     }
 
     synchronized void apply(Tensor input, Tensor output, ExecutionStream stream) {
         requireNonNull(stream, "stream is null");
         int m = rows(input);
         requireOutput(output, m);
-        if (m <= kernelRows) {
+        if (m <= DecodePlan.MAX_ROWS) {
+            applyDecode(input, output, m, stream);
+        }
+        else if (m <= kernelRows) {
             applyKernel(input, output, m, stream);
         }
         else {
             applyDequantized(input, output, m, stream);
+        }
+    }
+
+    /**
+     * The decode kernel, and the sum of the column blocks it split. The workspace holds the partial sums first, then
+     * the gathered activation (M times K elements; the partial sums are a multiple of 2 KB).
+     */
+    private void applyDecode(Tensor input, Tensor output, int m, ExecutionStream stream) {
+        DecodePlan plan = decodePlans[m];
+        if (plan == null) {
+            plan = DecodePlan.of(m, k, n, multiprocessors, overlappingDecode);
+            decodePlans[m] = plan;
+        }
+        long x = input.address();
+        long ldx = m == 1 ? k : input.stride(0);
+        boolean gathered = actOrder || x % 16 != 0 || ldx % 8 != 0;
+        long gatheredBytes = gathered ? (long) ELEMENT_BYTES * m * k : 0;
+        // the kernel takes the partial sums' address always and writes them only for the column blocks it splits
+        long partials = device.workspace(stream, ScalarType.FLOAT32, plan.partialFloats() + gatheredBytes / 4).address();
+        if (gathered) {
+            long copy = partials + 4 * plan.partialFloats();
+            gather.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(5, copy);
+            gatherFunction.launch(plan.gather(), gather, stream);
+            x = copy;
+            ldx = k;
+        }
+        decode.setPointer(0, x).setLong(1, ldx).setInt(2, m).setPointer(10, output.address()).setPointer(11, partials);
+        decodeFunctions[plan.tokenTiles() - 1].launch(plan.launch(), decode, stream);
+        if (plan.reduce().isPresent()) {
+            decodeReduce.setPointer(0, partials).setInt(1, m).setInt(3, plan.unitsPerColumn()).setInt(4, plan.launch().gridX())
+                    .setPointer(6, output.address());
+            decodeReduceFunction.launch(plan.reduce().get(), decodeReduce, stream);
         }
     }
 
@@ -149,9 +210,9 @@ final class MarlinLauncher {
      */
     private void applyKernel(Tensor input, Tensor output, int m, ExecutionStream stream) {
         long x = input.address();
-        long ldx = m == 1 ? k : input.stride(0);
+        long ldx = input.stride(0);
         boolean gathered = actOrder || x % 16 != 0 || ldx % 8 != 0;
-        int chunk = Math.min(m, CHUNK_ROWS);
+        int chunk = chunkRows(m);
         long partialFloats = plan(chunk).partialFloats();
         if (m % chunk != 0) {
             partialFloats = Math.max(partialFloats, plan(m % chunk).partialFloats());
@@ -164,7 +225,7 @@ final class MarlinLauncher {
         long partials = scratch + gatheredBytes;
         for (int first = 0; first < m; first += chunk) {
             int rows = Math.min(chunk, m - first);
-            ChunkPlan plan = plan(rows);
+            MarlinPlan plan = plan(rows);
             long rowsX = x + ELEMENT_BYTES * first * ldx;
             long rowsStride = ldx;
             if (gathered) {
@@ -176,11 +237,7 @@ final class MarlinLauncher {
             long out = output.address() + (long) ELEMENT_BYTES * first * n;
             gemmArguments.setPointer(0, rowsX).setLong(1, rowsStride).setInt(2, rows).setPointer(10, out).setPointer(11, plan.splits() > 1 ? partials : 0)
                     .setInt(12, plan.stagesPerSplit());
-            GpuFunction multiply = switch (plan) {
-                case DecodePlan decode -> decodeFunctions[decode.tokenTiles() - 1];
-                case MarlinPlan tiled -> gemmFunction;
-            };
-            multiply.launch(plan.kernelLaunch(), gemmArguments, stream);
+            gemmFunction.launch(plan.gemm(), gemmArguments, stream);
             if (plan.reduce().isPresent()) {
                 reduce.setPointer(0, partials).setInt(1, plan.splits()).setInt(2, rows).setPointer(5, out);
                 reduceFunction.launch(plan.reduce().get(), reduce, stream);
@@ -199,13 +256,11 @@ final class MarlinLauncher {
         }
     }
 
-    /** The plan of {@code rows} rows, at most {@value #CHUNK_ROWS}, made once: the decode kernel's up to its rows. */
-    private ChunkPlan plan(int rows) {
-        ChunkPlan plan = plans[rows];
+    /** The GEMM kernel's plan of a chunk of {@code rows} rows (more than {@value DecodePlan#MAX_ROWS}), made once. */
+    private MarlinPlan plan(int rows) {
+        MarlinPlan plan = plans[rows];
         if (plan == null) {
-            plan = rows <= DecodePlan.MAX_ROWS
-                    ? DecodePlan.of(rows, k, n, multiprocessors, partialFloatBudget)
-                    : MarlinPlan.of(rows, k, n, multiprocessors, partialFloatBudget);
+            plan = MarlinPlan.of(rows, k, n, multiprocessors, partialFloatBudget);
             plans[rows] = plan;
         }
         return plan;

@@ -12,6 +12,7 @@ import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.kernel.PreparedLayer;
 import dev.qlinear.spi.kernel.Verdict;
+import dev.qlinear.spi.platform.Architecture;
 import dev.qlinear.spi.platform.DeviceProperties;
 import dev.qlinear.spi.type.ScalarType;
 
@@ -78,7 +79,8 @@ final class MarlinLayer implements PreparedLayer {
             if (onGpu) {
                 MarlinFunctions loaded = functions.apply(device);
                 repack(packed, perm, codes, loaded, stream);
-                this.launcher = Optional.of(launcher(codes, scales, zeros, perm.or(() -> identity).orElseThrow(), bias, loaded, settings));
+                this.launcher = Optional.of(launcher(codes, scales, zeros, perm.or(() -> identity).orElseThrow(), bias, loaded, settings,
+                        runsArchitectureSpecific(images)));
             }
             else {
                 try (Arena arena = Arena.ofConfined()) {
@@ -127,17 +129,23 @@ final class MarlinLayer implements PreparedLayer {
         }
     }
 
+    /** Whether the sm_90a image runs here (a 9.0 device): the overlapping decode launches need it. */
+    private boolean runsArchitectureSpecific(KernelImages images) {
+        return device.platform().architecture() instanceof Architecture.Cuda cuda && images.runsArchitectureSpecific(cuda.capability());
+    }
+
     private MarlinLauncher launcher(Tensor codes, Tensor scales, Optional<Tensor> zeros, Tensor order, Optional<Tensor> bias, MarlinFunctions functions,
-            MarlinSettings settings) {
+            MarlinSettings settings, boolean architectureSpecific) {
         int groupSize = config.groupCount() == 1 ? config.k() : config.groupSize();
         boolean dense = settings.kernelMaxRows() < settings.maxRows() && !config.actOrder();
         Optional<DenseGemm> gemm = dense ? device.denseGemm() : Optional.empty();
         int kernelRows = gemm.isPresent() ? settings.kernelMaxRows() : settings.maxRows();
         int multiprocessors = device.platform().device().map(DeviceProperties::computeUnits).orElse(DEFAULT_MULTIPROCESSORS);
-        device.reserveWorkspace(MarlinLauncher.workspaceBytes(config.k(), config.n(), kernelRows, gemm.isPresent()));
+        device.reserveWorkspace(MarlinLauncher.workspaceBytes(config.k(), config.n(), kernelRows, gemm.isPresent(), multiprocessors));
         MarlinLauncher.PreparedTensors addresses = new MarlinLauncher.PreparedTensors(codes.address(), scales.address(), zeros.map(Tensor::address).orElse(0L),
                 order.address(), bias.map(Tensor::address).orElse(0L));
-        return new MarlinLauncher(config, groupSize, addresses, device, functions, gemm, kernelRows, settings.maxRows(), multiprocessors);
+        return new MarlinLauncher(config, groupSize, addresses, device, functions, gemm, kernelRows, settings.maxRows(), multiprocessors,
+                architectureSpecific && settings.overlapLaunches());
     }
 
     private Tensor uploadIdentity(int k) {

@@ -29,7 +29,7 @@ import static java.util.Objects.requireNonNull;
  * @param partialFloats float32 workspace elements the partial sums take, {@code splits * M * N} when split
  */
 record MarlinPlan(int rowBlocks, int splits, int stagesPerSplit, LaunchConfig gemm, Optional<LaunchConfig> reduce, LaunchConfig gather,
-        long partialFloats) implements ChunkPlan {
+        long partialFloats) {
 
     static final int THREADS = 256;
     static final int BLOCK_N = 64;
@@ -97,11 +97,6 @@ record MarlinPlan(int rowBlocks, int splits, int stagesPerSplit, LaunchConfig ge
      * rows of {@value #BLOCK_N} scales and of {@value #BLOCK_N} 4-bit zero points.
      */
     static final int SHARED_BYTES = 4 * (STAGE_K / 16 * 2 * BLOCK_N * 4 + BLOCK_ROWS * STAGE_K * 2 + STAGE_K / 32 * BLOCK_N * 2 + STAGE_K / 32 * BLOCK_N / 2);
-
-    @Override
-    public LaunchConfig kernelLaunch() {
-        return gemm;
-    }
 
     static int ceilDiv(int a, int b) {
         return (a + b - 1) / b;

@@ -1,5 +1,6 @@
 package dev.qlinear.marlin;
 
+import dev.qlinear.spi.device.LaunchConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -9,60 +10,138 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 final class TestDecodePlan {
 
-    private static long budget(int n) {
-        return MarlinLauncher.partialFloatBudget(n, 64);
-    }
-
     @Test
-    void splitsKSoThatTheBlocksFillWholeWaves() {
-        // 4096 columns: 16 blocks of 256; 396 resident slots on 132 SMs; K = 14336: 112 stages. 24 splits fill 384 of
-        // 396 (97 %), no count up to 32 fills 2 % more; 112 stages in 24 splits are 5 a split, so 23 splits
-        DecodePlan plan = DecodePlan.of(1, 14336, 4096, 132, budget(4096));
+    void fillsTwoBlocksPerMultiprocessorWithTheKernelsSharedMemory() {
+        // Llama-3-8B down: 16 column blocks of 112 units, 1792 units over 264 blocks
+        DecodePlan plan = DecodePlan.of(1, 14336, 4096, 132, true);
+
         assertThat(plan.tokenTiles()).isEqualTo(1);
-        assertThat(plan.splits()).isEqualTo(23);
-        assertThat(plan.stagesPerSplit()).isEqualTo(5);
-        assertThat(plan.kernelLaunch().gridX()).isEqualTo(16 * 23);
-        assertThat(plan.kernelLaunch().blockX()).isEqualTo(DecodePlan.THREADS);
-        assertThat(plan.kernelLaunch().dynamicSharedBytes()).isEqualTo(69120);
-        assertThat(plan.reduce()).isPresent();
-        assertThat(plan.partialFloats()).isEqualTo(23L * 4096);
+        assertThat(plan.unitsPerColumn()).isEqualTo(112);
+        assertThat(plan.launch().gridX()).isEqualTo(264);
+        assertThat(plan.launch().gridY()).isEqualTo(1);
+        assertThat(plan.launch().blockX()).isEqualTo(256);
+        // 3 stages of 16 KB of words and 8 activation rows of 128 halves per token tile
+        assertThat(plan.launch().dynamicSharedBytes()).isEqualTo(3 * (16384 + 2048));
+        assertThat(DecodePlan.of(16, 14336, 4096, 132, true).launch().dynamicSharedBytes()).isEqualTo(3 * (16384 + 4096));
+        // two slots of 1 row by 256 columns per block
+        assertThat(plan.partialFloats()).isEqualTo(2L * 264 * 1 * 256);
+        assertThat(DecodePlan.of(16, 14336, 4096, 132, true).partialFloats()).isEqualTo(2L * 264 * 16 * 256);
     }
 
     @Test
-    void aWideLayerRunsWholeWavesOfSplits() {
-        // 57344 columns: 224 blocks; 396 slots: 1 split fills 57 %, 3 splits 85 %, 5 94 %, 7 splits 1568 of 1584 (99 %)
-        DecodePlan plan = DecodePlan.of(16, 8192, 57344, 132, budget(57344));
-        assertThat(plan.tokenTiles()).isEqualTo(2);
-        assertThat(plan.splits()).isEqualTo(7);
-        assertThat(plan.stagesPerSplit()).isEqualTo(10);
+    void theSharedMemoryOfTheResidentBlocksFitsAMultiprocessor() {
+        assertThat(DecodePlan.sharedBytes(1)).isEqualTo(55296);
+        assertThat(DecodePlan.sharedBytes(2)).isEqualTo(61440);
+        // an sm_90 multiprocessor's 228 KB, 1 KB of each block reserved
+        assertThat(DecodePlan.BLOCKS_PER_MULTIPROCESSOR * (DecodePlan.sharedBytes(2) + 1024)).isLessThanOrEqualTo(228 * 1024);
     }
 
     @ParameterizedTest
     @CsvSource({"1, 1", "8, 1", "9, 2", "16, 2"})
     void takesOneTokenTileUpToEightRows(int m, int tokenTiles) {
-        assertThat(DecodePlan.of(m, 1024, 512, 132, budget(512)).tokenTiles()).isEqualTo(tokenTiles);
+        DecodePlan plan = DecodePlan.of(m, 1024, 512, 132, true);
+        assertThat(plan.tokenTiles()).isEqualTo(tokenTiles);
+        assertThat(plan.launch().dynamicSharedBytes()).isEqualTo(DecodePlan.sharedBytes(tokenTiles));
     }
 
     @Test
-    void aBlockCoversFourChunksTheLastOnePartly() {
-        // 320 columns: 5 chunks of 64 in 2 blocks; 2 stages of K leave one split
-        DecodePlan plan = DecodePlan.of(3, 256, 320, 132, budget(320));
-        assertThat(plan.splits()).isEqualTo(1);
-        assertThat(plan.kernelLaunch().gridX()).isEqualTo(2);
+    void sumsTheSplitColumnBlocksInASecondLaunchOfOneThreadPerFourColumnsOfARow() {
+        // Llama-3-8B down: block 1 starts at unit 1792 / 264 = 6, inside column block 0
+        DecodePlan one = DecodePlan.of(1, 14336, 4096, 132, true);
+        DecodePlan sixteen = DecodePlan.of(16, 14336, 4096, 132, false);
+
+        assertThat(one.reduce()).hasValueSatisfying(reduce -> {
+            assertThat(reduce.gridX()).as("a block per column block").isEqualTo(16);
+            assertThat(reduce.gridY()).as("64 items of 4 columns, 128 threads a block").isEqualTo(1);
+            assertThat(reduce.blockX()).isEqualTo(128);
+            assertThat(reduce.dynamicSharedBytes()).isZero();
+            assertThat(reduce.overlapsPrevious()).isTrue();
+        });
+        assertThat(sixteen.reduce()).hasValueSatisfying(reduce -> {
+            assertThat(reduce.gridY()).as("16 rows of 64 items").isEqualTo(8);
+            assertThat(reduce.overlapsPrevious()).isFalse();
+        });
+    }
+
+    @Test
+    void launchesNoSumWhereEveryBlockStreamsWholeColumnBlocks() {
+        // 264 column blocks of one unit (K = 128): one each
+        assertThat(DecodePlan.of(1, 128, 264 * 256, 132, true).reduce()).isEmpty();
+        // 528 column blocks of 2 units over 264 blocks: two whole column blocks each
+        DecodePlan whole = DecodePlan.of(1, 256, 528 * 256, 132, true);
+        assertThat(whole.launch().gridX()).isEqualTo(264);
+        assertThat(whole.reduce()).isEmpty();
+        // 132 column blocks of 32 units (K = 4096) over the 132 blocks of 66 multiprocessors: one each
+        DecodePlan one = DecodePlan.of(4, 4096, 132 * 256, 66, true);
+        assertThat(one.launch().gridX()).isEqualTo(132);
+        assertThat(one.reduce()).isEmpty();
+        // 2 column blocks of 3 units over 6 blocks: a third of a column block each
+        DecodePlan split = DecodePlan.of(1, 384, 512, 132, true);
+        assertThat(split.launch().gridX()).isEqualTo(6);
+        assertThat(split.reduce()).hasValueSatisfying(reduce -> assertThat(reduce.gridX()).isEqualTo(2));
+        // 16 column blocks of 32 units (4096 x 4096) over 264 blocks: block 1 starts at unit 1
+        assertThat(DecodePlan.of(1, 4096, 4096, 132, true).reduce()).isPresent();
+    }
+
+    @Test
+    void theLastColumnBlockMayBeNarrower() {
+        // 320 columns: a column block of 256 and one of 64, each one unit of K = 128
+        DecodePlan plan = DecodePlan.of(3, 128, 320, 132, true);
+        assertThat(plan.launch().gridX()).isEqualTo(2);
         assertThat(plan.reduce()).isEmpty();
-        assertThat(plan.partialFloats()).isZero();
+        assertThat(plan.partialFloats()).isEqualTo(2L * 2 * 3 * 256);
     }
 
     @Test
-    void theSharedMemoryOfThreeBlocksFitsAMultiprocessor() {
-        assertThat(DecodePlan.RESIDENT_BLOCKS * (DecodePlan.SHARED_BYTES + 1024)).isLessThanOrEqualTo(228 * 1024);
+    void overlapsThePreviousWorkOnlyWhereTheImageWaitsForIt() {
+        assertThat(DecodePlan.of(1, 4096, 4096, 132, true).launch().overlapsPrevious()).isTrue();
+        assertThat(DecodePlan.of(1, 4096, 4096, 132, true).reduce()).hasValueSatisfying(reduce -> assertThat(reduce.overlapsPrevious()).isTrue());
+        assertThat(DecodePlan.of(1, 4096, 4096, 132, false).launch().overlapsPrevious()).isFalse();
+        assertThat(DecodePlan.of(1, 4096, 4096, 132, false).reduce()).hasValueSatisfying(reduce -> assertThat(reduce.overlapsPrevious()).isFalse());
+        // the gather runs in stream order: it writes what the launch ahead of it may still read
+        assertThat(DecodePlan.of(1, 4096, 4096, 132, true).gather().overlapsPrevious()).isFalse();
+    }
+
+    @ParameterizedTest(name = "M={0} K={1} N={2} SMs={3}")
+    @CsvSource({"1, 128, 64, 132", "1, 4096, 6144, 132", "7, 4096, 28672, 114", "16, 14336, 4096, 132", "9, 8192, 8192, 132", "2, 28672, 8192, 108",
+            "16, 8192, 57344, 132", "5, 2048, 192, 66", "1, 128, 128, 1"})
+    void takesAtMostTwoBlocksPerMultiprocessorAndReducesExactlyWhenAColumnBlockIsShared(int m, int k, int n, int multiprocessors) {
+        DecodePlan plan = DecodePlan.of(m, k, n, multiprocessors, false);
+        long columnBlocks = (n + 255) / 256;
+        long units = columnBlocks * (k / 128);
+        int blocks = plan.launch().gridX();
+        assertThat((long) blocks).isEqualTo(Math.min(units, 2L * multiprocessors));
+        boolean shared = false;
+        for (long block = 0; block < blocks; block++) {
+            long first = block * units / blocks;
+            long end = (block + 1) * units / blocks;
+            assertThat(end).as("block %d streams a unit at least", block).isGreaterThan(first);
+            shared |= first % (k / 128) != 0;
+        }
+        assertThat(plan.reduce().isPresent()).isEqualTo(shared);
+        plan.reduce().ifPresent(reduce -> {
+            assertThat((long) reduce.gridX()).isEqualTo(columnBlocks);
+            assertThat((long) reduce.gridY() * reduce.blockX() * 4).isGreaterThanOrEqualTo((long) m * 256);
+        });
+        LaunchConfig gather = plan.gather();
+        assertThat((long) gather.gridX() * gather.blockX()).isGreaterThanOrEqualTo((long) m * k);
+        assertThat(plan.partialFloats()).isEqualTo(2L * blocks * m * 256);
+        assertThat(4 * plan.partialFloats() + 2L * m * k).isLessThanOrEqualTo(DecodePlan.workspaceBytes(k, multiprocessors));
+    }
+
+    @Test
+    void theWorkspaceHoldsThePartialSumsAndAGatheredActivationOfSixteenRows() {
+        // 264 blocks of two slots of 16 x 256 floats, and 16 rows of K halves
+        assertThat(DecodePlan.workspaceBytes(4096, 132)).isEqualTo(4L * 2 * 264 * 16 * 256 + 2L * 16 * 4096);
     }
 
     @Test
     void refusesRowsAndShapesItDoesNotRun() {
-        assertThatThrownBy(() -> DecodePlan.of(17, 1024, 512, 132, budget(512))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> DecodePlan.of(17, 1024, 512, 132, true)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the decode kernel runs 1 to 16 rows, got M=17");
-        assertThatThrownBy(() -> DecodePlan.of(1, 2112, 512, 132, budget(512))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> DecodePlan.of(0, 1024, 512, 132, true)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the decode kernel runs 1 to 16 rows, got M=0");
+        assertThatThrownBy(() -> DecodePlan.of(1, 2112, 512, 132, true)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the decode kernel tiles K by 128 and N by 64, got K=2112 N=512");
     }
 }

@@ -53,8 +53,9 @@ final class TestMarlinFunctions {
     void looksUpEveryEntryPointOfTheImageOnce() {
         NamedModule module = new NamedModule();
         MarlinFunctions.of(module);
-        assertThat(module.lookedUp).containsExactlyInAnyOrderElementsOf(MarlinFunctions.entryPoints()).hasSize(23);
-        assertThat(MarlinFunctions.entryPoints()).contains("marlin_gemm_f16_mb4", "marlin_gemm_bf16_zp_mb4", "marlin_decode_f16_tt1", "marlin_decode_bf16_zp_tt2", "marlin_reduce_bf16", "marlin_dequantize_f16_zp",
+        assertThat(module.lookedUp).containsExactlyInAnyOrderElementsOf(MarlinFunctions.entryPoints()).hasSize(25);
+        assertThat(MarlinFunctions.entryPoints()).doesNotHaveDuplicates().contains("marlin_gemm_f16_mb4", "marlin_gemm_bf16_zp_mb4", "marlin_decode_f16_tt1",
+                "marlin_decode_bf16_zp_tt2", "marlin_decode_reduce_f16", "marlin_decode_reduce_bf16", "marlin_reduce_bf16", "marlin_dequantize_f16_zp",
                 "marlin_gather_f16", "marlin_add_bias_bf16", "marlin_repack_w4");
     }
 
@@ -71,6 +72,7 @@ final class TestMarlinFunctions {
                 }
                 assertThat(functions.dequantize(type, zeroPoints).name()).isEqualTo("marlin_dequantize_" + suffix + (zeroPoints ? "_zp" : ""));
             }
+            assertThat(functions.decodeReduce(type).name()).isEqualTo("marlin_decode_reduce_" + suffix);
             assertThat(functions.reduce(type).name()).isEqualTo("marlin_reduce_" + suffix);
             assertThat(functions.gather(type).name()).isEqualTo("marlin_gather_" + suffix);
             assertThat(functions.addBias(type).name()).isEqualTo("marlin_add_bias_" + suffix);
@@ -78,5 +80,15 @@ final class TestMarlinFunctions {
         assertThat(functions.repack().name()).isEqualTo("marlin_repack_w4");
         assertThatThrownBy(() -> functions.reduce(ScalarType.FLOAT32)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the kernels take float16 or bfloat16 activations, got float32");
+    }
+
+    @Test
+    void theDecodeKernelTakesTwelveParametersAndItsSumSeven() {
+        // x, ldx, m, k, n, codes, scales, zeros, group size, bias, out, partials: the GEMM kernel's less stages per split
+        assertThat(MarlinFunctions.DECODE).hasSize(12).isEqualTo(MarlinFunctions.GEMM.subList(0, 12));
+        assertThat(MarlinFunctions.DECODE.get(1)).isEqualTo(KernelArguments.Kind.INT64);
+        // partials, m, n, units per column, decode blocks, bias, out
+        assertThat(MarlinFunctions.DECODE_REDUCE).containsExactly(KernelArguments.Kind.POINTER, KernelArguments.Kind.INT32, KernelArguments.Kind.INT32,
+                KernelArguments.Kind.INT32, KernelArguments.Kind.INT32, KernelArguments.Kind.POINTER, KernelArguments.Kind.POINTER);
     }
 }

@@ -37,7 +37,7 @@ final class TestMarlinKernel {
     /** What the build puts in the jar; the bytes do not matter to these checks. */
     static final KernelImages BUILT = new KernelImages(MarlinFunctions.IMAGE, Optional.of(new byte[] {1}), List.of(ImageTarget.parse("sm_80"), ImageTarget.parse("sm_90a"),
             ImageTarget.parse("compute_80")));
-    private static final MarlinKernel KERNEL = new MarlinKernel(BUILT, MarlinSettings.of(Optional.empty()));
+    private static final MarlinKernel KERNEL = new MarlinKernel(BUILT, MarlinSettings.of(Optional.empty(), Optional.empty()));
     private static final Platform SM90 = Platform.parse("cuda:sm_90");
     private static final String K_NOT_FULL = "K not split across tensor-parallel ranks (partition K == full K)";
 
@@ -80,7 +80,7 @@ final class TestMarlinKernel {
 
     @Test
     void withoutImagesRefusesEveryCudaPlatform() {
-        MarlinKernel unbuilt = new MarlinKernel(KernelImages.absent(MarlinFunctions.IMAGE), MarlinSettings.of(Optional.empty()));
+        MarlinKernel unbuilt = new MarlinKernel(KernelImages.absent(MarlinFunctions.IMAGE), MarlinSettings.of(Optional.empty(), Optional.empty()));
         Reason notBuilt = new Reason("kernel images", "CUDA kernel images in the plugin jar", "kernel images were not built (nvcc was missing at build time)");
         for (String spec : List.of("cuda:sm_80", "cuda:sm_90", "cuda:sm_120")) {
             assertThat(unbuilt.supports(Platform.parse(spec)).reasons()).containsExactly(notBuilt);

@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 final class TestMarlinPacker {
 
-    private static final MarlinKernel KERNEL = new MarlinKernel(TestMarlinKernel.BUILT, MarlinSettings.of(Optional.empty()));
+    private static final MarlinKernel KERNEL = new MarlinKernel(TestMarlinKernel.BUILT, MarlinSettings.of(Optional.empty(), Optional.empty()));
     private static final CpuDevice STAND_IN = new CpuDevice(Platform.parse("cuda:sm_90"));
 
     @ParameterizedTest(name = "K={0} N={1} {2} G={3} act-order={4} {5} activations, scales {6}")

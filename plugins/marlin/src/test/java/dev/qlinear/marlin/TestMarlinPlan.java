@@ -109,13 +109,38 @@ final class TestMarlinPlan {
     }
 
     @Test
-    void theWorkspaceHoldsAGatheredChunkAndThePartialSumsOrTheWeight() {
-        // 64 kernel rows: 2 x 64 x K gathered + 4 x 16 x 64 x N partials; the dense path's weight 2 x K x N is larger here
-        assertThat(MarlinLauncher.workspaceBytes(4096, 4096, 64, false)).isEqualTo(2L * 64 * 4096 + 4L * 16 * 64 * 4096);
-        assertThat(MarlinLauncher.workspaceBytes(4096, 4096, 64, true)).isEqualTo(2L * 4096 * 4096);
+    void theWorkspaceHoldsTheLargestOfTheDecodeKernelsTheGemmKernelsAndTheDenseWeight() {
+        // 64 kernel rows: 2 x 64 x K gathered + 4 x 16 x 64 x N partials, more than the decode kernel's 8.8 MB on 132 SMs;
+        // the dense path's weight 2 x K x N is larger still
+        assertThat(MarlinLauncher.workspaceBytes(4096, 4096, 64, false, 132)).isEqualTo(2L * 64 * 4096 + 4L * 16 * 64 * 4096);
+        assertThat(MarlinLauncher.workspaceBytes(4096, 4096, 64, true, 132)).isEqualTo(2L * 4096 * 4096);
         // every M on the kernel (act-order, or no dense GEMM): a chunk of 1024 rows gathered, partials still for 64 rows
-        assertThat(MarlinLauncher.workspaceBytes(8192, 1024, 65536, false)).isEqualTo(2L * 1024 * 8192 + 4L * 16 * 64 * 1024);
+        assertThat(MarlinLauncher.workspaceBytes(8192, 1024, 65536, false, 132)).isEqualTo(2L * 1024 * 8192 + 4L * 16 * 64 * 1024);
+        // a narrow layer: the decode kernel's partial sums of 264 blocks and 16 rows exceed the GEMM kernel's
+        assertThat(MarlinLauncher.workspaceBytes(4096, 512, 64, false, 132)).isEqualTo(DecodePlan.workspaceBytes(4096, 132))
+                .isGreaterThan(2L * 64 * 4096 + 4L * 16 * 64 * 512);
+        // up to 16 kernel rows the GEMM kernel never runs and reserves nothing: the decode kernel's 2 blocks, over the weight
+        assertThat(MarlinLauncher.workspaceBytes(128, 256, 16, true, 1)).isEqualTo(4L * 2 * 2 * 16 * 256 + 2L * 16 * 128);
         assertThat(MarlinLauncher.partialFloatBudget(4096, 16)).isEqualTo(16L * 16 * 4096);
         assertThat(Optional.of(MarlinLauncher.CHUNK_ROWS)).contains(1024);
+    }
+
+    @Test
+    void largeMRunsInTheFewestEvenChunksNoneOfSixteenRowsOrFewer() {
+        assertThat(MarlinLauncher.chunkRows(17)).isEqualTo(17);
+        assertThat(MarlinLauncher.chunkRows(1024)).isEqualTo(1024);
+        // 1030 rows: 515 and 515, not 1024 and a tail of 6 the GEMM kernel does not run
+        assertThat(MarlinLauncher.chunkRows(1030)).isEqualTo(515);
+        assertThat(MarlinLauncher.chunkRows(65536)).isEqualTo(1024);
+        for (int m = DecodePlan.MAX_ROWS + 1; m <= MarlinSettings.MAX_ROWS; m++) {
+            int chunk = MarlinLauncher.chunkRows(m);
+            int chunks = (m + chunk - 1) / chunk;
+            int last = m - (chunks - 1) * chunk;
+            assertThat(chunk).isLessThanOrEqualTo(MarlinLauncher.CHUNK_ROWS);
+            assertThat(chunks).as("chunks of M=%d", m).isEqualTo((m + MarlinLauncher.CHUNK_ROWS - 1) / MarlinLauncher.CHUNK_ROWS);
+            if (last <= DecodePlan.MAX_ROWS) {
+                throw new AssertionError("M=" + m + " leaves a last chunk of " + last + " rows");
+            }
+        }
     }
 }

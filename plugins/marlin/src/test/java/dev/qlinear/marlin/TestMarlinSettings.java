@@ -10,21 +10,31 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 final class TestMarlinSettings {
 
     @Test
-    void defaultsTo64KernelRowsOf65536() {
-        assertThat(MarlinSettings.of(Optional.empty())).isEqualTo(new MarlinSettings(64, 65536));
+    void defaultsTo64KernelRowsOf65536AndOverlappingLaunches() {
+        assertThat(MarlinSettings.of(Optional.empty(), Optional.empty())).isEqualTo(new MarlinSettings(64, 65536, true));
     }
 
     @Test
     void readsTheSwitchPointFromItsProperty() {
-        assertThat(MarlinSettings.of(Optional.of(" 16 ")).kernelMaxRows()).isEqualTo(16);
-        assertThat(MarlinSettings.of(Optional.of("65536")).kernelMaxRows()).isEqualTo(65536);
+        assertThat(MarlinSettings.of(Optional.of(" 16 "), Optional.empty()).kernelMaxRows()).isEqualTo(16);
+        assertThat(MarlinSettings.of(Optional.of("65536"), Optional.empty()).kernelMaxRows()).isEqualTo(65536);
     }
 
     @Test
     void namesThePropertyAndTheRuleOfABadValue() {
-        assertThatThrownBy(() -> MarlinSettings.of(Optional.of("lots"))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> MarlinSettings.of(Optional.of("lots"), Optional.empty())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("qlinear.marlin.kernel-max-m must be a whole number of rows, got 'lots'");
-        assertThatThrownBy(() -> MarlinSettings.of(Optional.of("0"))).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> MarlinSettings.of(Optional.of("0"), Optional.empty())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("qlinear.marlin.kernel-max-m must be at least 1, got 0");
+    }
+
+    @Test
+    void overlappingLaunchesCanBeTurnedOff() {
+        assertThat(MarlinSettings.of(Optional.empty(), Optional.of("false")).overlapLaunches()).isFalse();
+        assertThat(MarlinSettings.of(Optional.empty(), Optional.of(" true")).overlapLaunches()).isTrue();
+        assertThatThrownBy(() -> MarlinSettings.of(Optional.empty(), Optional.of("off"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("qlinear.marlin.overlap-launches must be true or false, got 'off'");
+        assertThatThrownBy(() -> MarlinSettings.of(Optional.empty(), Optional.of("TRUE"))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("qlinear.marlin.overlap-launches must be true or false, got 'TRUE'");
     }
 }
