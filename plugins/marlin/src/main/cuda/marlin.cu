@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <type_traits>
+
 namespace {
 
 constexpr int WARPS = 8;
@@ -544,6 +546,39 @@ __device__ __forceinline__ void wait_for_previous_grid() {
 #endif
 }
 
+// -DMARLIN_DECODE_TIMELINE (the harness's timeline mode): thread 0 of every decode and decode-reduce block takes the next
+// record of a ring and writes %globaltimer at its start (0), after waiting for the previous grid (1), when its first
+// stage arrived (2), when its last stage arrived (3) and at its end (4).
+#ifdef MARLIN_DECODE_TIMELINE
+struct TimelineRecord {
+    unsigned long long at[5];
+    int block, kind;
+};
+constexpr unsigned TIMELINE_RECORDS = 8192;
+__device__ TimelineRecord marlin_decode_timeline[TIMELINE_RECORDS];
+__device__ unsigned marlin_decode_timeline_next;
+__device__ __forceinline__ unsigned long long timeline_now() {
+    unsigned long long now;
+    asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(now));
+    return now;
+}
+#define MARLIN_TIMELINE_BEGIN(KIND)                                                               \
+    unsigned timeline_record_ = 0;                                                                \
+    if (threadIdx.x == 0) {                                                                       \
+        timeline_record_ = atomicAdd(&marlin_decode_timeline_next, 1u) % TIMELINE_RECORDS;        \
+        marlin_decode_timeline[timeline_record_] = TimelineRecord{{timeline_now(), 0, 0, 0, 0}, (int)blockIdx.x, KIND}; \
+    }
+#define MARLIN_TIMELINE_MARK(I)                                                 \
+    do {                                                                        \
+        if (threadIdx.x == 0) marlin_decode_timeline[timeline_record_].at[I] = timeline_now(); \
+    } while (0)
+#else
+#define MARLIN_TIMELINE_BEGIN(KIND)
+#define MARLIN_TIMELINE_MARK(I) \
+    do {                        \
+    } while (0)
+#endif
+
 // x is [M <= 8 TT, ldx], 16-byte aligned with ldx % 8 == 0 (the host gathers it otherwise); partials holds
 // 2 gridDim.x M DECODE_N floats.
 template <typename T, bool ZERO_POINTS, int TT>
@@ -555,6 +590,7 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
     using S = DecodeStage<TT>;
     extern __shared__ __align__(16) unsigned char shared[];
     const unsigned base = static_cast<unsigned>(__cvta_generic_to_shared(shared));
+    MARLIN_TIMELINE_BEGIN(0)
 
     const int warp = threadIdx.x / 32;
     const int lane = threadIdx.x % 32;
@@ -726,6 +762,7 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
         if (s < count) prologue_stages[s] = load_weights(s);
     }
     wait_for_previous_grid();
+    MARLIN_TIMELINE_MARK(1);
 #pragma unroll
     for (int s = 0; s < DECODE_STAGES - 1; ++s) {
         if (s < count) load_activations(s, prologue_stages[s]);
@@ -742,6 +779,8 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
     for (int index = 0; index < count; ++index) {
         wait_copies<DECODE_STAGES - 2>();
         __syncthreads();
+        if (index == 0) MARLIN_TIMELINE_MARK(2);
+        if (index == count - 1) MARLIN_TIMELINE_MARK(3);
         if (index + DECODE_STAGES - 1 < count) {
             load_activations(index + DECODE_STAGES - 1, load_weights(index + DECODE_STAGES - 1));
         }
@@ -812,54 +851,77 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
         }
     }
     wait_copies<0>();
+    MARLIN_TIMELINE_MARK(4);
 }
 
 // The column blocks the decode kernel's blocks shared: their partial sums added in block order, plus the bias. Block
-// (c, y) takes column block c, thread item y * 128 + threadIdx.x 4 columns of one token.
-template <typename T>
+// (c, y) takes column block c; thread item y * 128 + threadIdx.x takes WIDTH columns of one token: 2 up to 8 rows, so
+// that at M = 1 every thread of the block has columns to add (the sum is a chain of L2 round trips, not a stream),
+// else 4 (fewer blocks waiting beside the next call).
+constexpr int DECODE_REDUCE_THREADS = 128;  // DecodePlan.REDUCE_THREADS in Java
+constexpr int DECODE_REDUCE_IN_FLIGHT = 16;
+
+template <typename T, int WIDTH>
 __device__ __forceinline__ void decode_reduce(const float* __restrict__ partials, int m, int n, int units_per_column, int decode_blocks,
                                               const T* __restrict__ bias, T* __restrict__ out) {
+    using V = typename std::conditional<WIDTH == 2, float2, float4>::type;
+    MARLIN_TIMELINE_BEGIN(1)
     allow_dependent_grid();
     const int column_block = blockIdx.x;
     const int units = (n + DECODE_N - 1) / DECODE_N * units_per_column;
     const int first = column_block * units_per_column;
     const int first_owner = owner_of(first, units, decode_blocks);
     const int last_owner = owner_of(first + units_per_column - 1, units, decode_blocks);
-    constexpr int VECTORS = DECODE_N / 4;
+    constexpr int VECTORS = DECODE_N / WIDTH;
     const int item = blockIdx.y * blockDim.x + threadIdx.x;
     const int token = item / VECTORS;
-    const int offset = 4 * (item % VECTORS);
+    const int offset = WIDTH * (item % VECTORS);
     const int column = column_block * DECODE_N + offset;
     if (first_owner == last_owner || token >= m || column >= n) {
         return;
     }
     // the partials are complete once the decode kernel is; the next decode call writes them only after waiting for this grid
     wait_for_previous_grid();
+    MARLIN_TIMELINE_MARK(1);
     // every owner after the first starts in this column block (slot 0); the first may have started in the one before
     const int first_slot = first_unit(first_owner, units, decode_blocks) / units_per_column == column_block ? 0 : 1;
     auto partial = [&](int owner) {
         const int slot = owner == first_owner ? first_slot : 0;
-        return __ldcg(reinterpret_cast<const float4*>(partials + ((size_t)(2 * owner + slot) * m + token) * DECODE_N + offset));
+        return __ldcg(reinterpret_cast<const V*>(partials + ((size_t)(2 * owner + slot) * m + token) * DECODE_N + offset));
     };
-    float4 sum = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    float sum[WIDTH] = {};
+    auto add = [&](const V& part) {
+        const float* values = reinterpret_cast<const float*>(&part);
+#pragma unroll
+        for (int e = 0; e < WIDTH; ++e) sum[e] += values[e];
+    };
+    // DECODE_REDUCE_IN_FLIGHT loads before the first add; the adds stay in owner order
     int owner = first_owner;
-    // eight loads in flight before the first add; the adds stay in owner order
-    for (; owner + 8 <= last_owner + 1; owner += 8) {
-        float4 part[8];
+    for (; owner + DECODE_REDUCE_IN_FLIGHT <= last_owner + 1; owner += DECODE_REDUCE_IN_FLIGHT) {
+        V part[DECODE_REDUCE_IN_FLIGHT];
 #pragma unroll
-        for (int j = 0; j < 8; ++j) part[j] = partial(owner + j);
+        for (int j = 0; j < DECODE_REDUCE_IN_FLIGHT; ++j) part[j] = partial(owner + j);
 #pragma unroll
-        for (int j = 0; j < 8; ++j) sum = make_float4(sum.x + part[j].x, sum.y + part[j].y, sum.z + part[j].z, sum.w + part[j].w);
+        for (int j = 0; j < DECODE_REDUCE_IN_FLIGHT; ++j) add(part[j]);
     }
-    for (; owner <= last_owner; ++owner) {
-        const float4 part = partial(owner);
-        sum = make_float4(sum.x + part.x, sum.y + part.y, sum.z + part.z, sum.w + part.w);
-    }
-    const float values[4] = {sum.x, sum.y, sum.z, sum.w};
+    V part[DECODE_REDUCE_IN_FLIGHT];
 #pragma unroll
-    for (int e = 0; e < 4; ++e) {
-        out[(size_t)token * n + column + e] = T(values[e] + (bias != nullptr ? static_cast<float>(bias[column + e]) : 0.0f));
+    for (int j = 0; j < DECODE_REDUCE_IN_FLIGHT; ++j) {
+        if (owner + j <= last_owner) part[j] = partial(owner + j);
     }
+#pragma unroll
+    for (int j = 0; j < DECODE_REDUCE_IN_FLIGHT; ++j) {
+        if (owner + j <= last_owner) add(part[j]);
+    }
+    using P = typename Numbers<T>::Pair;
+#pragma unroll
+    for (int e = 0; e < WIDTH; e += 2) {
+        P result;
+        result.x = T(sum[e] + (bias != nullptr ? static_cast<float>(bias[column + e]) : 0.0f));
+        result.y = T(sum[e + 1] + (bias != nullptr ? static_cast<float>(bias[column + e + 1]) : 0.0f));
+        *reinterpret_cast<P*>(out + (size_t)token * n + column + e) = result;
+    }
+    MARLIN_TIMELINE_MARK(4);
 }
 
 }  // namespace
@@ -972,12 +1034,15 @@ MARLIN_DECODE(marlin_decode_bf16_tt2, __nv_bfloat16, false, 2)
 MARLIN_DECODE(marlin_decode_bf16_zp_tt1, __nv_bfloat16, true, 1)
 MARLIN_DECODE(marlin_decode_bf16_zp_tt2, __nv_bfloat16, true, 2)
 
+// Grid (column blocks, ceil(M * 256 / (2 up to 8 rows, else 4) / 128)), 128 threads.
 extern "C" __global__ void marlin_decode_reduce_f16(const float* partials, int m, int n, int units_per_column, int decode_blocks, const __half* bias,
                                                     __half* out) {
-    decode_reduce<__half>(partials, m, n, units_per_column, decode_blocks, bias, out);
+    if (m <= 8) decode_reduce<__half, 2>(partials, m, n, units_per_column, decode_blocks, bias, out);
+    else decode_reduce<__half, 4>(partials, m, n, units_per_column, decode_blocks, bias, out);
 }
 
 extern "C" __global__ void marlin_decode_reduce_bf16(const float* partials, int m, int n, int units_per_column, int decode_blocks,
                                                      const __nv_bfloat16* bias, __nv_bfloat16* out) {
-    decode_reduce<__nv_bfloat16>(partials, m, n, units_per_column, decode_blocks, bias, out);
+    if (m <= 8) decode_reduce<__nv_bfloat16, 2>(partials, m, n, units_per_column, decode_blocks, bias, out);
+    else decode_reduce<__nv_bfloat16, 4>(partials, m, n, units_per_column, decode_blocks, bias, out);
 }

@@ -181,8 +181,8 @@ void run_decode(const T* x, int m, int k, int n, const uint32_t* codes, const T*
     config.numAttrs = g_pdl ? 1 : 0;
     CUDA_OK(cudaLaunchKernelEx(&config, decode_kernel<T>(zp, p.tt), x, (long long)k, m, k, n, codes, scales, zeros, group_size, bias, out, partials));
     if (p.reduce) {
-        config.gridDim = dim3((n + DECODE_N - 1) / DECODE_N, (m * DECODE_N / 4 + 127) / 128);
-        config.blockDim = dim3(128);
+        config.gridDim = dim3((n + DECODE_N - 1) / DECODE_N, (m * DECODE_N / (m <= 8 ? 2 : 4) + DECODE_REDUCE_THREADS - 1) / DECODE_REDUCE_THREADS);
+        config.blockDim = dim3(DECODE_REDUCE_THREADS);
         config.dynamicSmemBytes = 0;
         CUDA_OK(cudaLaunchKernelEx(&config, decode_reduce_kernel<T>(), static_cast<const float*>(partials), m, n, p.units_per_column, p.blocks, bias, out));
     }
@@ -599,14 +599,79 @@ int bench() {
     return 0;
 }
 
+#ifdef MARLIN_DECODE_TIMELINE
+// Five back-to-back decode calls (as bench times them) after a warm-up; one line per block record: call, kind (0
+// decode, 1 reduce), block, then ns since the first record's start at its start, after the wait, first stage, last
+// stage, end (0: not reached).
+int timeline() {
+    set_shared<__half>(false);
+    const int sms = sm_count();
+    struct Shape { const char* name; int k, n; };
+    const std::vector<Shape> shapes = {{"8B down", 14336, 4096}, {"8B gate_up", 4096, 28672}, {"70B qkv", 8192, 10240}, {"70B down", 28672, 8192}};
+    for (const Shape& s : shapes) {
+        const size_t word_bytes = (size_t)s.k * s.n / 2;
+        const size_t scale_bytes = (size_t)s.k / 128 * s.n * 2;
+        const int copies = (int)std::max<size_t>(2, (200ull << 20) / (word_bytes + scale_bytes) + 1);
+        std::vector<uint32_t*> codes(copies);
+        std::vector<__half*> scales(copies);
+        for (int c = 0; c < copies; ++c) {
+            CUDA_OK(cudaMalloc(&codes[c], word_bytes));
+            CUDA_OK(cudaMemset(codes[c], 0x5A + c, word_bytes));
+            CUDA_OK(cudaMalloc(&scales[c], scale_bytes));
+            CUDA_OK(cudaMemset(scales[c], 0x1C, scale_bytes));
+        }
+        __half *x, *out;
+        float* partials;
+        CUDA_OK(cudaMalloc(&x, (size_t)16 * s.k * 2));
+        CUDA_OK(cudaMemset(x, 0x1C, (size_t)16 * s.k * 2));
+        CUDA_OK(cudaMalloc(&out, (size_t)16 * s.n * 2));
+        CUDA_OK(cudaMalloc(&partials, (size_t)2 * DECODE_BLOCKS_PER_SM * sms * 16 * DECODE_N * 4));
+        for (int m : {1, 16}) {
+            for (int i = 0; i < 20; ++i) run_decode<__half>(x, m, s.k, s.n, codes[i % copies], scales[i % copies], nullptr, false, 128, nullptr, out, partials, 0, sms);
+            CUDA_OK(cudaDeviceSynchronize());
+            const unsigned zero = 0;
+            CUDA_OK(cudaMemcpyToSymbol(marlin_decode_timeline_next, &zero, sizeof(zero)));
+            for (int i = 0; i < 5; ++i) run_decode<__half>(x, m, s.k, s.n, codes[i % copies], scales[i % copies], nullptr, false, 128, nullptr, out, partials, 0, sms);
+            CUDA_OK(cudaDeviceSynchronize());
+            unsigned used = 0;
+            CUDA_OK(cudaMemcpyFromSymbol(&used, marlin_decode_timeline_next, sizeof(used)));
+            std::vector<TimelineRecord> records(std::min<unsigned>(used, TIMELINE_RECORDS));
+            CUDA_OK(cudaMemcpyFromSymbol(records.data(), marlin_decode_timeline, records.size() * sizeof(TimelineRecord)));
+            unsigned long long origin = ~0ull;
+            for (const auto& r : records) origin = std::min(origin, r.at[0]);
+            std::vector<int> seen_decode(8192, 0), seen_reduce(8192, 0);
+            std::printf("# %s M=%d records=%u\n", s.name, m, used);
+            for (const auto& r : records) {
+                const int call = r.kind == 0 ? seen_decode[r.block]++ : seen_reduce[r.block]++;
+                std::printf("%s,%d,%d,%d,%d", s.name, m, call, r.kind, r.block);
+                for (int i = 0; i < 5; ++i) std::printf(",%lld", r.at[i] == 0 ? -1ll : (long long)(r.at[i] - origin));
+                std::printf("\n");
+            }
+        }
+        for (int c = 0; c < copies; ++c) {
+            cudaFree(codes[c]);
+            cudaFree(scales[c]);
+        }
+        cudaFree(x);
+        cudaFree(out);
+        cudaFree(partials);
+    }
+    return 0;
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "check";
     if (const char* value = std::getenv("MARLIN_PDL")) g_pdl = std::atoi(value) != 0;
+    if (const char* value = std::getenv("MARLIN_DECODE_GRID")) g_forced_blocks = std::atoi(value);  // bench: a grid other than the plan's
     if (mode == "check") return check(false);
     if (mode == "check-small") return check(true);
     if (mode == "bench") return bench();
+#ifdef MARLIN_DECODE_TIMELINE
+    if (mode == "timeline") return timeline();
+#endif
     std::fprintf(stderr, "usage: %s check | check-small | bench\n", argv[0]);
     return 2;
 }

@@ -20,7 +20,7 @@ import static java.util.Objects.requireNonNull;
  * @param launch the decode kernel's launch
  * @param unitsPerColumn stages of K per column block
  * @param reduce the launch of {@code marlin_decode_reduce_*}, when the blocks split a column block: a block per column
- *        block by {@code ceil(M / 2)}, one thread per 4 columns of a row
+ *        block by {@code ceil(M * 256 / reduceColumns(M) / 128)}, one thread per 2 (M &lt;= 8) or 4 columns of a row
  * @param gather the launch of {@code marlin_gather_*}, one thread per element of the M x K activation, for an
  *        act-order layer or an activation the kernel cannot stream as it is
  * @param partialFloats float32 workspace elements the partial sums may take: two slots (a block's first and last
@@ -66,11 +66,19 @@ record DecodePlan(int tokenTiles, LaunchConfig launch, int unitsPerColumn, Optio
         LaunchConfig launch = overlapping ? ordered.overlappingPrevious() : ordered;
         Optional<LaunchConfig> reduce = Optional.empty();
         if (splitsAColumnBlock(blocks, units, unitsPerColumn)) {
-            LaunchConfig sums = new LaunchConfig(columnBlocks, MarlinPlan.ceilDiv(m * BLOCK_N / 4, REDUCE_THREADS), 1, REDUCE_THREADS, 1, 1, 0);
+            LaunchConfig sums = new LaunchConfig(columnBlocks, MarlinPlan.ceilDiv(m * BLOCK_N / reduceColumns(m), REDUCE_THREADS), 1, REDUCE_THREADS, 1, 1, 0);
             reduce = Optional.of(overlapping ? sums.overlappingPrevious() : sums);
         }
         LaunchConfig gather = LaunchConfig.linear(Math.toIntExact(MarlinPlan.ceilDiv((long) m * k, GATHER_THREADS)), GATHER_THREADS, 0);
         return new DecodePlan(tiles, launch, unitsPerColumn, reduce, gather, partialFloats(blocks, m));
+    }
+
+    /**
+     * Columns of one row a thread of {@code marlin_decode_reduce_*} adds: 2 up to 8 rows, so that at M = 1 every thread
+     * has columns to add, else 4.
+     */
+    static int reduceColumns(int m) {
+        return m <= 8 ? 2 : 4;
     }
 
     /** Whether some block's share of the units, {@code [b T / B, (b + 1) T / B)}, starts inside a column block. */

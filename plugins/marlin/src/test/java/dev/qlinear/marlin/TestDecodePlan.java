@@ -45,20 +45,22 @@ final class TestDecodePlan {
     }
 
     @Test
-    void sumsTheSplitColumnBlocksInASecondLaunchOfOneThreadPerFourColumnsOfARow() {
+    void sumsTheSplitColumnBlocksInASecondLaunchOfOneThreadPerTwoOrFourColumnsOfARow() {
         // Llama-3-8B down: block 1 starts at unit 1792 / 264 = 6, inside column block 0
         DecodePlan one = DecodePlan.of(1, 14336, 4096, 132, true);
+        DecodePlan eight = DecodePlan.of(8, 14336, 4096, 132, true);
         DecodePlan sixteen = DecodePlan.of(16, 14336, 4096, 132, false);
 
         assertThat(one.reduce()).hasValueSatisfying(reduce -> {
             assertThat(reduce.gridX()).as("a block per column block").isEqualTo(16);
-            assertThat(reduce.gridY()).as("64 items of 4 columns, 128 threads a block").isEqualTo(1);
+            assertThat(reduce.gridY()).as("128 items of 2 columns, 128 threads a block").isEqualTo(1);
             assertThat(reduce.blockX()).isEqualTo(128);
             assertThat(reduce.dynamicSharedBytes()).isZero();
             assertThat(reduce.overlapsPrevious()).isTrue();
         });
+        assertThat(eight.reduce()).hasValueSatisfying(reduce -> assertThat(reduce.gridY()).as("8 rows of 128 items").isEqualTo(8));
         assertThat(sixteen.reduce()).hasValueSatisfying(reduce -> {
-            assertThat(reduce.gridY()).as("16 rows of 64 items").isEqualTo(8);
+            assertThat(reduce.gridY()).as("16 rows of 64 items of 4 columns").isEqualTo(8);
             assertThat(reduce.overlapsPrevious()).isFalse();
         });
     }
