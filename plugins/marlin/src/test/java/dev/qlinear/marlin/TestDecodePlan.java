@@ -123,7 +123,9 @@ final class TestDecodePlan {
         assertThat(plan.reduce().isPresent()).isEqualTo(shared);
         plan.reduce().ifPresent(reduce -> {
             assertThat((long) reduce.gridX()).isEqualTo(columnBlocks);
-            assertThat((long) reduce.gridY() * reduce.blockX() * 4).isGreaterThanOrEqualTo((long) m * 256);
+            // a thread per reduceColumns(M) columns of a row covers every row: 2 up to 8 rows, else 4
+            assertThat(DecodePlan.reduceColumns(m)).isEqualTo(m <= 8 ? 2 : 4);
+            assertThat((long) reduce.gridY() * reduce.blockX() * DecodePlan.reduceColumns(m)).isGreaterThanOrEqualTo((long) m * 256);
         });
         LaunchConfig gather = plan.gather();
         assertThat((long) gather.gridX() * gather.blockX()).isGreaterThanOrEqualTo((long) m * k);
