@@ -1,6 +1,7 @@
 // The marlin plugin's kernels: the repack of GPTQ words into the marlin layout, the decode kernel (M <= 16) and the
-// GEMM kernel (more rows) that stream the repacked words once on tensor cores, the split-K reduction, the act-order
-// gather, and the dequantization and bias of the large-M path.
+// GEMM kernel (more rows) that stream the repacked words once on tensor cores, the sums of their partial results
+// (the decode kernel's shared column blocks, the GEMM kernel's K splits), the act-order gather, and the
+// dequantization and bias of the large-M path.
 //
 // The marlin layout (MarlinKernel's javadoc and core's MarlinLayout define it): int32 codes [K/16, 2N], where the word of
 // lane i of 16-column sub-tile j of 64-column chunk c in 16-row tile kt holds the B fragment of mma.m16n8k16 for that
