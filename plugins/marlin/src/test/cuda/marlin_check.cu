@@ -528,6 +528,36 @@ double median_us(int samples, F&& body, int calls = 10) {
     return times[times.size() / 2];
 }
 
+// Copies of a G = 128 layer's codes and scales spanning ROTATE_BYTES, so that a call reads its weights from memory,
+// not L2; freed with the layer.
+constexpr size_t ROTATE_BYTES = 200ull << 20;
+
+struct RotatedWeights {
+    size_t word_bytes, scale_bytes;
+    int copies;
+    std::vector<uint32_t*> codes;
+    std::vector<__half*> scales;
+
+    RotatedWeights(int k, int n)
+        : word_bytes((size_t)k * n / 2), scale_bytes((size_t)k / 128 * n * 2),
+          copies((int)std::max<size_t>(2, ROTATE_BYTES / (word_bytes + scale_bytes) + 1)), codes(copies), scales(copies) {
+        for (int c = 0; c < copies; ++c) {
+            CUDA_OK(cudaMalloc(&codes[c], word_bytes));
+            CUDA_OK(cudaMemset(codes[c], 0x5A + c, word_bytes));
+            CUDA_OK(cudaMalloc(&scales[c], scale_bytes));
+            CUDA_OK(cudaMemset(scales[c], 0x1C, scale_bytes));
+        }
+    }
+    RotatedWeights(const RotatedWeights&) = delete;
+    RotatedWeights& operator=(const RotatedWeights&) = delete;
+    ~RotatedWeights() {
+        for (int c = 0; c < copies; ++c) {
+            cudaFree(codes[c]);
+            cudaFree(scales[c]);
+        }
+    }
+};
+
 int bench() {
     set_shared<__half>(false);
     const int sms = sm_count();
@@ -537,7 +567,6 @@ int bench() {
     struct Shape { const char* name; int k, n; };
     const std::vector<Shape> shapes = {{"8B qkv", 4096, 6144}, {"8B o", 4096, 4096}, {"8B gate_up", 4096, 28672}, {"8B down", 14336, 4096},
                                        {"70B qkv", 8192, 10240}, {"70B o", 8192, 8192}, {"70B gate_up", 8192, 57344}, {"70B down", 28672, 8192}};
-    const size_t rotate = 200ull << 20;
     // copy bandwidth
     void *a, *b;
     const size_t copy_bytes = 256ull << 20;
@@ -548,18 +577,12 @@ int bench() {
     std::printf("copy %.0f GB/s\n%-12s %5s %9s %9s %7s %7s %6s %s\n", copy_gbs, "layer", "M", "cuBLAS", "marlin", "speedup", "GB/s", "%copy", "plan");
     std::mt19937 rng(7);
     for (const Shape& s : shapes) {
-        const size_t word_bytes = (size_t)s.k * s.n / 2;
-        const size_t scale_bytes = (size_t)s.k / 128 * s.n * 2;
-        const int copies = (int)std::max<size_t>(2, rotate / (word_bytes + scale_bytes) + 1);
-        std::vector<uint32_t*> codes(copies);
-        std::vector<__half*> scales(copies);
-        for (int c = 0; c < copies; ++c) {
-            CUDA_OK(cudaMalloc(&codes[c], word_bytes));
-            CUDA_OK(cudaMemset(codes[c], 0x5A + c, word_bytes));
-            CUDA_OK(cudaMalloc(&scales[c], scale_bytes));
-            CUDA_OK(cudaMemset(scales[c], 0x1C, scale_bytes));
-        }
-        const int dense_copies = (int)std::max<size_t>(2, rotate / ((size_t)s.k * s.n * 2) + 1);
+        const RotatedWeights w(s.k, s.n);
+        const size_t word_bytes = w.word_bytes, scale_bytes = w.scale_bytes;
+        const int copies = w.copies;
+        const std::vector<uint32_t*>& codes = w.codes;
+        const std::vector<__half*>& scales = w.scales;
+        const int dense_copies = (int)std::max<size_t>(2, ROTATE_BYTES / ((size_t)s.k * s.n * 2) + 1);
         std::vector<__half*> dense(dense_copies);
         for (auto& d : dense) {
             CUDA_OK(cudaMalloc(&d, (size_t)s.k * s.n * 2));
@@ -586,10 +609,6 @@ int bench() {
             std::printf("%-12s %5d %9.1f %9.1f %7.2f %7.0f %6.0f %s x%d\n", s.name, m, dense_us, us, dense_us / us, bytes / us / 1e3,
                         100.0 * bytes / us / 1e3 / copy_gbs, m <= 16 ? "decode" : "gemm", m <= 16 ? d.blocks : p.splits);
         }
-        for (int c = 0; c < copies; ++c) {
-            cudaFree(codes[c]);
-            cudaFree(scales[c]);
-        }
         for (auto& d : dense) cudaFree(d);
         cudaFree(x);
         cudaFree(out);
@@ -609,17 +628,10 @@ int timeline() {
     struct Shape { const char* name; int k, n; };
     const std::vector<Shape> shapes = {{"8B down", 14336, 4096}, {"8B gate_up", 4096, 28672}, {"70B qkv", 8192, 10240}, {"70B down", 28672, 8192}};
     for (const Shape& s : shapes) {
-        const size_t word_bytes = (size_t)s.k * s.n / 2;
-        const size_t scale_bytes = (size_t)s.k / 128 * s.n * 2;
-        const int copies = (int)std::max<size_t>(2, (200ull << 20) / (word_bytes + scale_bytes) + 1);
-        std::vector<uint32_t*> codes(copies);
-        std::vector<__half*> scales(copies);
-        for (int c = 0; c < copies; ++c) {
-            CUDA_OK(cudaMalloc(&codes[c], word_bytes));
-            CUDA_OK(cudaMemset(codes[c], 0x5A + c, word_bytes));
-            CUDA_OK(cudaMalloc(&scales[c], scale_bytes));
-            CUDA_OK(cudaMemset(scales[c], 0x1C, scale_bytes));
-        }
+        const RotatedWeights w(s.k, s.n);
+        const int copies = w.copies;
+        const std::vector<uint32_t*>& codes = w.codes;
+        const std::vector<__half*>& scales = w.scales;
         __half *x, *out;
         float* partials;
         CUDA_OK(cudaMalloc(&x, (size_t)16 * s.k * 2));
@@ -647,10 +659,6 @@ int timeline() {
                 for (int i = 0; i < 5; ++i) std::printf(",%lld", r.at[i] == 0 ? -1ll : (long long)(r.at[i] - origin));
                 std::printf("\n");
             }
-        }
-        for (int c = 0; c < copies; ++c) {
-            cudaFree(codes[c]);
-            cudaFree(scales[c]);
         }
         cudaFree(x);
         cudaFree(out);
