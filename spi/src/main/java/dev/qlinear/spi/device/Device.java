@@ -1,6 +1,8 @@
 package dev.qlinear.spi.device;
 
 import dev.qlinear.spi.platform.Platform;
+import dev.qlinear.spi.triton.TritonImages;
+import dev.qlinear.spi.triton.TritonKernel;
 import dev.qlinear.spi.type.ScalarType;
 
 import java.util.Optional;
@@ -67,6 +69,17 @@ public interface Device {
      * @throws IllegalStateException naming both counts when {@code count} exceeds what {@link #reserveCounters} reserved
      */
     Tensor counters(ExecutionStream stream, int count);
+
+    /**
+     * Loads one variant of a plugin's Triton images: the image {@link TritonImages#targetFor} picks for this device,
+     * with its manifest.
+     *
+     * @throws IllegalArgumentException naming the variant and the targets there are when none runs on this device
+     * @throws UnsupportedOperationException on a device that runs no kernel images, such as a CPU
+     */
+    default TritonKernel loadTriton(TritonImages images, String variant) {
+        throw new UnsupportedOperationException(platform().spec() + " runs no Triton kernels");
+    }
 
     /** The host's dense float16/bfloat16 GEMM on this device, when it has one (cuBLAS on CUDA). */
     default Optional<DenseGemm> denseGemm() {

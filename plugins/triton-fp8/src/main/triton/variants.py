@@ -1,0 +1,46 @@
+"""The kernel variants the triton-fp8 plugin ships; its Java variant table (TritonFp8Variants) names the same.
+
+Names: fp8_quantize_<input>, fp8_gemm_<output>_m<BLOCK_M>n<BLOCK_N>k<BLOCK_K>, fp8_reduce_<output>.
+"""
+from collections import namedtuple
+
+from fp8 import fp8_gemm, fp8_quantize_rows, fp8_reduce
+
+RESOURCE_DIR = "dev/qlinear/tritonfp8/triton"
+SOURCES = ["fp8.py", "variants.py"]
+# FP8 tensor cores start at sm_89; the sm_89 PTX also runs on newer devices.
+TARGETS = ["cuda:89", "cuda:90"]
+
+Variant = namedtuple("Variant", "name kernel signature constexprs num_warps num_stages min_capability")
+
+SIXTEEN_BIT = {"f16": "*fp16", "bf16": "*bf16"}
+E4M3FN_MAX = 448.0
+# (BLOCK_M, BLOCK_N, BLOCK_K, warps, stages): M <= 16 with split-K, M <= 64, then larger M.
+TILES = [(16, 64, 128, 4, 5), (64, 128, 128, 4, 4), (128, 256, 128, 8, 3)]
+
+
+def quantize(act):
+    signature = {"x_ptr": SIXTEEN_BIT[act], "q_ptr": "*fp8e4nv", "scales_ptr": "*fp32", "static_scale_ptr": "*fp32", "K": "i32",
+                 "stride_xm": "i32", "static_scale": "i32", "BLOCK_K": "constexpr", "FP8_MAX": "constexpr", "MIN_SCALE": "constexpr"}
+    constexprs = {"BLOCK_K": 1024, "FP8_MAX": E4M3FN_MAX, "MIN_SCALE": 1.0 / (E4M3FN_MAX * 512.0)}
+    return Variant(f"fp8_quantize_{act}", fp8_quantize_rows, signature, constexprs, 4, 1, 89)
+
+
+def gemm(out, tile):
+    block_m, block_n, block_k, warps, stages = tile
+    signature = {"a_ptr": "*fp8e4nv", "w_ptr": "*fp8e4nv", "a_scales_ptr": "*fp32", "w_scales_ptr": "*fp32", "bias_ptr": SIXTEEN_BIT[out],
+                 "out_ptr": SIXTEEN_BIT[out], "partials_ptr": "*fp32", "M": "i32", "N": "i32", "K": "i32", "stride_om": "i32",
+                 "k_per_split": "i32", "w_scale_per_channel": "i32", "has_bias": "i32",
+                 "BLOCK_M": "constexpr", "BLOCK_N": "constexpr", "BLOCK_K": "constexpr", "GROUP_M": "constexpr"}
+    constexprs = {"BLOCK_M": block_m, "BLOCK_N": block_n, "BLOCK_K": block_k, "GROUP_M": 8}
+    return Variant(f"fp8_gemm_{out}_m{block_m}n{block_n}k{block_k}", fp8_gemm, signature, constexprs, warps, stages, 89)
+
+
+def reduce(out):
+    signature = {"partials_ptr": "*fp32", "a_scales_ptr": "*fp32", "w_scales_ptr": "*fp32", "bias_ptr": SIXTEEN_BIT[out], "out_ptr": SIXTEEN_BIT[out],
+                 "M": "i32", "N": "i32", "stride_om": "i32", "splits": "i32", "w_scale_per_channel": "i32", "has_bias": "i32", "BLOCK": "constexpr"}
+    return Variant(f"fp8_reduce_{out}", fp8_reduce, signature, {"BLOCK": 1024}, 4, 1, 89)
+
+
+VARIANTS = ([quantize(act) for act in SIXTEEN_BIT] + [gemm(out, tile) for out in SIXTEEN_BIT for tile in TILES]
+            + [reduce(out) for out in SIXTEEN_BIT])
