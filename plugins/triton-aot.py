@@ -5,7 +5,7 @@
 
 The plugin's src/main/triton/variants.py names its kernels: RESOURCE_DIR (where in the jar the images go, under
 src/main/resources), SOURCES (the files the kernels are built from), optionally TARGETS (default cuda:80 and cuda:90) and VARIANTS, each a Variant(name, kernel,
-signature, constexprs, num_warps, num_stages). For every variant and target this writes, into the resource folder:
+signature, constexprs, num_warps, num_stages, min_capability, divisibility). For every variant and target this writes, into the resource folder:
 
   NAME.TARGET.cubin  machine code: sm_80 (runs on 8.x), sm_90a (9.0 only), ...   (CUDA)
   NAME.TARGET.ptx    PTX, compute_80: the driver compiles it for 8.0 and newer     (CUDA, with --ptx-from)
@@ -26,11 +26,15 @@ import os
 import sys
 from pathlib import Path
 
+# line tables would double the images; the bundle has no room for them
+os.environ.setdefault("TRITON_DISABLE_LINE_INFO", "1")
+
 import triton
 from triton.backends.compiler import GPUTarget
 from triton.compiler import ASTSource
 
 DEFAULT_TARGETS = ["cuda:80", "cuda:90"]
+POINTER_ALIGNMENT = 16
 
 
 def load_variants(triton_dir: Path):
@@ -62,6 +66,21 @@ def target_names(target: GPUTarget, ptx_from: set):
     if target.arch in ptx_from:
         names.append((f"compute_{target.arch}", "ptx"))
     return names
+
+
+def divisibility(variant):
+    """Every parameter the image may assume a multiple of: pointers 16-byte aligned (as Triton assumes for aligned
+    tensors when it compiles just in time), integers as the variant states. The host checks each before a launch."""
+    pointers = {name: POINTER_ALIGNMENT for name, kind in variant.signature.items() if kind.startswith("*")}
+    unknown = set(variant.divisibility) - set(variant.signature)
+    if unknown:
+        raise SystemExit(f"{variant.name}: divisibility names {sorted(unknown)}, which the signature lacks")
+    return {**pointers, **variant.divisibility}
+
+
+def divisibility_attrs(variant):
+    names = list(variant.signature)
+    return {(names.index(name),): [["tt.divisibility", value]] for name, value in divisibility(variant).items()}
 
 
 def parameters(variant, metadata):
@@ -102,7 +121,7 @@ def main():
         for target in targets:
             if target.backend == "cuda" and target.arch < variant.min_capability:
                 continue
-            source = ASTSource(fn=variant.kernel, signature=variant.signature, constexprs=variant.constexprs)
+            source = ASTSource(fn=variant.kernel, signature=variant.signature, constexprs=variant.constexprs, attrs=divisibility_attrs(variant))
             compiled = triton.compile(source, target=target, options={"num_warps": variant.num_warps, "num_stages": variant.num_stages})
             metadata = compiled.metadata
             if metadata.global_scratch_size or metadata.profile_scratch_size:
@@ -121,6 +140,7 @@ def main():
                     "image": f"{stem}.{kind}",
                     "parameters": parameters(variant, metadata),
                     "constexprs": {name: value for name, value in variant.constexprs.items()},
+                    "divisibility": divisibility(variant),
                     "num_warps": metadata.num_warps,
                     "num_stages": metadata.num_stages,
                     "shared_bytes": metadata.shared,

@@ -1,14 +1,16 @@
 """FP8 W8A8 GEMM with per-token (or per-tensor) activation and per-channel (or per-tensor) weight scales.
 
 y[m, n] = s_a[m] * s_w[n] * sum_k A_q[m, k] * W_q[n, k] + bias[n], accumulated in fp32, rounded once to the output
-type. The weight stays in the checkpoint's [N, K] layout (K contiguous): that is the K-major B operand the FP8 tensor
+type. variants.py states which integer parameters are multiples of 16 or 8 (N, K, row strides, split length): the
+images are compiled for that, so tiles are copied 16 bytes at a time, and the host refuses launches that break it.
+The weight stays in the checkpoint's [N, K] layout (K contiguous): that is the K-major B operand the FP8 tensor
 core instructions read.
 """
 import triton
 import triton.language as tl
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["static_scale"])
 def fp8_quantize_rows(x_ptr, q_ptr, scales_ptr, static_scale_ptr, K, stride_xm, static_scale,
                       BLOCK_K: tl.constexpr, FP8_MAX: tl.constexpr, MIN_SCALE: tl.constexpr):
     """One row per program: s = max(amax / FP8_MAX, MIN_SCALE) (or the static scale), q = saturate(x / s), rounded
@@ -32,7 +34,7 @@ def fp8_quantize_rows(x_ptr, q_ptr, scales_ptr, static_scale_ptr, K, stride_xm, 
         tl.store(q_ptr + m * K + offs, q.to(q_ptr.dtype.element_ty), mask=offs < K)
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["M", "w_scale_per_channel", "has_bias"])
 def fp8_gemm(a_ptr, w_ptr, a_scales_ptr, w_scales_ptr, bias_ptr, out_ptr, partials_ptr,
              M, N, K, stride_om, k_per_split, w_scale_per_channel, has_bias,
              BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP_M: tl.constexpr):
@@ -84,7 +86,7 @@ def fp8_gemm(a_ptr, w_ptr, a_scales_ptr, w_scales_ptr, bias_ptr, out_ptr, partia
         tl.store(part, acc, mask=mask)
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["M", "splits", "w_scale_per_channel", "has_bias"])
 def fp8_reduce(partials_ptr, a_scales_ptr, w_scales_ptr, bias_ptr, out_ptr, M, N, stride_om, splits, w_scale_per_channel, has_bias,
                BLOCK: tl.constexpr):
     """out = s_a[m] * s_w[n] * (sum over splits of partials[split, M, N], in split order) + bias, rounded once."""

@@ -11,7 +11,12 @@ SOURCES = ["fp8.py", "variants.py"]
 # FP8 tensor cores start at sm_89; the sm_89 PTX also runs on newer devices.
 TARGETS = ["cuda:89", "cuda:90"]
 
-Variant = namedtuple("Variant", "name kernel signature constexprs num_warps num_stages min_capability")
+Variant = namedtuple("Variant", "name kernel signature constexprs num_warps num_stages min_capability divisibility")
+
+# What the host guarantees (N % 16 and K % 16 declared, 16-byte aligned rows, splits whole tiles).
+QUANTIZE_DIVISIBILITY = {"K": 16, "stride_xm": 8}
+GEMM_DIVISIBILITY = {"N": 16, "K": 16, "stride_om": 8, "k_per_split": 16}
+REDUCE_DIVISIBILITY = {"N": 16, "stride_om": 8}
 
 SIXTEEN_BIT = {"f16": "*fp16", "bf16": "*bf16"}
 E4M3FN_MAX = 448.0
@@ -23,7 +28,7 @@ def quantize(act):
     signature = {"x_ptr": SIXTEEN_BIT[act], "q_ptr": "*fp8e4nv", "scales_ptr": "*fp32", "static_scale_ptr": "*fp32", "K": "i32",
                  "stride_xm": "i32", "static_scale": "i32", "BLOCK_K": "constexpr", "FP8_MAX": "constexpr", "MIN_SCALE": "constexpr"}
     constexprs = {"BLOCK_K": 1024, "FP8_MAX": E4M3FN_MAX, "MIN_SCALE": 1.0 / (E4M3FN_MAX * 512.0)}
-    return Variant(f"fp8_quantize_{act}", fp8_quantize_rows, signature, constexprs, 4, 1, 89)
+    return Variant(f"fp8_quantize_{act}", fp8_quantize_rows, signature, constexprs, 4, 1, 89, QUANTIZE_DIVISIBILITY)
 
 
 def gemm(out, tile):
@@ -33,13 +38,13 @@ def gemm(out, tile):
                  "k_per_split": "i32", "w_scale_per_channel": "i32", "has_bias": "i32",
                  "BLOCK_M": "constexpr", "BLOCK_N": "constexpr", "BLOCK_K": "constexpr", "GROUP_M": "constexpr"}
     constexprs = {"BLOCK_M": block_m, "BLOCK_N": block_n, "BLOCK_K": block_k, "GROUP_M": 8}
-    return Variant(f"fp8_gemm_{out}_m{block_m}n{block_n}k{block_k}", fp8_gemm, signature, constexprs, warps, stages, 89)
+    return Variant(f"fp8_gemm_{out}_m{block_m}n{block_n}k{block_k}", fp8_gemm, signature, constexprs, warps, stages, 89, GEMM_DIVISIBILITY)
 
 
 def reduce(out):
     signature = {"partials_ptr": "*fp32", "a_scales_ptr": "*fp32", "w_scales_ptr": "*fp32", "bias_ptr": SIXTEEN_BIT[out], "out_ptr": SIXTEEN_BIT[out],
                  "M": "i32", "N": "i32", "stride_om": "i32", "splits": "i32", "w_scale_per_channel": "i32", "has_bias": "i32", "BLOCK": "constexpr"}
-    return Variant(f"fp8_reduce_{out}", fp8_reduce, signature, {"BLOCK": 1024}, 4, 1, 89)
+    return Variant(f"fp8_reduce_{out}", fp8_reduce, signature, {"BLOCK": 1024}, 4, 1, 89, REDUCE_DIVISIBILITY)
 
 
 VARIANTS = ([quantize(act) for act in SIXTEEN_BIT] + [gemm(out, tile) for out in SIXTEEN_BIT for tile in TILES]

@@ -9,7 +9,11 @@ from w4a16 import w4a16_gemm, w4a16_reduce
 RESOURCE_DIR = "dev/qlinear/tritonw4a16/triton"
 SOURCES = ["w4a16.py", "variants.py"]
 
-Variant = namedtuple("Variant", "name kernel signature constexprs num_warps num_stages min_capability")
+Variant = namedtuple("Variant", "name kernel signature constexprs num_warps num_stages min_capability divisibility")
+
+# What the host guarantees (N % 8 and K % 8 declared, 16-byte aligned rows, groups and splits whole tiles).
+GEMM_DIVISIBILITY = {"N": 8, "K": 8, "stride_xm": 8, "stride_om": 8, "group_size": 8, "k_per_split": 16}
+REDUCE_DIVISIBILITY = {"N": 8, "stride_om": 8}
 
 ACTIVATIONS = {"f16": "*fp16", "bf16": "*bf16"}
 # (BLOCK_M, BLOCK_N, BLOCK_K, warps, stages): decode tiles for M <= 16 (split-K), then 17..64, then larger M.
@@ -29,14 +33,14 @@ def gemm(act, zero_points, tile):
                  "BLOCK_M": "constexpr", "BLOCK_N": "constexpr", "BLOCK_K": "constexpr", "HAS_ZP": "constexpr"}
     constexprs = {"BLOCK_M": block_m, "BLOCK_N": block_n, "BLOCK_K": block_k, "HAS_ZP": zero_points}
     name = f"w4a16_{act}_{'zp' if zero_points else 'sym'}_m{block_m}n{block_n}k{block_k}"
-    return Variant(name, w4a16_gemm, signature, constexprs, warps, stages, 80)
+    return Variant(name, w4a16_gemm, signature, constexprs, warps, stages, 80, GEMM_DIVISIBILITY)
 
 
 def reduce(act):
     pointer = ACTIVATIONS[act]
     signature = {"partials_ptr": "*fp32", "bias_ptr": pointer, "out_ptr": pointer, "M": "i32", "N": "i32", "stride_om": "i32",
                  "splits": "i32", "has_bias": "i32", "BLOCK": "constexpr"}
-    return Variant(f"w4a16_reduce_{act}", w4a16_reduce, signature, {"BLOCK": 1024}, 4, 1, 80)
+    return Variant(f"w4a16_reduce_{act}", w4a16_reduce, signature, {"BLOCK": 1024}, 4, 1, 80, REDUCE_DIVISIBILITY)
 
 
 VARIANTS = [gemm(act, zp, tile) for act in ACTIVATIONS for zp in (False, True) for tile in TILES] + [reduce(act) for act in ACTIVATIONS]

@@ -8,14 +8,16 @@ Prepared layout (qlinear "triton-w4a16-kn8"):
   zeros   uint8 [K/G, N] raw zero points (uint4 only); uint4b8 subtracts 8.
 W[k, n] = (q[k, n] - z[k/G, n]) * s[k/G, n], formed in the activation dtype as the reference does.
 
-A K tile must never straddle a group: the host keeps G % BLOCK_K == 0 (channelwise: G = K) and k_per_split a
+variants.py states which integer parameters are multiples of 8 or 16 (N, K, row strides, group size, split length):
+the images are compiled for that, which lets loads and stores move 16 bytes at a time, and the host refuses launches
+that break it. A K tile must never straddle a group: the host keeps G % BLOCK_K == 0 (channelwise: G = K) and k_per_split a
 multiple of BLOCK_K.
 """
 import triton
 import triton.language as tl
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["M", "has_bias"])
 def w4a16_gemm(x_ptr, codes_ptr, scales_ptr, zeros_ptr, bias_ptr, out_ptr, partials_ptr,
                M, N, K, stride_xm, stride_om, group_size, k_per_split, has_bias,
                BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, HAS_ZP: tl.constexpr):
@@ -68,7 +70,7 @@ def w4a16_gemm(x_ptr, codes_ptr, scales_ptr, zeros_ptr, bias_ptr, out_ptr, parti
         tl.store(part, acc, mask=mask)
 
 
-@triton.jit
+@triton.jit(do_not_specialize=["M", "splits", "has_bias"])
 def w4a16_reduce(partials_ptr, bias_ptr, out_ptr, M, N, stride_om, splits, has_bias, BLOCK: tl.constexpr):
     """out = sum over splits of partials[split, M, N] (in split order) + bias, rounded once."""
     offs = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)

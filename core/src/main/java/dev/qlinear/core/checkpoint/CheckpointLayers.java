@@ -161,16 +161,19 @@ public final class CheckpointLayers {
 
     private static WeightOnlyConfig weightOnly(String name, int bits, boolean symmetric, int groupSize, boolean actOrder, LayerShape full,
             LayerPlan.Parallelism parallelism, ScalarType activationType, int tensorParallel, int storedGroups) {
-        int expectedGroups = groupSize == -1 ? 1 : full.k() / groupSize;
-        if (groupSize != -1 && full.k() % groupSize != 0) {
-            throw new CheckpointConfigException("group size " + groupSize + " does not divide K=" + full.k());
-        }
+        // a group size that does not divide K leaves a shorter last group: ceil(K / G) groups
+        int expectedGroups = groupSize == -1 ? 1 : (full.k() + groupSize - 1) / groupSize;
         if (storedGroups != expectedGroups) {
             throw new CheckpointConfigException("the scales hold " + storedGroups + " groups, but K=" + full.k() + " with group size " + groupSize
                     + " makes " + expectedGroups);
         }
         ScalarType weightType = symmetric ? (bits == 4 ? ScalarType.UINT4B8 : ScalarType.UINT8B128) : (bits == 4 ? ScalarType.UINT4 : ScalarType.UINT8);
-        return new WeightOnlyConfig(full, partition(full, parallelism, tensorParallel), weightType, activationType, groupSize, !symmetric, actOrder, activationType);
+        try {
+            return new WeightOnlyConfig(full, partition(full, parallelism, tensorParallel), weightType, activationType, groupSize, !symmetric, actOrder, activationType);
+        }
+        catch (IllegalArgumentException e) {
+            throw new CheckpointConfigException(e.getMessage());
+        }
     }
 
     private static ScaledMmConfig scaledMm(Map<String, TensorInfo> tensors, GroupShape weightScales, GroupShape activationScales, boolean staticActivations,

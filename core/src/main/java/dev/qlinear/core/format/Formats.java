@@ -23,7 +23,10 @@ final class Formats {
         return tensors.tensors().containsKey("bias") ? Optional.of(tensors.requiredOneOf("bias", SCALE_TYPES, n)) : Optional.empty();
     }
 
-    /** An act-order index maps each row to a group, and every group has exactly {@code groupSize} rows (GPTQ assigns groups by permuted blocks). */
+    /**
+     * An act-order index maps each row to a group, and every group has exactly {@code groupSize} rows but the last, which
+     * has what remains of K (GPTQ assigns groups by permuted blocks).
+     */
     static void checkActOrderIndex(String layer, MemorySegment index, int k, int groups, int groupSize) {
         int[] members = new int[groups];
         for (int row = 0; row < k; row++) {
@@ -33,8 +36,8 @@ final class Formats {
             }
             members[group]++;
         }
-        int expected = groupSize == -1 ? k : groupSize;
         for (int group = 0; group < groups; group++) {
+            int expected = groupSize == -1 ? k : Math.min(groupSize, k - group * groupSize);
             if (members[group] != expected) {
                 throw new CheckpointFormatException(layer + ": g_idx assigns " + members[group] + " rows to group " + group + ", expected " + expected);
             }

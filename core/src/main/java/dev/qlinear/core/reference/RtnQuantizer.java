@@ -74,7 +74,7 @@ public record RtnQuantizer(ScalarType weightType, int groupSize, ScalarType scal
     /**
      * Quantizes {@code w[K, N]} with groups of consecutive rows ({@code g(k) = k div G}).
      *
-     * @throws IllegalArgumentException if the group size does not divide K, the array does not hold K·N finite
+     * @throws IllegalArgumentException if the array does not hold K·N finite
      *         values, or a scale overflows the scale type
      */
     public QuantizedMatrix quantize(double[] weights, int k, int n) {
@@ -106,7 +106,7 @@ public record RtnQuantizer(ScalarType weightType, int groupSize, ScalarType scal
     /**
      * The act-order group index of a permutation: {@code g_idx[permutation[j]] = j div G} (0 for group size -1).
      *
-     * @throws IllegalArgumentException if the array is not a permutation of {@code [0, K)} or G does not divide K
+     * @throws IllegalArgumentException if the array is not a permutation of {@code [0, K)}
      */
     public static int[] actOrderGroupIndex(int[] permutation, int groupSize) {
         requireNonNull(permutation, "permutation is null");
@@ -114,8 +114,8 @@ public record RtnQuantizer(ScalarType weightType, int groupSize, ScalarType scal
         if (k == 0) {
             throw new IllegalArgumentException("permutation is empty; K must be positive");
         }
-        if (groupSize != -1 && (groupSize < 1 || k % groupSize != 0)) {
-            throw new IllegalArgumentException("group size " + groupSize + " does not divide K=" + k);
+        if (groupSize != -1 && groupSize < 1) {
+            throw new IllegalArgumentException("group size must be -1 (channelwise) or positive, got " + groupSize);
         }
         int[] groupIndex = new int[k];
         boolean[] seen = new boolean[k];
@@ -163,9 +163,7 @@ public record RtnQuantizer(ScalarType weightType, int groupSize, ScalarType scal
         if (weights.length != (long) k * n) {
             throw new IllegalArgumentException("weights must hold K*N=" + (long) k * n + " values, got " + weights.length);
         }
-        if (groupSize != -1 && k % groupSize != 0) {
-            throw new IllegalArgumentException("group size " + groupSize + " does not divide K=" + k);
-        }
+
         for (int i = 0; i < weights.length; i++) {
             if (!Double.isFinite(weights[i])) {
                 throw new IllegalArgumentException("weight at [" + i / n + ", " + i % n + "] is " + weights[i] + "; RTN quantizes finite weights only");
@@ -174,7 +172,7 @@ public record RtnQuantizer(ScalarType weightType, int groupSize, ScalarType scal
     }
 
     private QuantizedMatrix quantize(double[] weights, int k, int n, int[] groupOfRow, Optional<int[]> groupIndex) {
-        int groups = groupSize == -1 ? 1 : k / groupSize;
+        int groups = groupSize == -1 ? 1 : (k + groupSize - 1) / groupSize;
         boolean symmetric = symmetric();
         double[] low = new double[groups * n];
         double[] high = new double[groups * n];

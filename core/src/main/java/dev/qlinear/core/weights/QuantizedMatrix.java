@@ -52,10 +52,10 @@ public final class QuantizedMatrix {
         if (k < 1 || n < 1) {
             throw new IllegalArgumentException("K and N must be positive, got K=" + k + " N=" + n);
         }
-        if (groupSize != -1 && (groupSize < 1 || k % groupSize != 0)) {
-            throw new IllegalArgumentException("group size " + groupSize + " does not divide K=" + k);
+        if (groupSize != -1 && groupSize < 1) {
+            throw new IllegalArgumentException("group size must be -1 (channelwise) or positive, got " + groupSize);
         }
-        int groups = groupSize == -1 ? 1 : k / groupSize;
+        int groups = groupSize == -1 ? 1 : (k + groupSize - 1) / groupSize;
         this.codes = checkLength(codes, (long) k * n, "codes").clone();
         this.scaleBits = checkLength(scaleBits, (long) groups * n, "scale bits").clone();
         this.zeroPoints = requireNonNull(zeroPoints, "zeroPoints is null").map(zeros -> checkLength(zeros, (long) groups * n, "zero points").clone()).orElse(null);
@@ -110,7 +110,7 @@ public final class QuantizedMatrix {
     }
 
     public int groupCount() {
-        return groupSize == -1 ? 1 : k / groupSize;
+        return groupSize == -1 ? 1 : (k + groupSize - 1) / groupSize;
     }
 
     public ScalarType scaleType() {

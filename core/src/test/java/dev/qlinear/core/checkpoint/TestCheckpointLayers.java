@@ -67,7 +67,7 @@ final class TestCheckpointLayers {
         assertThat(up.partitionShape()).isEqualTo(new LayerShape(576, 1056));
         // 2112 / 8 = 264 is not a multiple of the group size 32
         assertThat(tp8.getFirst().config()).isEmpty();
-        assertThat(tp8.getFirst().problem()).contains("group size 32 does not divide K=264 of this partition (full K=2112)");
+        assertThat(tp8.getFirst().problem()).contains("group size 32 does not divide K=264 of this partition (full K=2112): a tensor-parallel rank must hold whole groups");
         assertThat(tp8.get(1).config()).isPresent();
     }
 

@@ -166,8 +166,8 @@ final class TestRtnQuantizer {
     @Test
     void rejectsBadInput() {
         RtnQuantizer quantizer = new RtnQuantizer(ScalarType.UINT4B8, 32);
-        assertThatThrownBy(() -> quantizer.quantize(new double[80], 80, 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessage("group size 32 does not divide K=80");
+        // K=80 in groups of 32 leaves a last group of 16 rows: allowed, three groups
+        assertThat(quantizer.quantize(new double[80], 80, 1).groupCount()).isEqualTo(3);
         assertThatThrownBy(() -> new RtnQuantizer(ScalarType.INT4, 32))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got int4");
         assertThatThrownBy(() -> new RtnQuantizer(ScalarType.UINT4, 32, ScalarType.FLOAT8_E4M3FN))

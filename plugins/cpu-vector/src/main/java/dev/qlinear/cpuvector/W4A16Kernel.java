@@ -112,6 +112,8 @@ public final class W4A16Kernel implements LinearKernel<WeightOnlyConfig> {
                         config.outputType().name())
                 .require(GROUP_SIZES.contains(groupSize), "group size", "one of " + new TreeSet<>(GROUP_SIZES),
                         config.isChannelwise() ? "-1 (channelwise)" : String.valueOf(config.groupSize()))
+                .require(!config.hasPartialGroup(), "whole groups", "a group size that divides K",
+                        "group size " + config.groupSize() + " leaves a last group of " + config.k() % Math.max(config.groupSize(), 1) + " rows of K=" + config.k())
                 .verdict();
     }
 

@@ -157,6 +157,8 @@ public final class MarlinKernel implements LinearKernel<WeightOnlyConfig> {
                         config.outputType().name())
                 .require(GROUP_SIZES.contains(groupSize), "group size", "one of " + new TreeSet<>(GROUP_SIZES),
                         groupSize == WeightOnlyConfig.CHANNELWISE ? "-1 (channelwise)" : String.valueOf(groupSize))
+                .require(!config.hasPartialGroup(), "whole groups", "a group size that divides K",
+                        "group size " + config.groupSize() + " leaves a last group of " + config.k() % Math.max(config.groupSize(), 1) + " rows of K=" + config.k())
                 .require(config.k() % K_ALIGNMENT == 0, "K alignment", "K % " + K_ALIGNMENT + " == 0", "K=" + config.k())
                 .require(config.n() % N_ALIGNMENT == 0, "N alignment", "N % " + N_ALIGNMENT + " == 0", "N=" + config.n())
                 .require(!config.actOrder() || !config.isRowParallel(), "act-order", "K not split across tensor-parallel ranks (partition K == full K)",

@@ -12,7 +12,9 @@ import static java.util.Objects.requireNonNull;
  * @param partitionShape K x N on this tensor-parallel rank; a smaller K means row-parallel, a smaller N column-parallel
  * @param weightType integer weight type, such as {@link ScalarType#UINT4B8} (symmetric GPTQ) or {@link ScalarType#UINT4} with zero points
  * @param activationType activation type, usually fp16 or bf16
- * @param groupSize length along K of a group sharing one scale; {@link #CHANNELWISE} (-1) for one group per output channel
+ * @param groupSize length along K of a group sharing one scale; {@link #CHANNELWISE} (-1) for one group per output channel.
+ *        On an unsharded layer it need not divide K: the last group is then shorter (GPTQ's {@code ceil(K / G)} groups,
+ *        as for K=2112 with groups of 128); a row-parallel partition must hold whole groups
  * @param zeroPoints whether explicit per-group zero points are stored (only for weight types without a bias)
  * @param actOrder whether a GPTQ act-order group index ({@code g_idx}) maps each input row to its group
  * @param outputType element type of the output
@@ -51,9 +53,9 @@ public record WeightOnlyConfig(
         if (groupSize != CHANNELWISE && groupSize < 1) {
             throw new IllegalArgumentException("group size must be -1 (channelwise) or positive, got " + groupSize);
         }
-        if (groupSize > 0 && groupSize != fullShape.k() && partitionShape.k() % groupSize != 0) {
-            throw new IllegalArgumentException("group size " + groupSize + " does not divide K=" + partitionShape.k()
-                    + (partitionShape.k() == fullShape.k() ? "" : " of this partition (full K=" + fullShape.k() + ")"));
+        if (groupSize > 0 && groupSize != fullShape.k() && partitionShape.k() != fullShape.k() && partitionShape.k() % groupSize != 0) {
+            throw new IllegalArgumentException("group size " + groupSize + " does not divide K=" + partitionShape.k() + " of this partition (full K="
+                    + fullShape.k() + "): a tensor-parallel rank must hold whole groups");
         }
         if (zeroPoints && weightType.hasBias()) {
             throw new IllegalArgumentException("zero points cannot be combined with weight type " + weightType
@@ -97,8 +99,13 @@ public record WeightOnlyConfig(
         return !(actOrder && isRowParallel());
     }
 
-    /** Groups along this partition's K. */
+    /** Groups along this partition's K, the last one partial where the group size does not divide K. */
     public int groupCount() {
-        return isChannelwise() ? 1 : k() / groupSize;
+        return isChannelwise() ? 1 : (k() + groupSize - 1) / groupSize;
+    }
+
+    /** The last group is shorter than the others: the group size does not divide K. */
+    public boolean hasPartialGroup() {
+        return !isChannelwise() && k() % groupSize != 0;
     }
 }

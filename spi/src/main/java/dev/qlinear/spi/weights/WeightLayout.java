@@ -52,8 +52,8 @@ public record WeightLayout(
         if (k < 1 || n < 1) {
             throw new IllegalArgumentException("K and N must be positive, got K=" + k + " N=" + n);
         }
-        if (groupSize != -1 && (groupSize < 1 || k % groupSize != 0)) {
-            throw new IllegalArgumentException("group size " + groupSize + " must be -1 or divide K=" + k);
+        if (groupSize != -1 && groupSize < 1) {
+            throw new IllegalArgumentException("group size " + groupSize + " must be -1 or positive (a last group shorter than the others is allowed)");
         }
         if (slotOrder == SlotOrder.AWQ_INTERLEAVED && weightType.sizeBits() != 4) {
             throw new IllegalArgumentException("the AWQ interleave is defined for 4-bit codes, got " + weightType);
@@ -76,7 +76,7 @@ public record WeightLayout(
 
     /** Groups along K. */
     public int groupCount() {
-        return groupSize == -1 ? 1 : k / groupSize;
+        return groupSize == -1 ? 1 : (k + groupSize - 1) / groupSize;
     }
 
     public boolean hasZeroPoints() {

@@ -30,14 +30,14 @@ final class TestWeightOnlyConfig {
     }
 
     @Test
-    void groupSizeNotDividingKIsRefusedNamingBoth() {
-        // 2112 = 2^6 * 3 * 11, so 128 does not divide it (96 does: 2112 = 22 * 96).
-        assertThatThrownBy(() -> gptq(2112, 4096, 128))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("group size 128 does not divide K=2112");
-        assertThatThrownBy(() -> gptq(2112, 4096, 100))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("group size 100 does not divide K=2112");
+    void groupSizeNotDividingAnUnshardedKLeavesAPartialLastGroup() {
+        // 2112 = 2^6 * 3 * 11, so 128 does not divide it: 16 groups of 128 and a last one of 64 rows.
+        WeightOnlyConfig config = gptq(2112, 4096, 128);
+        assertThat(config.groupCount()).isEqualTo(17);
+        assertThat(config.hasPartialGroup()).isTrue();
+        assertThat(gptq(2112, 4096, 100).groupCount()).isEqualTo(22);
+        assertThat(gptq(2112, 4096, 64).hasPartialGroup()).isFalse();
+        assertThat(gptq(2112, 4096, WeightOnlyConfig.CHANNELWISE).hasPartialGroup()).isFalse();
     }
 
     @Test
@@ -50,7 +50,7 @@ final class TestWeightOnlyConfig {
         // TP=4 of K=4096 gives K=1024 per rank; 2048-long groups straddle ranks.
         assertThatThrownBy(() -> sharded(4096, 1024, 2048, false))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("group size 2048 does not divide K=1024 of this partition (full K=4096)");
+                .hasMessage("group size 2048 does not divide K=1024 of this partition (full K=4096): a tensor-parallel rank must hold whole groups");
     }
 
     @Test
