@@ -87,8 +87,11 @@ shopt -u nullglob
 found="$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 "${jars[@]}" | tail -n 1)" \
     || fail "jdeps could not read the jars"
 # java.desktop (19 MB) only draws bench charts, which the bundle does not; java.xml, which it brought along, writes the
-# conformance suite's JUnit XML.
-modules="$({ echo "$found" | tr ',' '\n' | grep -vx 'java.desktop'; printf '%s\n' java.xml jdk.incubator.vector jdk.zipfs; } | sort -u | paste -sd ,)"
+# conformance suite's JUnit XML. Jackson only optionally reads java.sql types (a static requires), and PF4J needs
+# java.compiler only to index extensions at build time: leaving them (and java.sql's java.transaction.xa) out makes room
+# for the plugins' kernel images.
+modules="$({ echo "$found" | tr ',' '\n' | grep -vx -e 'java.desktop' -e 'java.sql' -e 'java.transaction.xa' -e 'java.compiler'
+    printf '%s\n' java.xml jdk.incubator.vector jdk.zipfs; } | sort -u | paste -sd ,)"
 echo "gpu-bundle: runtime modules $modules" >&2
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=zip-9 \
     --dedup-legal-notices=error-if-not-same-content --exclude-files='**/libjsvml.so' --output "$bundle/runtime" 2> >(grep -v 'Using incubator modules' >&2) \

@@ -25,19 +25,20 @@ def fp8_quantize_rows(x_ptr, q_ptr, scales_ptr, static_scale_ptr, K, stride_xm, 
             offs = k0 + tl.arange(0, BLOCK_K)
             x = tl.load(row + offs, mask=offs < K, other=0.0).to(tl.float32)
             amax = tl.maximum(amax, tl.abs(x))
-        scale = tl.maximum(tl.max(amax, axis=0) / FP8_MAX, MIN_SCALE)
+        # divisions rounded once, as the reference divides (Triton's "/" is an approximate fp32 division)
+        scale = tl.maximum(tl.math.div_rn(tl.max(amax, axis=0), FP8_MAX), MIN_SCALE)
     tl.store(scales_ptr + m, scale)
     for k0 in range(0, K, BLOCK_K):
         offs = k0 + tl.arange(0, BLOCK_K)
         x = tl.load(row + offs, mask=offs < K, other=0.0).to(tl.float32)
-        q = tl.clamp(x / scale, -FP8_MAX, FP8_MAX)
+        q = tl.clamp(tl.math.div_rn(x, scale), -FP8_MAX, FP8_MAX)
         tl.store(q_ptr + m * K + offs, q.to(q_ptr.dtype.element_ty), mask=offs < K)
 
 
 @triton.jit(do_not_specialize=["M", "w_scale_per_channel", "has_bias"])
 def fp8_gemm(a_ptr, w_ptr, a_scales_ptr, w_scales_ptr, bias_ptr, out_ptr, partials_ptr,
              M, N, K, stride_om, k_per_split, w_scale_per_channel, has_bias,
-             BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP_M: tl.constexpr):
+             BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, GROUP_M: tl.constexpr, PROMOTE_K: tl.constexpr):
     """One BLOCK_M x BLOCK_N tile over one K split (grid: tiles, splits). Tiles are visited in groups of GROUP_M
     rows of tiles so that neighbouring programs share weight columns in L2. With several splits the fp32 partial
     sums go to partials[split, M, N] (unscaled) and fp8_reduce finishes them in split order."""
@@ -67,7 +68,9 @@ def fp8_gemm(a_ptr, w_ptr, a_scales_ptr, w_scales_ptr, bias_ptr, out_ptr, partia
         mask_k = offs_k < k_end
         a = tl.load(a_rows + offs_k[None, :], mask=mask_m[:, None] & mask_k[None, :], other=0.0)
         w = tl.load(w_cols + offs_k[:, None], mask=mask_k[:, None] & mask_n[None, :], other=0.0)
-        acc = tl.dot(a, w, acc)
+        # Hopper's FP8 MMA adds in reduced precision: fold its sums into the fp32 accumulator every PROMOTE_K
+        # elements of K, as torch._scaled_mm without fast accumulation does (Triton would let it run over all of K)
+        acc = tl.dot(a, w, acc, max_num_imprecise_acc=PROMOTE_K)
 
     mask = mask_m[:, None] & mask_n[None, :]
     if splits == 1:

@@ -20,8 +20,9 @@ REDUCE_DIVISIBILITY = {"N": 16, "stride_om": 8}
 
 SIXTEEN_BIT = {"f16": "*fp16", "bf16": "*bf16"}
 E4M3FN_MAX = 448.0
-# (BLOCK_M, BLOCK_N, BLOCK_K, warps, stages): M <= 16 with split-K, M <= 64, then larger M.
-TILES = [(16, 64, 128, 4, 5), (64, 128, 128, 4, 4), (128, 256, 128, 8, 3)]
+# (BLOCK_M, BLOCK_N, BLOCK_K, warps, stages) by M: <= 16 (split-K), <= 64, <= 256, larger. Chosen on an H100 on
+# 2026-11-22 (docs/perf/raw/triton-sweep-h100-2026-11-22.txt).
+TILES = [(16, 64, 128, 4, 4), (64, 128, 128, 4, 4), (128, 128, 128, 8, 4), (256, 128, 128, 8, 3)]
 
 
 def quantize(act):
@@ -36,8 +37,8 @@ def gemm(out, tile):
     signature = {"a_ptr": "*fp8e4nv", "w_ptr": "*fp8e4nv", "a_scales_ptr": "*fp32", "w_scales_ptr": "*fp32", "bias_ptr": SIXTEEN_BIT[out],
                  "out_ptr": SIXTEEN_BIT[out], "partials_ptr": "*fp32", "M": "i32", "N": "i32", "K": "i32", "stride_om": "i32",
                  "k_per_split": "i32", "w_scale_per_channel": "i32", "has_bias": "i32",
-                 "BLOCK_M": "constexpr", "BLOCK_N": "constexpr", "BLOCK_K": "constexpr", "GROUP_M": "constexpr"}
-    constexprs = {"BLOCK_M": block_m, "BLOCK_N": block_n, "BLOCK_K": block_k, "GROUP_M": 8}
+                 "BLOCK_M": "constexpr", "BLOCK_N": "constexpr", "BLOCK_K": "constexpr", "GROUP_M": "constexpr", "PROMOTE_K": "constexpr"}
+    constexprs = {"BLOCK_M": block_m, "BLOCK_N": block_n, "BLOCK_K": block_k, "GROUP_M": 8, "PROMOTE_K": block_k}
     return Variant(f"fp8_gemm_{out}_m{block_m}n{block_n}k{block_k}", fp8_gemm, signature, constexprs, warps, stages, 89, GEMM_DIVISIBILITY)
 
 

@@ -16,12 +16,10 @@ GEMM_DIVISIBILITY = {"N": 8, "K": 8, "stride_xm": 8, "stride_om": 8, "group_size
 REDUCE_DIVISIBILITY = {"N": 8, "stride_om": 8}
 
 ACTIVATIONS = {"f16": "*fp16", "bf16": "*bf16"}
-# (BLOCK_M, BLOCK_N, BLOCK_K, warps, stages): decode tiles for M <= 16 (split-K), then 17..64, then larger M.
-TILES = [
-    (16, 64, 32, 4, 6), (16, 64, 64, 4, 5), (16, 64, 128, 4, 4),
-    (64, 64, 32, 4, 5), (64, 64, 64, 4, 4),
-    (128, 128, 32, 8, 4), (128, 128, 64, 8, 3),
-]
+# (BLOCK_M, BLOCK_N, warps, stages) by M: <= 16 (split-K), <= 64, <= 256, larger; each with BLOCK_K 64, and 32 for
+# groups of 32. Chosen on an H100 on 2026-11-22 (docs/perf/raw/triton-sweep-h100-2026-11-22.txt).
+TIERS = [(16, 128, 4, 3), (64, 128, 4, 3), (128, 128, 8, 4), (256, 128, 8, 3)]
+TILES = [(block_m, block_n, block_k, warps, stages) for block_m, block_n, warps, stages in TIERS for block_k in (32, 64)]
 
 
 def gemm(act, zero_points, tile):

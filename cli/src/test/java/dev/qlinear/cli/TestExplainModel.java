@@ -88,7 +88,7 @@ final class TestExplainModel {
         JsonNode report = new ObjectMapper().readTree(run.out());
         assertThat(report.get("tensorParallel").asInt()).isEqualTo(8);
         assertThat(group(report, "model.layers.{0..1}.mlp.down_proj").get("problem").asText())
-                .isEqualTo("group size 64 does not divide K=264 of this partition (full K=2112)");
+                .isEqualTo("group size 64 does not divide K=264 of this partition (full K=2112): a tensor-parallel rank must hold whole groups");
         assertThat(group(report, "model.layers.{0..1}.mlp.gate_proj").get("layer").asText()).contains("K=576 N=264");
     }
 

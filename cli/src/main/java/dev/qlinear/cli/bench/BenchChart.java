@@ -1,5 +1,6 @@
 package dev.qlinear.cli.bench;
 
+import dev.qlinear.spi.config.LayerKind;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -79,8 +81,15 @@ final class BenchChart {
     }
 
     private static String title(BenchReport report, ChartMetric metric) {
-        return metric.title() + " vs M: " + report.header().device().name() + ", " + DATE.format(report.header().date())
-                + " (" + report.header().settings().weightType().name() + ", " + report.header().settings().activationType().name() + ")";
+        BenchSettings settings = report.header().settings();
+        List<String> layers = new ArrayList<>();
+        if (settings.kinds().includes(LayerKind.WEIGHT_ONLY)) {
+            layers.add(settings.weightType().name() + ", " + settings.activationType().name());
+        }
+        if (settings.kinds().includes(LayerKind.SCALED_MM)) {
+            layers.add("fp8 PTPC, " + ScaledMmLayers.INPUT_TYPE.name());
+        }
+        return metric.title() + " vs M: " + report.header().device().name() + ", " + DATE.format(report.header().date()) + " (" + String.join("; ", layers) + ")";
     }
 
     private static XYChart panel(BenchReport report, ChartMetric metric, LayerKey layer, int width, int height) {

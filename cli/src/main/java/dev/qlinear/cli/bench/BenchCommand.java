@@ -28,18 +28,20 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 /**
- * {@code qlinear bench}: times every kernel that can implement each layer on this CUDA device, next to cuBLAS fp16 and
- * a device-to-device copy of the same run, and writes {@code bench.json}, {@code bench.md} and, where the runtime can
- * draw, {@code bench.png}.
+ * {@code qlinear bench}: times every kernel that can implement each layer on this CUDA device, weight-only (W4A16) and
+ * FP8 scaled-mm (PTPC) layers of each shape as {@code --kind} asks, next to cuBLAS fp16 and a device-to-device copy of
+ * the same run, and writes {@code bench.json}, {@code bench.md} and, where the runtime can draw, {@code bench.png}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false, subcommands = ChartCommand.class,
-        description = {"Times the installed kernels on this CUDA GPU for W4A16 layers (Llama-3 8B and 70B, awkward shapes) and each M, next to cuBLAS fp16 "
+        description = {"Times the installed kernels on this CUDA GPU for W4A16 layers and FP8 PTPC layers (scaled-mm: e4m3fn weights with per-channel "
+                + "scales, per-token dynamic activation scales, bf16 in and out) of the same shapes (Llama-3 8B and 70B, awkward shapes) and each M, next to cuBLAS fp16 "
                 + "and a device-to-device copy measured in the same run: time, TFLOP/s, achieved bandwidth, %% of the copy's bandwidth, speed-up over cuBLAS "
-                + "fp16, host overhead of apply and CUDA graph replay.",
+                + "fp16 and over torch._scaled_mm (with --torch-baselines), host overhead of apply and CUDA graph replay.",
                 "Exits 0 when the reports were written, 1 when there is no usable CUDA device, 2 on bad input."},
         footer = {"", "Examples:",
                 "  qlinear bench --out bench-out",
                 "  qlinear bench --shapes llama3-8b,4096x2112 --m 1,16 --kernel marlin --runs 50",
+                "  qlinear bench --kind scaled-mm --shapes llama3-8b --torch-baselines bench-out/torch.json",
                 "  qlinear bench --torch-baselines bench-out/torch.json --out bench-out",
                 "  qlinear bench chart bench-out/bench.json --metric bandwidth"})
 public final class BenchCommand implements Callable<Integer> {
@@ -57,6 +59,11 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--kernel", paramLabel = "ID", split = ",", description = "Only these kernels (repeatable; default: every kernel that can implement the layer).")
     private List<String> kernels = new ArrayList<>();
+
+    @Option(names = "--kind", paramLabel = "KIND", defaultValue = "all", converter = BenchConverters.Kinds.class,
+            description = "Layers to time on every shape: weight-only (W4A16, --weight-type, --group-size, --act-type), scaled-mm (FP8 PTPC, bf16 in and out) "
+                    + "or all, weight-only rows first (default: ${DEFAULT-VALUE}).")
+    private KindSelection kinds;
 
     @Option(names = "--shapes", paramLabel = "SHAPE", split = ",", defaultValue = "all",
             description = "Layers: presets llama3-8b, llama3-70b, awkward, all, and NxK items such as 4096x14336 (N outputs, K inputs; default: ${DEFAULT-VALUE}).")
@@ -123,7 +130,7 @@ public final class BenchCommand implements Callable<Integer> {
             case CudaAvailability.Available available -> info = device(available.devices());
         }
         long rotation = rotateBytes != null ? rotateBytes : Math.max(4 * info.l2CacheBytes(), MIN_ROTATE_BYTES);
-        BenchSettings settings = new BenchSettings(layers, ms, groupSize, weightType, activationType, runs, calls, warmup, rotation, budgetMillis);
+        BenchSettings settings = new BenchSettings(layers, ms, groupSize, weightType, activationType, runs, calls, warmup, rotation, budgetMillis, kinds);
         BenchReport report;
         try (CudaDevice device = Cuda.open(info.ordinal())) {
             BenchHeader header = new BenchHeader(Instant.now(), summary(info), jdk(), version(), settings);

@@ -31,6 +31,15 @@ final class BenchConverters {
         }
     }
 
+    /** {@code --kind}: weight-only, scaled-mm or all. */
+    static final class Kinds implements ITypeConverter<KindSelection> {
+        @Override
+        public KindSelection convert(String value) {
+            return KindSelection.byKey(value)
+                    .orElseThrow(() -> new TypeConversionException("unknown kind '" + value + "': expected " + KindSelection.keys()));
+        }
+    }
+
     static final class Metrics implements ITypeConverter<ChartMetric> {
         @Override
         public ChartMetric convert(String value) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.qlinear.spi.config.LayerKind;
 import dev.qlinear.spi.type.ScalarType;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -20,7 +22,9 @@ import java.util.OptionalInt;
 
 /**
  * {@code bench.json}: the report with every measured value and, for readers that do not recompute, each row's derived
- * figures (TFLOP/s, GB/s, % of copy bandwidth, speed-up over cuBLAS fp16). Reading takes the measured values only.
+ * figures (TFLOP/s, GB/s, % of copy bandwidth, speed-up over cuBLAS fp16 and over {@code torch._scaled_mm}). Reading
+ * takes the measured values only. Fields added since the first version ({@code kind} of rows and settings,
+ * {@code speedupVsTorchFp8}, {@code scaledMmLayer}) are optional on reading, with what reports before them meant.
  */
 public final class BenchJson {
 
@@ -77,6 +81,14 @@ public final class BenchJson {
             }
             else {
                 node.putNull("speedupVsCublas");
+            }
+            node.put("kind", row.kind().key());
+            OptionalDouble torchFp8 = report.speedupVsTorchFp8(row);
+            if (torchFp8.isPresent()) {
+                node.put("speedupVsTorchFp8", torchFp8.getAsDouble());
+            }
+            else {
+                node.putNull("speedupVsTorchFp8");
             }
         }
         ArrayNode refusals = root.putArray("refusals");
@@ -138,6 +150,10 @@ public final class BenchJson {
         settingsNode.put("warmupCalls", settings.warmupCalls());
         settingsNode.put("rotateBytes", settings.rotateBytes());
         settingsNode.put("budgetMillis", settings.budgetMillis());
+        settingsNode.put("kind", settings.kinds().key());
+        if (settings.kinds().includes(LayerKind.SCALED_MM)) {
+            settingsNode.put("scaledMmLayer", ScaledMmLayers.DESCRIPTION);
+        }
         return node;
     }
 
@@ -181,12 +197,27 @@ public final class BenchJson {
         return new BenchReport(header, copy, rows, refusals, overheads, notes);
     }
 
-    /** A row of a bench report or of a torch baselines file (which has no group and no bytes). */
+    /** A row of a bench report; one without a kind is of its source's default kind (weight-only for kernels). */
     static Measurement readRow(Fields row) {
         String key = row.text("source");
         Source source = Source.byKey(key).orElseThrow(() -> new IllegalArgumentException(row.where() + ": unknown source '" + key + "'"));
         OptionalInt group = row.optionalInteger("group");
-        return new Measurement(source, row.text("name"), row.integer("n"), row.integer("k"), row.integer("m"), group, readTiming(row), row.integer64("bytes"));
+        RowKind kind = row.optionalText("kind")
+                .map(text -> RowKind.byKey(text).orElseThrow(() -> new IllegalArgumentException(row.where() + ".kind is '" + text + "', expected "
+                        + String.join(", ", Arrays.stream(RowKind.values()).map(RowKind::key).toList()))))
+                .orElse(RowKind.defaultFor(source));
+        String name = row.text("name");
+        int n = row.integer("n");
+        int k = row.integer("k");
+        int m = row.integer("m");
+        Timing timing = readTiming(row);
+        long bytes = row.integer64("bytes");
+        try {
+            return new Measurement(source, name, n, k, m, group, timing, bytes, kind);
+        }
+        catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(row.where() + ": " + e.getMessage(), e);
+        }
     }
 
     static Timing readTiming(Fields node) {
@@ -225,8 +256,16 @@ public final class BenchJson {
         }
         BenchSettings benchSettings = new BenchSettings(shapes, ms, settings.integer("groupSize"), ScalarType.parse(settings.text("weightType")),
                 ScalarType.parse(settings.text("activationType")), settings.integer("runs"), settings.integer("callsPerSample"), settings.integer("warmupCalls"),
-                settings.integer64("rotateBytes"), settings.number("budgetMillis"));
+                settings.integer64("rotateBytes"), settings.number("budgetMillis"), readKinds(settings));
         return new BenchHeader(date, summary, header.text("jdk"), header.text("qlinear"), benchSettings);
+    }
+
+    /** What {@code --kind} asked for; weight-only in reports from before it. */
+    private static KindSelection readKinds(Fields settings) {
+        return settings.optionalText("kind")
+                .map(text -> KindSelection.byKey(text).orElseThrow(() -> new IllegalArgumentException(settings.where() + ".kind is '" + text + "', expected "
+                        + KindSelection.keys())))
+                .orElse(KindSelection.WEIGHT_ONLY);
     }
 
     /** Typed access to an object's fields, with errors that name the path of the missing or mistyped one. */

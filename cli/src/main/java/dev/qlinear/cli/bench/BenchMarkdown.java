@@ -1,6 +1,7 @@
 package dev.qlinear.cli.bench;
 
 import dev.qlinear.cli.Text;
+import dev.qlinear.spi.config.LayerKind;
 
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -25,6 +26,7 @@ public final class BenchMarkdown {
         StringBuilder out = new StringBuilder();
         header(out, report);
         targets(out, report);
+        torchFp8(out, report);
         launches(out, report);
         layers(out, report);
         if (!report.notes().isEmpty()) {
@@ -46,16 +48,28 @@ public final class BenchMarkdown {
         out.append("- copy bandwidth: ").append(Units.fixed(report.copy().gigabytesPerSecond(), 0)).append(" GB/s (device-to-device copy of ")
                 .append(Text.bytes(report.copy().bytes())).append(", 2 × bytes / median time ").append(Units.fixed(report.copy().timing().medianMicros(), 1))
                 .append(" µs): the 100 % line of the % copy column\n");
-        out.append("- layers: ").append(settings.weightType().name()).append(" weights, ").append(settings.activationType().name())
-                .append(" activations, group ").append(settings.groupSize() == -1 ? "channelwise" : settings.groupSize())
-                .append(" (smaller where it does not divide K); M ").append(String.join(", ", settings.ms().stream().map(String::valueOf).toList())).append('\n');
+        List<String> layers = new ArrayList<>();
+        if (settings.kinds().includes(LayerKind.WEIGHT_ONLY)) {
+            layers.add("weight-only " + settings.weightType().name() + " weights, " + settings.activationType().name() + " activations, group "
+                    + (settings.groupSize() == -1 ? "channelwise" : settings.groupSize()) + " (smaller where it does not divide K)");
+        }
+        if (settings.kinds().includes(LayerKind.SCALED_MM)) {
+            layers.add("FP8 scaled-mm PTPC (group column: PTPC): " + ScaledMmLayers.DESCRIPTION);
+        }
+        out.append("- layers (--kind ").append(settings.kinds().key()).append("): ").append(String.join("; ", layers)).append("; M ")
+                .append(String.join(", ", settings.ms().stream().map(String::valueOf).toList())).append('\n');
         out.append("- timing: CUDA events around batches of ").append(settings.callsPerSample()).append(" calls on a non-default stream, ")
                 .append(settings.warmupCalls()).append(" warm-up calls, up to ").append(settings.runs()).append(" samples (at most ")
                 .append(Units.fixed(settings.budgetMillis(), 0)).append(" ms of one source's samples at one M, at least ").append(BenchSettings.MIN_SAMPLES)
                 .append("); cuBLAS and the kernels alternate at each M, one sample of each in turn, so that they see the same clocks; median, p10 and p90 per call; every call reads the next of copies of the weights spanning ")
                 .append(Text.bytes(settings.rotateBytes())).append(", so weights come from memory, not L2\n");
         out.append("- bytes moved: W4A16 N·K·bits/8 + (K/G)·N·2 + 2·M·K + 2·M·N; fp16 2·N·K + 2·M·K + 2·M·N; fp8 row-wise N·K + 4·N + M·K + 4·M + 2·M·N")
-                .append(" (KERNELS.md §9.2); TFLOP/s = 2·M·N·K / time\n");
+                .append(" (KERNELS.md §9.2; torch._scaled_mm's activations arrive quantized)");
+        if (settings.kinds().includes(LayerKind.SCALED_MM) || report.hasScaledMmKernels()) {
+            out.append("; FP8 PTPC kernels N·K + 4·N + M·K + 4·M + 2·M·N + 2·M·K, §9.2's fp8 row-wise bytes plus the 16-bit input they read")
+                    .append(" to quantize the activations themselves");
+        }
+        out.append("; TFLOP/s = 2·M·N·K / time\n");
     }
 
     private static void targets(StringBuilder out, BenchReport report) {
@@ -84,6 +98,43 @@ public final class BenchMarkdown {
             }
         }
         append(out, table, "No rows to compare with cuBLAS fp16.");
+    }
+
+    /** FP8 kernels against torch._scaled_mm row-wise, where the report has both. */
+    private static void torchFp8(StringBuilder out, BenchReport report) {
+        if (!report.hasScaledMmKernels()) {
+            return;
+        }
+        out.append("\n## FP8 speed-up over torch._scaled_mm\n\n");
+        boolean torch = report.rows().stream().anyMatch(row -> row.source() == Source.TORCH_FP8_ROWWISE);
+        if (!torch) {
+            out.append("No torch._scaled_mm rows to compare with: bench/gpu.sh measures them with bench/torch_baselines.py, `--torch-baselines FILE` merges them.\n");
+            return;
+        }
+        out.append("torch._scaled_mm row-wise time / time, same layer and M: above 1 is faster than torch. torch's time leaves out the activation")
+                .append(" quantization (its activations arrive quantized); the kernels' times include it.\n\n");
+        List<Integer> ms = report.header().settings().ms().stream().sorted().toList();
+        List<String> columns = new ArrayList<>(List.of("kernel", "layer"));
+        ms.forEach(m -> columns.add("M=" + m));
+        MarkdownTable table = new MarkdownTable(columns);
+        for (Series series : report.series()) {
+            if (series.source() != Source.KERNEL || report.kind(series) != RowKind.SCALED_MM) {
+                continue;
+            }
+            for (LayerKey layer : report.layers()) {
+                List<Measurement> rows = report.rows(layer).stream().filter(row -> row.series().equals(series)).toList();
+                if (rows.isEmpty()) {
+                    continue;
+                }
+                List<String> cells = new ArrayList<>(List.of(series.title(), describe(report, layer)));
+                for (int m : ms) {
+                    OptionalDouble speedup = rows.stream().filter(row -> row.m() == m).findFirst().map(report::speedupVsTorchFp8).orElse(OptionalDouble.empty());
+                    cells.add(speedup.isEmpty() ? "–" : Units.fixed(speedup.getAsDouble(), 2) + "×");
+                }
+                table.row(cells);
+            }
+        }
+        append(out, table, "");
     }
 
     private static void launches(StringBuilder out, BenchReport report) {
@@ -129,13 +180,23 @@ public final class BenchMarkdown {
         out.append("\n## Layers\n");
         for (LayerKey layer : report.layers()) {
             out.append("\n### ").append(describe(report, layer)).append("\n\n");
-            MarkdownTable table = new MarkdownTable(List.of("M", "source", "group", "median µs", "p10 µs", "p90 µs", "TFLOP/s", "MB moved", "GB/s", "% copy", "vs cuBLAS"));
+            boolean fp8 = report.hasScaledMmKernels();
+            List<String> columns = new ArrayList<>(List.of("M", "source", "group", "median µs", "p10 µs", "p90 µs", "TFLOP/s", "MB moved", "GB/s", "% copy", "vs cuBLAS"));
+            if (fp8) {
+                columns.add("vs torch fp8");
+            }
+            MarkdownTable table = new MarkdownTable(columns);
             for (Measurement row : report.rows(layer)) {
                 OptionalDouble speedup = report.speedupVsCublas(row);
-                table.row(List.of(String.valueOf(row.m()), row.series().title(), row.group().isPresent() ? String.valueOf(row.group().getAsInt()) : "–",
+                List<String> cells = new ArrayList<>(List.of(String.valueOf(row.m()), row.series().title(), group(row),
                         Units.fixed(row.timing().medianMicros(), 1), Units.fixed(row.timing().p10Micros(), 1), Units.fixed(row.timing().p90Micros(), 1),
                         Units.fixed(row.tflops(), 1), Units.fixed(row.bytes() / 1e6, 1), Units.fixed(row.gigabytesPerSecond(), 0),
                         Units.fixed(report.percentOfCopy(row), 0), speedup.isPresent() ? Units.fixed(speedup.getAsDouble(), 2) + "×" : "–"));
+                if (fp8) {
+                    OptionalDouble torch = report.speedupVsTorchFp8(row);
+                    cells.add(torch.isPresent() ? Units.fixed(torch.getAsDouble(), 2) + "×" : "–");
+                }
+                table.row(cells);
             }
             append(out, table, "No rows.");
             List<Refusal> refusals = report.refusals().stream().filter(refusal -> refusal.layer().equals(layer)).toList();
@@ -144,6 +205,14 @@ public final class BenchMarkdown {
                 refusals.forEach(refusal -> out.append("- not measured: ").append(refusal.kernel()).append(": ").append(refusal.reason()).append('\n'));
             }
         }
+    }
+
+    /** A weight-only row's group size; PTPC for FP8 scaled-mm rows (per-token × per-channel scales); none for dense ones. */
+    private static String group(Measurement row) {
+        if (row.group().isPresent()) {
+            return String.valueOf(row.group().getAsInt());
+        }
+        return row.kind() == RowKind.SCALED_MM ? "PTPC" : "–";
     }
 
     private static String describe(BenchReport report, LayerKey layer) {

@@ -27,6 +27,7 @@ public record BenchReport(BenchHeader header, CopyBandwidth copy, List<Measureme
 
     private static final Comparator<Measurement> ROW_ORDER = Comparator.comparingInt(Measurement::m)
             .thenComparing(Measurement::source)
+            .thenComparing(Measurement::kind)
             .thenComparing(Measurement::name);
 
     public BenchReport {
@@ -48,6 +49,30 @@ public record BenchReport(BenchHeader header, CopyBandwidth copy, List<Measureme
         return cublas(row.layer(), row.m())
                 .map(baseline -> OptionalDouble.of(baseline.timing().medianMicros() / row.timing().medianMicros()))
                 .orElse(OptionalDouble.empty());
+    }
+
+    /** The {@code torch._scaled_mm} row-wise row of a layer and M, merged from the torch baselines. */
+    public Optional<Measurement> torchFp8(LayerKey layer, int m) {
+        return rows.stream().filter(row -> row.source() == Source.TORCH_FP8_ROWWISE && row.layer().equals(layer) && row.m() == m).findFirst();
+    }
+
+    /**
+     * {@code torch._scaled_mm} row-wise time over this row's time, for the same layer and M: above 1 is faster than
+     * torch. Only for FP8 scaled-mm rows; torch's time leaves out the activation quantization that qlinear's kernels
+     * do in theirs.
+     */
+    public OptionalDouble speedupVsTorchFp8(Measurement row) {
+        if (row.kind() != RowKind.SCALED_MM) {
+            return OptionalDouble.empty();
+        }
+        return torchFp8(row.layer(), row.m())
+                .map(baseline -> OptionalDouble.of(baseline.timing().medianMicros() / row.timing().medianMicros()))
+                .orElse(OptionalDouble.empty());
+    }
+
+    /** Whether some kernel was timed on an FP8 scaled-mm layer. */
+    public boolean hasScaledMmKernels() {
+        return rows.stream().anyMatch(row -> row.source() == Source.KERNEL && row.kind() == RowKind.SCALED_MM);
     }
 
     /** The row's achieved bandwidth as a percentage of this run's copy bandwidth. */
@@ -78,11 +103,17 @@ public record BenchReport(BenchHeader header, CopyBandwidth copy, List<Measureme
         return rows.stream().filter(row -> row.source() == Source.KERNEL).map(Measurement::name).distinct().toList();
     }
 
-    /** The kernels and baselines that have rows: kernels, cuBLAS, then torch. */
+    /** The kernels and baselines that have rows: weight-only kernels, scaled-mm kernels, cuBLAS, then torch. */
     public List<Series> series() {
         return rows.stream().map(Measurement::series).distinct()
-                .sorted(Comparator.comparing(Series::source).thenComparing(Series::name))
+                .sorted(Comparator.comparing(Series::source).thenComparing(this::kind).thenComparing(Series::name))
                 .toList();
+    }
+
+    /** The kind of a series' rows: a kernel implements one kind of layer. */
+    public RowKind kind(Series series) {
+        return rows.stream().filter(row -> row.series().equals(series)).map(Measurement::kind).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no rows of " + series.title()));
     }
 
     /** This report with baseline rows added; a row replaces an earlier one of the same source, layer and M. */

@@ -20,9 +20,11 @@ import static java.util.Objects.requireNonNull;
  * @param rotateBytes weights rotated per measurement, so that no call finds its weights in L2
  * @param budgetMillis the longest one source's samples at one M take (sources alternate, at their mean cost); fewer samples
  *        are taken for slow calls, never fewer than 5
+ * @param kinds the layers timed on every shape: weight-only ({@code weightType}, {@code groupSize},
+ *        {@code activationType}), FP8 scaled-mm ({@link ScaledMmLayers}: PTPC, bf16 in and out), or both
  */
 public record BenchSettings(List<BenchShape> shapes, List<Integer> ms, int groupSize, ScalarType weightType, ScalarType activationType, int runs,
-        int callsPerSample, int warmupCalls, long rotateBytes, double budgetMillis) {
+        int callsPerSample, int warmupCalls, long rotateBytes, double budgetMillis, KindSelection kinds) {
 
     /** The most copies of one layer's weights, however small it is. */
     public static final int MAX_COPIES = 1024;
@@ -35,6 +37,7 @@ public record BenchSettings(List<BenchShape> shapes, List<Integer> ms, int group
         ms = List.copyOf(requireNonNull(ms, "ms is null"));
         requireNonNull(weightType, "weightType is null");
         requireNonNull(activationType, "activationType is null");
+        requireNonNull(kinds, "kinds is null");
         if (shapes.isEmpty() || ms.isEmpty()) {
             throw new IllegalArgumentException("a bench needs at least one shape and one M");
         }
@@ -50,6 +53,12 @@ public record BenchSettings(List<BenchShape> shapes, List<Integer> ms, int group
         if (rotateBytes < 1 || !(budgetMillis > 0)) {
             throw new IllegalArgumentException("rotate bytes and the time budget must be positive, got " + rotateBytes + " bytes and " + budgetMillis + " ms");
         }
+    }
+
+    /** Settings of weight-only layers only, as every bench timed before {@code --kind}. */
+    public BenchSettings(List<BenchShape> shapes, List<Integer> ms, int groupSize, ScalarType weightType, ScalarType activationType, int runs,
+            int callsPerSample, int warmupCalls, long rotateBytes, double budgetMillis) {
+        this(shapes, ms, groupSize, weightType, activationType, runs, callsPerSample, warmupCalls, rotateBytes, budgetMillis, KindSelection.WEIGHT_ONLY);
     }
 
     /** The group size a layer of this K uses: the requested one when it divides K, else the largest power of two below it that does. */

@@ -10,8 +10,10 @@ import dev.qlinear.core.plugin.PluginCalls;
 import dev.qlinear.core.plugin.RegisteredKernel;
 import dev.qlinear.core.select.CandidateVerdict;
 import dev.qlinear.core.select.SelectionPolicy;
+import dev.qlinear.spi.config.LayerConfig;
 import dev.qlinear.spi.config.LayerKind;
 import dev.qlinear.spi.config.LayerShape;
+import dev.qlinear.spi.config.ScaledMmConfig;
 import dev.qlinear.spi.config.WeightOnlyConfig;
 import dev.qlinear.spi.device.DenseGemm;
 import dev.qlinear.spi.kernel.LinearKernel;
@@ -38,8 +40,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Runs the measurements of one bench on one CUDA device: the copy bandwidth once, then per layer cuBLAS fp16 and every
- * kernel that can implement it, for every M, and the launch costs at M = 1. Each layer's device memory is freed before
- * the next layer.
+ * kernel that can implement its weight-only layer, then every one that can implement its FP8 scaled-mm layer
+ * ({@link ScaledMmLayers}, on bf16 activations and outputs of its own), as {@code --kind} asks, for every M, and the
+ * launch costs at M = 1. Each layer's device memory is freed before the next layer.
  * <p>
  * A layer's sources are all set up first, then timed at each M alternately, a sample of each in turn
  * ({@link EventTimer#timeAlternately}): large GEMMs draw enough power that the clocks drift by 10 to 15 % over seconds,
@@ -109,17 +112,33 @@ final class GpuBench {
 
     private void layer(BenchShape shape, int index, int count, LaunchProbe launches, CudaStream stream) {
         long started = System.nanoTime();
-        int group = settings.groupFor(shape.k());
-        if (group != settings.groupSize()) {
-            notes.add("group " + settings.groupSize() + " does not divide K=" + shape.k() + ": layer " + shape.layer() + " used group " + group);
+        LayerKey key = shape.layer();
+        List<String> planned = new ArrayList<>();
+        Optional<WeightOnlyConfig> weightOnly = Optional.empty();
+        List<RegisteredKernel> weightOnlyKernels = List.of();
+        if (settings.kinds().includes(LayerKind.WEIGHT_ONLY)) {
+            int group = settings.groupFor(shape.k());
+            if (group != settings.groupSize()) {
+                notes.add("group " + settings.groupSize() + " does not divide K=" + shape.k() + ": layer " + key + " used group " + group);
+            }
+            LayerShape full = new LayerShape(shape.k(), shape.n());
+            // types without a bias carry zero points, as AWQ checkpoints do
+            WeightOnlyConfig config = new WeightOnlyConfig(full, full, settings.weightType(), settings.activationType(), group, !settings.weightType().hasBias(),
+                    false, settings.activationType());
+            weightOnly = Optional.of(config);
+            weightOnlyKernels = candidates(config, key);
+            planned.add("group " + group + ": " + (weightOnlyKernels.isEmpty() ? "no kernel" : ids(weightOnlyKernels)));
         }
-        LayerShape full = new LayerShape(shape.k(), shape.n());
-        // types without a bias carry zero points, as AWQ checkpoints do
-        WeightOnlyConfig config = new WeightOnlyConfig(full, full, settings.weightType(), settings.activationType(), group, !settings.weightType().hasBias(), false,
-                settings.activationType());
-        List<RegisteredKernel> accepted = candidates(config, shape.layer());
-        progress.printf(Locale.ROOT, "bench: [%d/%d] %s, group %d: %s%n", index + 1, count, shape.describe(), group,
-                accepted.isEmpty() ? "no kernel can implement it, cuBLAS only" : String.join(", ", accepted.stream().map(RegisteredKernel::id).toList()));
+        Optional<ScaledMmConfig> scaledMm = Optional.empty();
+        List<RegisteredKernel> scaledMmKernels = List.of();
+        if (settings.kinds().includes(LayerKind.SCALED_MM)) {
+            ScaledMmConfig config = ScaledMmLayers.ptpc(shape.n(), shape.k());
+            scaledMm = Optional.of(config);
+            scaledMmKernels = candidates(config, key);
+            planned.add("fp8 PTPC: " + (scaledMmKernels.isEmpty() ? "no kernel" : ids(scaledMmKernels)));
+        }
+        progress.printf(Locale.ROOT, "bench: [%d/%d] %s, %s%s%n", index + 1, count, shape.describe(), String.join("; ", planned),
+                weightOnlyKernels.isEmpty() && scaledMmKernels.isEmpty() ? " (cuBLAS only)" : "");
         progress.flush();
         int maxM = Collections.max(settings.ms());
         Object buffers = new Object();
@@ -129,16 +148,34 @@ final class GpuBench {
             CudaTensor x = data.random(buffers, settings.activationType(), SEED + index, maxM, shape.k());
             CudaTensor out = device.allocate(buffers, settings.activationType(), maxM, shape.n());
             List<Tally> tallies = new ArrayList<>();
-            cublas(shape, x, out, data, stream, releases).ifPresent(source -> tallies.add(new Tally(source)));
-            Optional<QuantizedWeights> weights = Optional.empty();
-            for (RegisteredKernel kernel : accepted) {
-                if (weights.isEmpty()) {
-                    weights = Optional.of(RandomWeights.of(config, SEED * 31 + index, arena));
+            cublas(shape, x, out, data, stream, releases).ifPresent(source -> tallies.add(new Tally(source, (m, timing) ->
+                    Measurement.baseline(Source.CUBLAS_FP16, shape.n(), shape.k(), m, timing, Traffic.dense16(shape.n(), shape.k(), m)), x, out)));
+            if (weightOnly.isPresent()) {
+                WeightOnlyConfig config = weightOnly.get();
+                Optional<QuantizedWeights> weights = Optional.empty();
+                for (RegisteredKernel kernel : weightOnlyKernels) {
+                    if (weights.isEmpty()) {
+                        weights = Optional.of(RandomWeights.of(config, SEED * 31 + index, arena));
+                    }
+                    kernel(kernel, config, weights.get(), x, out, stream, releases).ifPresent(source -> tallies.add(new Tally(source, (m, timing) ->
+                            new Measurement(Source.KERNEL, source.name(), config.n(), config.k(), m, OptionalInt.of(config.groupSize()), timing,
+                                    Traffic.weightOnly(config, m), RowKind.WEIGHT_ONLY), x, out)));
                 }
-                kernel(kernel, config, weights.get(), x, out, stream, releases).ifPresent(source -> tallies.add(new Tally(source)));
+            }
+            if (scaledMm.isPresent() && !scaledMmKernels.isEmpty()) {
+                ScaledMmConfig config = scaledMm.get();
+                // the layer's own input and output types (bf16), the same rows as cuBLAS's where those are bf16 too
+                boolean shared = settings.activationType().equals(config.inputType()) && settings.activationType().equals(config.outputType());
+                CudaTensor input = shared ? x : data.random(buffers, config.inputType(), SEED + index, maxM, shape.k());
+                CudaTensor output = shared ? out : device.allocate(buffers, config.outputType(), maxM, shape.n());
+                QuantizedWeights weights = RandomWeights.scaledMm(config, SEED * 37 + index, arena);
+                for (RegisteredKernel kernel : scaledMmKernels) {
+                    kernel(kernel, config, weights, input, output, stream, releases).ifPresent(source -> tallies.add(new Tally(source, (m, timing) ->
+                            Measurement.scaledMm(source.name(), config.n(), config.k(), m, timing, Traffic.scaledMm(config, m)), input, output)));
+                }
             }
             for (int m : settings.ms()) {
-                timeAt(m, config, tallies, x, out, timer, stream);
+                timeAt(m, key, tallies, timer, stream);
             }
             for (Tally tally : tallies) {
                 rows.addAll(tally.rows());
@@ -146,7 +183,7 @@ final class GpuBench {
             }
             for (Tally tally : tallies) {
                 if (tally.source().source() == Source.KERNEL) {
-                    probe(tally.source(), shape.layer(), x, out, launches, stream);
+                    probe(tally.source(), key, tally.x(), tally.out(), launches, stream);
                 }
             }
         }
@@ -163,11 +200,24 @@ final class GpuBench {
         progress.flush();
     }
 
-    /** A source's rows of one layer and its times for the progress line, kept until every M is measured. */
-    private record Tally(TimedSource source, List<Measurement> rows, List<String> times) {
+    private static String ids(List<RegisteredKernel> kernels) {
+        return String.join(", ", kernels.stream().map(RegisteredKernel::id).toList());
+    }
 
-        Tally(TimedSource source) {
-            this(source, new ArrayList<>(), new ArrayList<>());
+    /** A timed source's row at one M. */
+    @FunctionalInterface
+    private interface RowMaker {
+        Measurement row(int m, Timing timing);
+    }
+
+    /**
+     * A source's rows of one layer and its times for the progress line, kept until every M is measured, with how its
+     * rows are made and the activation and output it runs on (bf16 for FP8 layers, whatever cuBLAS runs on).
+     */
+    private record Tally(TimedSource source, RowMaker maker, CudaTensor x, CudaTensor out, List<Measurement> rows, List<String> times) {
+
+        Tally(TimedSource source, RowMaker maker, CudaTensor x, CudaTensor out) {
+            this(source, maker, x, out, new ArrayList<>(), new ArrayList<>());
         }
     }
 
@@ -175,14 +225,11 @@ final class GpuBench {
      * Times the sources at one M, alternately. Each first runs once on its own, so that one failing at this M is told
      * apart, recorded and left out.
      */
-    private void timeAt(int m, WeightOnlyConfig config, List<Tally> tallies, CudaTensor x, CudaTensor out, EventTimer timer, CudaStream stream) {
-        LayerKey layer = new LayerKey(config.n(), config.k());
-        CudaTensor input = rows(x, m);
-        CudaTensor output = rows(out, m);
+    private void timeAt(int m, LayerKey layer, List<Tally> tallies, EventTimer timer, CudaStream stream) {
         List<Tally> running = new ArrayList<>();
         List<IntConsumer> calls = new ArrayList<>();
         for (Tally tally : tallies) {
-            IntConsumer call = tally.source().on(input, output, stream);
+            IntConsumer call = tally.source().on(rows(tally.x(), m), rows(tally.out(), m), stream);
             try {
                 call.accept(0);
                 stream.synchronize();
@@ -209,18 +256,9 @@ final class GpuBench {
         for (int i = 0; i < running.size(); i++) {
             Tally tally = running.get(i);
             Timing timing = timings.get(i);
-            tally.rows().add(row(tally.source(), config, m, timing));
+            tally.rows().add(tally.maker().row(m, timing));
             tally.times().add(String.format(Locale.ROOT, "M=%d %.1f µs", m, timing.medianMicros()));
         }
-    }
-
-    private static Measurement row(TimedSource source, WeightOnlyConfig config, int m, Timing timing) {
-        return switch (source.source()) {
-            case CUBLAS_FP16 -> Measurement.baseline(Source.CUBLAS_FP16, config.n(), config.k(), m, timing, Traffic.dense16(config.n(), config.k(), m));
-            case KERNEL -> new Measurement(Source.KERNEL, source.name(), config.n(), config.k(), m, OptionalInt.of(config.groupSize()), timing,
-                    Traffic.weightOnly(config, m));
-            default -> throw new IllegalStateException("this bench does not time " + source.source().key());
-        };
     }
 
     private void failed(TimedSource source, LayerKey layer, int m, RuntimeException e) {
@@ -233,7 +271,7 @@ final class GpuBench {
     }
 
     /** The kernels to measure on the layer; refusals of kernels that run on this device are recorded, the others noted once. */
-    private List<RegisteredKernel> candidates(WeightOnlyConfig config, LayerKey layer) {
+    private List<RegisteredKernel> candidates(LayerConfig config, LayerKey layer) {
         List<RegisteredKernel> accepted = new ArrayList<>();
         for (CandidateVerdict candidate : qlinear.explain(config, platform, SelectionPolicy.defaults()).candidates()) {
             RegisteredKernel kernel = candidate.kernel();
@@ -264,15 +302,15 @@ final class GpuBench {
         return supports.isAccepted() ? Optional.empty() : Optional.of("it refuses " + platform.spec() + ": " + supports);
     }
 
-    /** Scaled-mm kernels are installed but this bench times weight-only layers; say so once. */
+    /** Kernels installed for layers of a kind --kind leaves out; say so once. */
     private void noteOtherLayerKinds() {
         List<String> others = qlinear.kernels().stream()
-                .filter(kernel -> kernel.descriptor().layerKind() != LayerKind.WEIGHT_ONLY)
+                .filter(kernel -> !settings.kinds().includes(kernel.descriptor().layerKind()))
                 .filter(kernel -> kernelFilter.isEmpty() || kernelFilter.contains(kernel.id()))
                 .map(RegisteredKernel::id)
                 .toList();
         if (!others.isEmpty()) {
-            notes.add("not measured, since this bench times weight-only (W4A16) layers: " + String.join(", ", others));
+            notes.add("not measured, since --kind " + settings.kinds().key() + " leaves out their layers: " + String.join(", ", others));
         }
     }
 
@@ -310,7 +348,7 @@ final class GpuBench {
 
     /** A kernel's prepared copies, set up for every M of the layer; nothing, with a refusal, where they cannot be. */
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private Optional<TimedSource> kernel(RegisteredKernel kernel, WeightOnlyConfig config, QuantizedWeights weights, CudaTensor x, CudaTensor out,
+    private Optional<TimedSource> kernel(RegisteredKernel kernel, LayerConfig config, QuantizedWeights weights, CudaTensor x, CudaTensor out,
             CudaStream stream, List<Runnable> releases) {
         LayerKey layer = new LayerKey(config.n(), config.k());
         long started = System.nanoTime();

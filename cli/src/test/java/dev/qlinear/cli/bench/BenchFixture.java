@@ -35,9 +35,44 @@ final class BenchFixture {
                 List.of("group 128 does not divide K=2112: layer 4096x2112 used group 64"));
     }
 
+    static final String FP8_KERNEL = "triton-fp8";
+    static final int[] MS = {1, 16, 256, 4096};
+    /** triton-fp8's times on the two layers at {@link #MS}: made up, somewhat faster than §9.3's torch._scaled_mm. */
+    static final double[] FP8_QKV = {20.5, 21.5, 24.0, 150.0};
+    static final double[] FP8_AWKWARD = {12.5, 12.9, 13.5, 70.0};
+
+    /**
+     * The report of a {@code --kind all} run: {@link #report()}'s rows and an FP8 PTPC kernel's on both layers, whose
+     * bytes are §9.2's FP8 PTPC formula plus the bf16 input read, {@code N·K + 4·N + M·K + 4·M + 2·M·N + 2·M·K}.
+     */
+    static BenchReport withScaledMm() {
+        BenchReport weightOnly = report();
+        List<Measurement> rows = new ArrayList<>(weightOnly.rows());
+        for (int i = 0; i < MS.length; i++) {
+            int m = MS[i];
+            for (LayerKey layer : List.of(QKV, AWKWARD)) {
+                long n = layer.n();
+                long k = layer.k();
+                long bytes = n * k + 4 * n + m * k + 4L * m + 2 * m * n + 2 * m * k;
+                rows.add(Measurement.scaledMm(FP8_KERNEL, layer.n(), layer.k(), m, timing((layer.equals(QKV) ? FP8_QKV : FP8_AWKWARD)[i]), bytes));
+            }
+        }
+        return new BenchReport(header(KindSelection.ALL), weightOnly.copy(), rows, weightOnly.refusals(), weightOnly.overheads(), weightOnly.notes());
+    }
+
     static BenchHeader header() {
         BenchSettings settings = new BenchSettings(List.of(BenchShape.named(6144, 4096, "llama3-8b qkv"), BenchShape.named(4096, 2112, "gemma-4 down, K=2112")),
                 List.of(1, 16, 256, 4096), 128, ScalarType.UINT4B8, ScalarType.FLOAT16, 30, 10, 20, 200L << 20, 150);
+        return header(settings);
+    }
+
+    static BenchHeader header(KindSelection kinds) {
+        BenchSettings settings = header().settings();
+        return header(new BenchSettings(settings.shapes(), settings.ms(), settings.groupSize(), settings.weightType(), settings.activationType(), settings.runs(),
+                settings.callsPerSample(), settings.warmupCalls(), settings.rotateBytes(), settings.budgetMillis(), kinds));
+    }
+
+    private static BenchHeader header(BenchSettings settings) {
         DeviceSummary device = new DeviceSummary("NVIDIA H100 80GB HBM3", "sm_90", 132, 85_045_460_992L, 52_428_800L, "13.0");
         return new BenchHeader(Instant.parse("2026-11-21T15:00:00Z"), device, "25.0.1+8-LTS (Eclipse Adoptium)", "0.1.0-SNAPSHOT", settings);
     }

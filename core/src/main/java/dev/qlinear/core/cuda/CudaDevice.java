@@ -1,6 +1,8 @@
 package dev.qlinear.core.cuda;
 
 import dev.qlinear.core.cuda.blas.Cublas;
+import dev.qlinear.core.triton.LoadedTritonKernel;
+import dev.qlinear.core.triton.TritonLoader;
 import dev.qlinear.spi.device.DenseGemm;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
@@ -8,6 +10,8 @@ import dev.qlinear.spi.device.GpuModule;
 import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.platform.Platform;
+import dev.qlinear.spi.triton.TritonImages;
+import dev.qlinear.spi.triton.TritonKernel;
 import dev.qlinear.spi.type.ScalarType;
 import jcuda.Pointer;
 import jcuda.driver.CUcontext;
@@ -36,6 +40,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -69,6 +75,7 @@ public final class CudaDevice implements Device, AutoCloseable {
     private final Map<Object, List<Allocation>> allocationsByOwner = new IdentityHashMap<>();
     private final Set<CudaStream> streams = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<CudaModule> modules = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final ConcurrentMap<TritonImage, LoadedTritonKernel> tritonKernels = new ConcurrentHashMap<>();
     private long ownedBytes;
 
     private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
@@ -400,6 +407,20 @@ public final class CudaDevice implements Device, AutoCloseable {
         return loaded;
     }
 
+    /**
+     * Loads the image of a Triton variant this device runs best ({@link TritonImages#targetFor}), once per images
+     * directory, variant and target: later calls return the kernel loaded first. Its module stays loaded until the
+     * device closes.
+     */
+    @Override
+    public TritonKernel loadTriton(TritonImages images, String variant) {
+        requireNonNull(images, "images is null");
+        requireNonNull(variant, "variant is null");
+        requireOpen();
+        String target = TritonLoader.target(images, variant, platform);
+        return tritonKernels.computeIfAbsent(new TritonImage(images.directory(), variant, target), key -> TritonLoader.load(this, images, variant, target));
+    }
+
     void unloaded(CudaModule module) {
         synchronized (lock) {
             modules.remove(module);
@@ -527,6 +548,7 @@ public final class CudaDevice implements Device, AutoCloseable {
                 leaked = new IdentityHashMap<>(allocationsByOwner);
                 streams.clear();
                 modules.clear();
+                tritonKernels.clear();
                 allocationsByOwner.clear();
                 ownedBytes = 0;
             }
@@ -651,6 +673,10 @@ public final class CudaDevice implements Device, AutoCloseable {
     @Override
     public String toString() {
         return "cuda:" + info.ordinal() + " (" + info.name() + ", " + platform.spec() + ")";
+    }
+
+    /** A loaded Triton image: where its plugin keeps its images, and which of them. */
+    private record TritonImage(String directory, String variant, String target) {
     }
 
     /** What a kernel image is, by its first bytes. */

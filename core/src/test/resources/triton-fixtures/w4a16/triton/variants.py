@@ -1,0 +1,42 @@
+"""The kernel variants the triton-w4a16 plugin ships; its Java variant table (TritonW4a16Variants) names the same.
+
+Name: w4a16_<act>_<sym|zp>_m<BLOCK_M>n<BLOCK_N>k<BLOCK_K>, and w4a16_reduce_<act>.
+"""
+from collections import namedtuple
+
+from w4a16 import w4a16_gemm, w4a16_reduce
+
+RESOURCE_DIR = "dev/qlinear/tritonw4a16/triton"
+SOURCES = ["w4a16.py", "variants.py"]
+
+Variant = namedtuple("Variant", "name kernel signature constexprs num_warps num_stages min_capability")
+
+ACTIVATIONS = {"f16": "*fp16", "bf16": "*bf16"}
+# (BLOCK_M, BLOCK_N, BLOCK_K, warps, stages): decode tiles for M <= 16 (split-K), then 17..64, then larger M.
+TILES = [
+    (16, 64, 32, 4, 6), (16, 64, 64, 4, 5), (16, 64, 128, 4, 4),
+    (64, 64, 32, 4, 5), (64, 64, 64, 4, 4),
+    (128, 128, 32, 8, 4), (128, 128, 64, 8, 3),
+]
+
+
+def gemm(act, zero_points, tile):
+    block_m, block_n, block_k, warps, stages = tile
+    pointer = ACTIVATIONS[act]
+    signature = {"x_ptr": pointer, "codes_ptr": "*i32", "scales_ptr": pointer, "zeros_ptr": "*u8", "bias_ptr": pointer,
+                 "out_ptr": pointer, "partials_ptr": "*fp32", "M": "i32", "N": "i32", "K": "i32", "stride_xm": "i32",
+                 "stride_om": "i32", "group_size": "i32", "k_per_split": "i32", "has_bias": "i32",
+                 "BLOCK_M": "constexpr", "BLOCK_N": "constexpr", "BLOCK_K": "constexpr", "HAS_ZP": "constexpr"}
+    constexprs = {"BLOCK_M": block_m, "BLOCK_N": block_n, "BLOCK_K": block_k, "HAS_ZP": zero_points}
+    name = f"w4a16_{act}_{'zp' if zero_points else 'sym'}_m{block_m}n{block_n}k{block_k}"
+    return Variant(name, w4a16_gemm, signature, constexprs, warps, stages, 80)
+
+
+def reduce(act):
+    pointer = ACTIVATIONS[act]
+    signature = {"partials_ptr": "*fp32", "bias_ptr": pointer, "out_ptr": pointer, "M": "i32", "N": "i32", "stride_om": "i32",
+                 "splits": "i32", "has_bias": "i32", "BLOCK": "constexpr"}
+    return Variant(f"w4a16_reduce_{act}", w4a16_reduce, signature, {"BLOCK": 1024}, 4, 1, 80)
+
+
+VARIANTS = [gemm(act, zp, tile) for act in ACTIVATIONS for zp in (False, True) for tile in TILES] + [reduce(act) for act in ACTIVATIONS]
