@@ -86,12 +86,12 @@ jars=("$bundle"/lib/*.jar "$bundle"/plugins/*.jar "$bundle"/plugins/*.zip)
 shopt -u nullglob
 found="$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 "${jars[@]}" | tail -n 1)" \
     || fail "jdeps could not read the jars"
-# java.desktop (19 MB) only draws bench charts, which the bundle does not; java.xml, which it brought along, writes the
-# conformance suite's JUnit XML. Jackson only optionally reads java.sql types (a static requires), and PF4J needs
-# java.compiler only to index extensions at build time: leaving them (and java.sql's java.transaction.xa) out makes room
-# for the plugins' kernel images.
-modules="$({ echo "$found" | tr ',' '\n' | grep -vx -e 'java.desktop' -e 'java.sql' -e 'java.transaction.xa' -e 'java.compiler'
-    printf '%s\n' java.xml jdk.incubator.vector jdk.zipfs; } | sort -u | paste -sd ,)"
+# java.desktop (19 MB) only draws bench charts, which the bundle does not. java.xml (4 MB) only writes the conformance
+# suite's JUnit XML, which `qlinear conformance` skips where the module is missing (its Markdown, JSON and HTML reports
+# need none). Jackson reads java.sql and java.xml types only optionally (static requires), and PF4J needs java.compiler
+# only to index extensions at build time. java.logging, which java.sql brought along, stays: Guice and Guava log.
+modules="$({ echo "$found" | tr ',' '\n' | grep -vx -e 'java.desktop' -e 'java.sql' -e 'java.transaction.xa' -e 'java.compiler' -e 'java.xml'
+    printf '%s\n' java.logging jdk.incubator.vector jdk.zipfs; } | sort -u | paste -sd ,)"
 echo "gpu-bundle: runtime modules $modules" >&2
 "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-man-pages --no-header-files --compress=zip-9 \
     --dedup-legal-notices=error-if-not-same-content --exclude-files='**/libjsvml.so' --output "$bundle/runtime" 2> >(grep -v 'Using incubator modules' >&2) \

@@ -28,10 +28,11 @@ final class ShapeLists {
             BenchShape.named(57344, 8192, "llama3-70b gate_up"),
             BenchShape.named(8192, 28672, "llama3-70b down"));
 
-    /** Dimensions that break 128-alignment rules: K with a power-of-two divisor of 64 or 16, N = 2112. */
+    /** Dimensions that break 128-alignment rules: K with a power-of-two divisor of 64 or 16, N = 2112 or 4224. */
     static final List<BenchShape> AWKWARD = List.of(
             BenchShape.named(4096, 2112, "gemma-4 down, K=2112"),
             BenchShape.named(2112, 7168, "deepseek-v3 N=2112"),
+            BenchShape.named(4224, 4160, "N=4224, K=4160 (machete test shape)"),
             BenchShape.named(8192, 14784, "qwen2.5-72b down TP2, K=14784"),
             BenchShape.named(8192, 3696, "qwen2.5-72b down TP8, K=3696"));
 
