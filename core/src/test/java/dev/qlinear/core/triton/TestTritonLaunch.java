@@ -1,8 +1,6 @@
 package dev.qlinear.core.triton;
 
 import dev.qlinear.core.device.CpuDevice;
-import dev.qlinear.spi.device.ExecutionStream;
-import dev.qlinear.spi.device.GpuFunction;
 import dev.qlinear.spi.device.KernelArguments;
 import dev.qlinear.spi.device.LaunchConfig;
 import dev.qlinear.spi.platform.Platform;
@@ -18,14 +16,10 @@ import static dev.qlinear.spi.device.KernelArguments.Kind.POINTER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/**
- * What a loaded Triton kernel hands its entry point, without a GPU: the entry point here only records its launches
- * ({@code TestTritonKernelsOnGpu} runs the real one).
- */
-final class TestLoadedTritonKernel {
+/** What a Triton launch takes and refuses, from the manifest alone ({@code TestTritonKernelsOnGpu} launches real kernels). */
+final class TestTritonLaunch {
 
-    private final RecordedLaunches function = new RecordedLaunches();
-    private final LoadedTritonKernel kernel = new LoadedTritonKernel(reduceManifest(""), function);
+    private final TritonLaunch kernel = new TritonLaunch(reduceManifest(""));
 
     @Test
     void argumentsHaveTheOwnParametersThenTheTwoScratchPointersAtZero() {
@@ -44,16 +38,16 @@ final class TestLoadedTritonKernel {
                 .setInt(5, 42).setInt(6, 3).setInt(7, 1);
         // a caller that wrote the scratch pointers anyway
         arguments.setPointer(8, 0xdead).setPointer(9, 0xbeef);
-        ExecutionStream stream = new CpuDevice(Platform.parse("cpu")).defaultStream();
 
-        kernel.launch(7, 2, 1, arguments, stream);
-        kernel.launch(7, 2, 1, arguments, stream);
-        kernel.launch(9, 1, 1, arguments, stream);
+        LaunchConfig first = kernel.configure(7, 2, 1, arguments);
+        LaunchConfig again = kernel.configure(7, 2, 1, arguments);
+        LaunchConfig other = kernel.configure(9, 1, 1, arguments);
 
-        assertThat(function.configs).containsExactly(new LaunchConfig(7, 2, 1, 128, 1, 1, 0), new LaunchConfig(7, 2, 1, 128, 1, 1, 0),
+        assertThat(List.of(first, again, other)).containsExactly(new LaunchConfig(7, 2, 1, 128, 1, 1, 0), new LaunchConfig(7, 2, 1, 128, 1, 1, 0),
                 new LaunchConfig(9, 1, 1, 128, 1, 1, 0));
-        assertThat(function.configs.get(1)).as("the configuration of an unchanged grid is reused").isSameAs(function.configs.get(0));
-        assertThat(function.scratch).containsExactly(0L, 0L, 0L, 0L, 0L, 0L);
+        assertThat(again).as("the configuration of an unchanged grid is reused").isSameAs(first);
+        assertThat(arguments.rawValue(8)).isZero();
+        assertThat(arguments.rawValue(9)).isZero();
         assertThat(arguments.rawValue(4)).isEqualTo(37);
     }
 
@@ -61,43 +55,36 @@ final class TestLoadedTritonKernel {
     void refusesArgumentsOfAnotherSignatureNamingBoth() {
         KernelArguments ownOnly = new KernelArguments(kernel.info().parameterKinds());
         KernelArguments sameKinds = new KernelArguments(new ArrayList<>(kernel.signature()));
-        ExecutionStream stream = new CpuDevice(Platform.parse("cpu")).defaultStream();
 
-        assertThatThrownBy(() -> kernel.launch(1, 1, 1, ownOnly, stream))
+        assertThatThrownBy(() -> kernel.configure(1, 1, 1, ownOnly))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the arguments [POINTER, POINTER, POINTER, INT32, INT32, INT32, INT32, INT32] do not fit Triton kernel w4a16_reduce_f16 (sm_90a, "
                         + "entry point w4a16_reduce), whose signature is [POINTER, POINTER, POINTER, INT32, INT32, INT32, INT32, INT32, POINTER, POINTER] (its 8 "
                         + "own parameters [partials_ptr, bias_ptr, out_ptr, M, N, stride_om, splits, has_bias], then the two scratch pointers Triton appends); "
                         + "make them with newArguments()");
-        assertThat(function.configs).isEmpty();
 
-        kernel.launch(1, 1, 1, sameKinds, stream);
-        assertThat(function.configs).hasSize(1);
-        assertThatThrownBy(() -> kernel.launch(0, 1, 1, kernel.newArguments(), stream)).isInstanceOf(IllegalArgumentException.class)
+        assertThat(kernel.configure(1, 1, 1, sameKinds)).isEqualTo(new LaunchConfig(1, 1, 1, 128, 1, 1, 0));
+        assertThatThrownBy(() -> kernel.configure(0, 1, 1, kernel.newArguments())).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("gridX must be at least 1, got 0");
     }
 
     @Test
     void refusesArgumentsThatBreakWhatTheImageAssumes() {
-        LoadedTritonKernel assuming = new LoadedTritonKernel(reduceManifest(",\n  \"divisibility\": {\"out_ptr\": 16, \"N\": 8, \"stride_om\": 8}"),
-                function);
-        ExecutionStream stream = new CpuDevice(Platform.parse("cpu")).defaultStream();
+        TritonLaunch assuming = new TritonLaunch(reduceManifest(",\n  \"divisibility\": {\"out_ptr\": 16, \"N\": 8, \"stride_om\": 8}"));
         KernelArguments arguments = assuming.newArguments().setPointer(0, 0x1000).setPointer(1, 0).setPointer(2, 0x2010).setInt(3, 3).setInt(4, 64)
                 .setInt(5, 72).setInt(6, 2).setInt(7, 0);
 
-        assuming.launch(1, 1, 1, arguments, stream);
-        assertThat(function.configs).hasSize(1);
-        assertThatThrownBy(() -> assuming.launch(1, 1, 1, arguments.setInt(4, 37), stream))
+        assertThat(assuming.configure(1, 1, 1, arguments)).isEqualTo(new LaunchConfig(1, 1, 1, 128, 1, 1, 0));
+        assertThatThrownBy(() -> assuming.configure(1, 1, 1, arguments.setInt(4, 37)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("argument 4 ('N') of Triton kernel w4a16_reduce_f16 (sm_90a, entry point w4a16_reduce) is 37, which is not a multiple of 8: the "
                         + "image was compiled assuming it (divisibility in its manifest); pass such values, or choose a variant compiled without it");
-        assertThatThrownBy(() -> assuming.launch(1, 1, 1, arguments.setInt(4, 64).setInt(5, -4), stream))
+        assertThatThrownBy(() -> assuming.configure(1, 1, 1, arguments.setInt(4, 64).setInt(5, -4)))
                 .hasMessageStartingWith("argument 5 ('stride_om') of Triton kernel w4a16_reduce_f16 (sm_90a, entry point w4a16_reduce) is -4, which is not a "
                         + "multiple of 8");
-        assertThatThrownBy(() -> assuming.launch(1, 1, 1, arguments.setInt(5, 72).setPointer(2, 0x2008), stream))
+        assertThatThrownBy(() -> assuming.configure(1, 1, 1, arguments.setInt(5, 72).setPointer(2, 0x2008)))
                 .hasMessageStartingWith("argument 2 ('out_ptr') of Triton kernel w4a16_reduce_f16 (sm_90a, entry point w4a16_reduce) is the address 0x2008, "
                         + "which is not 16-byte aligned");
-        assertThat(function.configs).as("nothing launched after a refusal").hasSize(1);
     }
 
     @Test
@@ -114,24 +101,5 @@ final class TestLoadedTritonKernel {
     private static TritonManifest reduceManifest(String extraFields) {
         String json = new String(TritonFixtures.bytes(TritonFixtures.W4A16_IMAGES + "/w4a16_reduce_f16.sm_90a.json"), StandardCharsets.UTF_8).strip();
         return TritonManifest.parse("w4a16_reduce_f16.sm_90a.json", (json.substring(0, json.length() - 1) + extraFields + "}").getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Records what each launch was given. */
-    private static final class RecordedLaunches implements GpuFunction {
-
-        final List<LaunchConfig> configs = new ArrayList<>();
-        final List<Long> scratch = new ArrayList<>();
-
-        @Override
-        public String name() {
-            return "w4a16_reduce";
-        }
-
-        @Override
-        public void launch(LaunchConfig config, KernelArguments arguments, ExecutionStream stream) {
-            configs.add(config);
-            scratch.add(arguments.rawValue(arguments.count() - 2));
-            scratch.add(arguments.rawValue(arguments.count() - 1));
-        }
     }
 }
