@@ -4,7 +4,6 @@ import dev.qlinear.spi.config.WeightOnlyConfig;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
 import dev.qlinear.spi.device.KernelArguments;
-import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.triton.TritonKernel;
 import dev.qlinear.spi.type.ScalarType;
@@ -24,10 +23,6 @@ final class TritonW4a16Launcher {
 
     /** Plans are kept for up to this many rows; larger M, which never splits, plans per call. */
     static final int CACHED_PLANS = 1024;
-    /** Every pointer the images take is 16-byte aligned: plugins/triton-aot.py compiles them so. */
-    static final int POINTER_ALIGNMENT = 16;
-    /** Row strides the images take are multiples of 8 elements: variants.py's divisibility of stride_xm and stride_om. */
-    static final int ROW_STRIDE_MULTIPLE = 8;
 
     // w4a16_gemm's parameters
     static final int GEMM_X = 0;
@@ -60,6 +55,7 @@ final class TritonW4a16Launcher {
     private final int groupSize;
     private final int multiprocessors;
     private final ScalarType activation;
+    private final TritonW4a16Io io;
     private final Device device;
     private final List<TritonKernel> gemms;
     private final TritonKernel reduce;
@@ -86,6 +82,7 @@ final class TritonW4a16Launcher {
         this.groupSize = TritonW4a16Kernel.groupSize(config);
         this.multiprocessors = multiprocessors;
         this.activation = config.activationType();
+        this.io = new TritonW4a16Io(activation, k, n);
         this.plans = new TritonW4a16Variants.Plan[CACHED_PLANS + 1];
 
         int hasBias = tensors.bias() != 0 ? 1 : 0;
@@ -116,12 +113,12 @@ final class TritonW4a16Launcher {
 
     synchronized void apply(Tensor input, Tensor output, ExecutionStream stream) {
         requireNonNull(stream, "stream is null");
-        int m = rows(input);
-        requireOutput(output, m);
+        int m = io.rows(input);
+        io.requireOutput(output, m);
         TritonW4a16Variants.Plan plan = plan(m);
         long out = output.address();
-        int strideX = m == 1 ? k : stride(input, "input");
-        int strideOut = m == 1 ? n : stride(output, "output");
+        int strideX = m == 1 ? k : TritonW4a16Io.stride(input, "input");
+        int strideOut = m == 1 ? n : TritonW4a16Io.stride(output, "output");
         // one split finishes the tile in the GEMM, which then never writes the partial sums
         long partials = plan.splits() > 1 ? device.workspace(stream, ScalarType.FLOAT32, plan.splits(), m, n).address() : out;
         KernelArguments gemm = gemmArguments[plan.tier()]
@@ -156,64 +153,4 @@ final class TritonW4a16Launcher {
     }
 
     /** M of a device activation {@code [M, K]} of the activation type with unit stride along K. */
-    private int rows(Tensor input) {
-        requireNonNull(input, "input is null");
-        if (input.rank() != 2 || input.size(1) != k || !input.dtype().equals(activation)) {
-            throw new IllegalArgumentException("input must be " + activation.name() + " [M, K=" + k + "], got " + describe(input));
-        }
-        long m = input.size(0);
-        if (m < 1 || m > TritonW4a16Kernel.MAX_ROWS) {
-            throw new IllegalArgumentException("input rows M must be in [1, " + TritonW4a16Kernel.MAX_ROWS + "], got M=" + m);
-        }
-        if (input.stride(1) != 1 || (m > 1 && (input.stride(0) < k || input.stride(0) % ROW_STRIDE_MULTIPLE != 0))) {
-            throw new IllegalArgumentException("input must have unit stride along K and a row stride of at least K=" + k + " and a multiple of "
-                    + ROW_STRIDE_MULTIPLE + ", got strides [" + input.stride(0) + ", " + input.stride(1) + "]");
-        }
-        requireDevice(input, "input");
-        requireAligned(input, "input");
-        return (int) m;
-    }
-
-    private void requireOutput(Tensor output, int m) {
-        requireNonNull(output, "output is null");
-        if (output.rank() != 2 || output.size(0) != m || output.size(1) != n || !output.dtype().equals(activation)) {
-            throw new IllegalArgumentException("output must be " + activation.name() + " [M=" + m + ", N=" + n + "], got " + describe(output));
-        }
-        if (output.stride(1) != 1 || (m > 1 && (output.stride(0) < n || output.stride(0) % ROW_STRIDE_MULTIPLE != 0))) {
-            throw new IllegalArgumentException("output must have unit stride along N and a row stride of at least N=" + n + " and a multiple of "
-                    + ROW_STRIDE_MULTIPLE + ", got strides [" + output.stride(0) + ", " + output.stride(1) + "]");
-        }
-        requireDevice(output, "output");
-        requireAligned(output, "output");
-    }
-
-    /** The row stride, which the kernel takes as a 32-bit count of elements. */
-    private static int stride(Tensor tensor, String what) {
-        long stride = tensor.stride(0);
-        if (stride > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(what + " row stride " + stride + " exceeds the kernel's 32-bit strides (at most " + Integer.MAX_VALUE + " elements)");
-        }
-        return (int) stride;
-    }
-
-    private static void requireDevice(Tensor tensor, String what) {
-        if (tensor.memory() != MemoryKind.DEVICE) {
-            throw new IllegalArgumentException(what + " must be in device memory, got " + tensor.memory() + " memory");
-        }
-    }
-
-    private static void requireAligned(Tensor tensor, String what) {
-        if (tensor.address() % POINTER_ALIGNMENT != 0) {
-            throw new IllegalArgumentException(what + " address 0x" + Long.toHexString(tensor.address()) + " must be " + POINTER_ALIGNMENT
-                    + "-byte aligned: the images load and store 16 bytes at a time");
-        }
-    }
-
-    static String describe(Tensor tensor) {
-        StringBuilder text = new StringBuilder(tensor.dtype().name()).append('[');
-        for (int dimension = 0; dimension < tensor.rank(); dimension++) {
-            text.append(dimension == 0 ? "" : ", ").append(tensor.size(dimension));
-        }
-        return text.append(']').toString();
-    }
 }
