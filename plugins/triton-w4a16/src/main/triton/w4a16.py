@@ -4,8 +4,8 @@ Prepared layout (qlinear "triton-w4a16-kn8"):
   codes   int32 [ceil(K/8), N]: word (r, n) holds the codes of rows k = 8r .. 8r+7 of column n, row 8r+i at bits 4i.
           Columns are contiguous, so a tile of BLOCK_K/8 word rows by BLOCK_N columns is BLOCK_K/8 runs of 4*BLOCK_N
           bytes: every byte loaded is used, whatever BLOCK_N the variant has.
-  scales  activation dtype [K/G, N], one row per group (one row when channelwise).
-  zeros   uint8 [K/G, N] raw zero points (uint4 only); uint4b8 subtracts 8.
+  scales  activation dtype [ceil(K/G), N], one row per group (one row when channelwise; the last group may be short).
+  zeros   uint8 [ceil(K/G), N] raw zero points (uint4 only); uint4b8 subtracts 8.
 W[k, n] = (q[k, n] - z[k/G, n]) * s[k/G, n], formed in the activation dtype as the reference does.
 
 variants.py states which integer parameters are multiples of 8 or 16 (N, K, row strides, group size, split length):
