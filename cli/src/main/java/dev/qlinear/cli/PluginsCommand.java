@@ -100,6 +100,7 @@ final class PluginsCommand implements Callable<Integer> {
                         .map(size -> size == WeightOnlyConfig.CHANNELWISE ? "channelwise" : String.valueOf(size)).toList()));
                 Text.field(out, indent, KERNEL_WIDTH, "zero points", Text.yesNo(declared.zeroPoints()));
                 Text.field(out, indent, KERNEL_WIDTH, "act-order", Text.yesNo(declared.actOrder()));
+                Text.field(out, indent, KERNEL_WIDTH, "partial groups", Text.yesNo(declared.partialLastGroup()));
             }
             case ScaledMmCapabilities declared -> {
                 Text.field(out, indent, KERNEL_WIDTH, "weight types", types(declared.weightTypes()));

@@ -96,6 +96,7 @@ public final class KernelManifestCodec {
                 capabilities.groupSizes().stream().sorted().forEach(groups::add);
                 node.put("zeroPoints", capabilities.zeroPoints());
                 node.put("actOrder", capabilities.actOrder());
+                node.put("partialLastGroup", capabilities.partialLastGroup());
             }
             case ScaledMmCapabilities capabilities -> {
                 putTypes(node, "weightTypes", capabilities.weightTypes());
@@ -136,7 +137,9 @@ public final class KernelManifestCodec {
                     bool(node, "zeroPoints"),
                     bool(node, "actOrder"),
                     integer(node, "kAlignment"),
-                    integer(node, "nAlignment"));
+                    integer(node, "nAlignment"),
+                    // manifests written before SPI 1.2.0 declare no partial last group
+                    node.has("partialLastGroup") && bool(node, "partialLastGroup"));
             case SCALED_MM -> new ScaledMmCapabilities(
                     types(node, "weightTypes"),
                     types(node, "activationTypes"),

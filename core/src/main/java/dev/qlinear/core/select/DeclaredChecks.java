@@ -39,6 +39,9 @@ final class DeclaredChecks {
                 .require(declared.outputTypes().contains(layer.outputType()), "output type", oneOf(declared.outputTypes()), layer.outputType().name())
                 .require(declared.groupSizes().contains(groupSize), "group size", oneOf(declared.groupSizes()),
                         layer.isChannelwise() ? "-1 (channelwise)" : String.valueOf(layer.groupSize()))
+                .require(declared.partialLastGroup() || !layer.hasPartialGroup(), "whole groups", "a group size that divides K (no partial last group declared)",
+                        "group size " + layer.groupSize() + " leaves a last group of " + (layer.hasPartialGroup() ? layer.k() % layer.groupSize() : 0) + " rows of K="
+                                + layer.k())
                 .require(declared.zeroPoints() || !layer.zeroPoints(), "zero points", "no zero points", "zero points")
                 .require(declared.actOrder() || !layer.actOrder(), "act-order", "no act-order (g_idx)", "act-order")
                 .require(layer.k() % declared.kAlignment() == 0, "K alignment", "K % " + declared.kAlignment() + " == 0", "K=" + layer.k())

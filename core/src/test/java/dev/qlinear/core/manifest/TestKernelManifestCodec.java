@@ -36,6 +36,19 @@ final class TestKernelManifestCodec {
     }
 
     @Test
+    void aManifestWrittenBeforeSpi12DeclaresNoPartialLastGroup() {
+        KernelDescriptor partial = new KernelDescriptor("triton-like", "triton", "0.1.0", WEIGHT_ONLY.platforms(),
+                new WeightOnlyCapabilities(Set.of(ScalarType.UINT4B8), Set.of(ScalarType.FLOAT16), Set.of(ScalarType.FLOAT16), Set.of(128), false, false, 8, 8, true),
+                WEIGHT_ONLY.tolerance(), WEIGHT_ONLY.maxRows());
+        String json = KernelManifestCodec.write(new KernelManifest("1.2.0", List.of(partial)));
+
+        assertThat(((WeightOnlyCapabilities) KernelManifestCodec.read(json).kernels().getFirst().capabilities()).partialLastGroup()).isTrue();
+        String before = json.replaceAll(",?\\s*\"partialLastGroup\"\\s*:\\s*true", "");
+        assertThat(before).doesNotContain("partialLastGroup");
+        assertThat(((WeightOnlyCapabilities) KernelManifestCodec.read(before).kernels().getFirst().capabilities()).partialLastGroup()).isFalse();
+    }
+
+    @Test
     void writesSetsSortedSoTheBytesAreStable() {
         String json = KernelManifestCodec.write(new KernelManifest("1.0.0", List.of(WEIGHT_ONLY)));
 

@@ -98,6 +98,15 @@ final class TestKernelSelection {
     }
 
     @Test
+    void aPartialLastGroupIsRefusedUnlessDeclared() {
+        // 2112 = 16.5 groups of 128: the test kernels, built against the SPI's 8-field capabilities, declare no partial group
+        SelectionReport report = explain(layer(2112, 4096, ScalarType.FLOAT16, 128, false), HOPPER, SelectionPolicy.defaults());
+
+        assertThat(reasons(report, "exl-w4")).contains(
+                "whole groups: needs a group size that divides K (no partial last group declared), got group size 128 leaves a last group of 64 rows of K=2112");
+    }
+
+    @Test
     void theKernelsOwnCheckRunsAfterTheDeclaredOnesPass() {
         SelectionReport report = explain(layer(128, 4096, ScalarType.FLOAT16, 32, false), HOPPER, SelectionPolicy.defaults());
 

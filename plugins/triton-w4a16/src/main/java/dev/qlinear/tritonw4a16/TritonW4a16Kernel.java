@@ -85,7 +85,7 @@ public final class TritonW4a16Kernel implements LinearKernel<WeightOnlyConfig> {
 
     private static final KernelDescriptor DESCRIPTOR = new KernelDescriptor(ID, ID, VERSION,
             List.of(PlatformSupport.of("cuda:sm_80+", CUDA_PRIORITY), PlatformSupport.of(ROCM_ARCHITECTURES, ROCM_PRIORITY)),
-            new WeightOnlyCapabilities(WEIGHT_TYPES, ACTIVATION_TYPES, ACTIVATION_TYPES, GROUP_SIZES, true, false, K_ALIGNMENT, N_ALIGNMENT),
+            new WeightOnlyCapabilities(WEIGHT_TYPES, ACTIVATION_TYPES, ACTIVATION_TYPES, GROUP_SIZES, true, false, K_ALIGNMENT, N_ALIGNMENT, true),
             ToleranceClass.FUSED_16BIT, MAX_ROWS);
 
     private final TritonImages images;

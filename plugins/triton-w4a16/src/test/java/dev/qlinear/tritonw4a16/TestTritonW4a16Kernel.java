@@ -55,7 +55,7 @@ final class TestTritonW4a16Kernel {
         assertThat(descriptor.tolerance()).isEqualTo(ToleranceClass.FUSED_16BIT);
         assertThat(descriptor.maxRows()).isEqualTo(65536);
         assertThat(descriptor.capabilities()).isEqualTo(new WeightOnlyCapabilities(Set.of(UINT4B8, UINT4), Set.of(FLOAT16, BFLOAT16), Set.of(FLOAT16, BFLOAT16),
-                Set.of(-1, 32, 64, 128, 256), true, false, 8, 8));
+                Set.of(-1, 32, 64, 128, 256), true, false, 8, 8, true));
         assertThat(KERNEL.preparedLayout()).contains("triton-w4a16-kn8");
     }
 

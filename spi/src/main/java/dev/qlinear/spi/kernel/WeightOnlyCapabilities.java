@@ -19,6 +19,8 @@ import static java.util.Objects.requireNonNull;
  * @param actOrder whether act-order ({@code g_idx}) is supported
  * @param kAlignment required divisor of the partition's K
  * @param nAlignment required divisor of the partition's N
+ * @param partialLastGroup whether a group size that does not divide K (a shorter last group) is supported; layers
+ *        with one are refused by the engine otherwise (since SPI 1.2.0; kernels built before declare none)
  */
 public record WeightOnlyCapabilities(
         Set<ScalarType> weightTypes,
@@ -28,7 +30,8 @@ public record WeightOnlyCapabilities(
         boolean zeroPoints,
         boolean actOrder,
         int kAlignment,
-        int nAlignment) implements KernelCapabilities {
+        int nAlignment,
+        boolean partialLastGroup) implements KernelCapabilities {
 
     public WeightOnlyCapabilities {
         weightTypes = Set.copyOf(requireNonNull(weightTypes, "weightTypes is null"));
@@ -51,6 +54,12 @@ public record WeightOnlyCapabilities(
         }
         KernelCapabilities.checkAlignment("K", kAlignment);
         KernelCapabilities.checkAlignment("N", nAlignment);
+    }
+
+    /** Capabilities without a partial last group, the declaration of kernels built against SPI 1.1. */
+    public WeightOnlyCapabilities(Set<ScalarType> weightTypes, Set<ScalarType> activationTypes, Set<ScalarType> outputTypes, Set<Integer> groupSizes,
+            boolean zeroPoints, boolean actOrder, int kAlignment, int nAlignment) {
+        this(weightTypes, activationTypes, outputTypes, groupSizes, zeroPoints, actOrder, kAlignment, nAlignment, false);
     }
 
     static void requireNonEmpty(Set<?> set, String name) {
