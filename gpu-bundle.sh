@@ -87,7 +87,7 @@ shopt -u nullglob
 found="$("$jdk/bin/jdeps" --print-module-deps --ignore-missing-deps --multi-release 25 "${jars[@]}" | tail -n 1)" \
     || fail "jdeps could not read the jars"
 # java.desktop (19 MB) only draws bench charts, which the bundle does not. java.xml (4 MB) only writes the conformance
-# suite's JUnit XML, which `qlinear conformance` skips where the module is missing (its Markdown, JSON and HTML reports
+# suite's JUnit XML, which `qlinear conformance` skips where the module is missing (its JSON and HTML reports
 # need none). Jackson reads java.sql and java.xml types only optionally (static requires), and PF4J needs java.compiler
 # only to index extensions at build time. java.logging, which java.sql brought along, stays: Guice and Guava log.
 modules="$({ echo "$found" | tr ',' '\n' | grep -vx -e 'java.desktop' -e 'java.sql' -e 'java.transaction.xa' -e 'java.compiler' -e 'java.xml'

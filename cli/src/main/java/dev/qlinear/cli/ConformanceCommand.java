@@ -108,7 +108,7 @@ final class ConformanceCommand implements Callable<Integer> {
         Optional<Path> junitXml = reports.map(folderPath -> folderPath.resolve("junit"));
         if (junitXml.isPresent() && ModuleLayer.boot().findModule("java.xml").isEmpty()) {
             cli.err().println("JUnit XML not written: this Java runtime has no java.xml module (the GPU bundle leaves it out to stay small); "
-                    + "the Markdown, JSON and HTML reports are complete");
+                    + "the JSON and HTML reports are complete");
             junitXml = Optional.empty();
         }
         ConformanceReport report = ConformanceLauncher.run(settings, junitXml, progress);
