@@ -110,6 +110,7 @@ public final class CudaTensor implements Tensor {
     }
 
     /** The extents, a copy. */
+    @Override
     public long[] shape() {
         return shape.clone();
     }

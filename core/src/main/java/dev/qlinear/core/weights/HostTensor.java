@@ -133,6 +133,7 @@ public final class HostTensor implements Tensor {
         return strides[dimension];
     }
 
+    @Override
     public long[] shape() {
         return shape.clone();
     }

@@ -4,7 +4,6 @@ import dev.qlinear.spi.config.WeightOnlyConfig;
 import dev.qlinear.spi.device.DenseGemm;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
-import dev.qlinear.spi.device.HostBuffer;
 import dev.qlinear.spi.device.KernelImages;
 import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
@@ -56,10 +55,10 @@ final class ExllamaLayer implements PreparedLayer {
         requireNonNull(images, "images is null");
         requireNonNull(settings, "settings is null");
         try {
-            Tensor codes = allocate(packed.codes());
-            Tensor scales = allocate(packed.scales());
-            Optional<Tensor> perm = packed.perm().map(this::allocate);
-            Optional<Tensor> bias = packed.bias().map(this::allocate);
+            Tensor codes = device.allocateLike(this, packed.codes());
+            Tensor scales = device.allocateLike(this, packed.scales());
+            Optional<Tensor> perm = packed.perm().map(buffer -> device.allocateLike(this, buffer));
+            Optional<Tensor> bias = packed.bias().map(buffer -> device.allocateLike(this, buffer));
             boolean onGpu = codes.memory() == MemoryKind.DEVICE;
             if (onGpu) {
                 Verdict supported = images.check(device.platform());
@@ -118,14 +117,6 @@ final class ExllamaLayer implements PreparedLayer {
                 perm.map(Tensor::address).orElse(0L), bias.map(Tensor::address).orElse(0L));
         return new ExllamaLauncher(config, groupSize, addresses, device, functions, gemm, settings, multiprocessors, partialBytes, tiled,
                 architectureSpecific && settings.overlapLaunches());
-    }
-
-    private Tensor allocate(HostBuffer buffer) {
-        long[] shape = new long[buffer.rank()];
-        for (int dimension = 0; dimension < shape.length; dimension++) {
-            shape[dimension] = buffer.size(dimension);
-        }
-        return device.allocate(this, buffer.dtype(), shape);
     }
 
     private static long bytes(Tensor tensor) {

@@ -161,11 +161,7 @@ final class MarlinLayer implements PreparedLayer {
     }
 
     private Tensor upload(Object owner, HostBuffer buffer) {
-        long[] shape = new long[buffer.rank()];
-        for (int dimension = 0; dimension < shape.length; dimension++) {
-            shape[dimension] = buffer.size(dimension);
-        }
-        Tensor tensor = device.allocate(owner, buffer.dtype(), shape);
+        Tensor tensor = device.allocateLike(owner, buffer);
         device.copy(buffer, tensor, device.defaultStream());
         return tensor;
     }

@@ -4,7 +4,6 @@ import dev.qlinear.spi.config.GroupShape;
 import dev.qlinear.spi.config.ScaledMmConfig;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
-import dev.qlinear.spi.device.HostBuffer;
 import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.kernel.PreparedLayer;
@@ -49,10 +48,10 @@ final class TritonFp8Layer implements PreparedLayer {
         requireNonNull(packed, "packed is null");
         requireNonNull(functions, "functions is null");
         try {
-            Tensor weight = allocate(packed.weight());
-            Tensor weightScale = allocate(packed.weightScale());
-            Optional<Tensor> inputScale = packed.inputScale().map(this::allocate);
-            Optional<Tensor> bias = packed.bias().map(this::allocate);
+            Tensor weight = device.allocateLike(this, packed.weight());
+            Tensor weightScale = device.allocateLike(this, packed.weightScale());
+            Optional<Tensor> inputScale = packed.inputScale().map(buffer -> device.allocateLike(this, buffer));
+            Optional<Tensor> bias = packed.bias().map(buffer -> device.allocateLike(this, buffer));
             ExecutionStream stream = device.defaultStream();
             device.copy(packed.weight(), weight, stream);
             device.copy(packed.weightScale(), weightScale, stream);
@@ -83,14 +82,6 @@ final class TritonFp8Layer implements PreparedLayer {
             device.release(this);
             throw e;
         }
-    }
-
-    private Tensor allocate(HostBuffer buffer) {
-        long[] shape = new long[buffer.rank()];
-        for (int dimension = 0; dimension < shape.length; dimension++) {
-            shape[dimension] = buffer.size(dimension);
-        }
-        return device.allocate(this, buffer.dtype(), shape);
     }
 
     private static long bytes(Tensor tensor) {

@@ -3,7 +3,6 @@ package dev.qlinear.tritonw4a16;
 import dev.qlinear.spi.config.WeightOnlyConfig;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
-import dev.qlinear.spi.device.HostBuffer;
 import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.kernel.PreparedLayer;
@@ -54,10 +53,10 @@ final class TritonW4a16Layer implements PreparedLayer {
         requireNonNull(kernels, "kernels is null");
         requireNonNull(images, "images is null");
         try {
-            Tensor codes = allocate(packed.codes());
-            Tensor scales = allocate(packed.scales());
-            Optional<Tensor> zeroPoints = packed.zeroPoints().map(this::allocate);
-            Optional<Tensor> bias = packed.bias().map(this::allocate);
+            Tensor codes = device.allocateLike(this, packed.codes());
+            Tensor scales = device.allocateLike(this, packed.scales());
+            Optional<Tensor> zeroPoints = packed.zeroPoints().map(buffer -> device.allocateLike(this, buffer));
+            Optional<Tensor> bias = packed.bias().map(buffer -> device.allocateLike(this, buffer));
             boolean onGpu = codes.memory() == MemoryKind.DEVICE;
             if (onGpu) {
                 Verdict supported = images.check(device.platform(), TritonW4a16Kernel.variants(config));
@@ -104,14 +103,6 @@ final class TritonW4a16Layer implements PreparedLayer {
         TritonW4a16Launcher.PreparedTensors addresses = new TritonW4a16Launcher.PreparedTensors(codes.address(), scales.address(),
                 zeroPoints.map(Tensor::address).orElse(0L), bias.map(Tensor::address).orElse(0L));
         return new TritonW4a16Launcher(config, addresses, device, gemms, reduce, multiprocessors);
-    }
-
-    private Tensor allocate(HostBuffer buffer) {
-        long[] shape = new long[buffer.rank()];
-        for (int dimension = 0; dimension < shape.length; dimension++) {
-            shape[dimension] = buffer.size(dimension);
-        }
-        return device.allocate(this, buffer.dtype(), shape);
     }
 
     private static long bytes(Tensor tensor) {

@@ -23,6 +23,11 @@ public interface Device {
      */
     Tensor allocate(Object owner, ScalarType dtype, long... shape);
 
+    /** Allocates a contiguous tensor of the type and shape of {@code like}, such as a host buffer to upload. */
+    default Tensor allocateLike(Object owner, Tensor like) {
+        return allocate(owner, like.dtype(), like.shape());
+    }
+
     /** Frees every allocation of the owner. */
     void release(Object owner);
 

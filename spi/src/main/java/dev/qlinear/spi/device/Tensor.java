@@ -31,6 +31,15 @@ public interface Tensor {
     /** The bytes of a host tensor; empty for device memory. */
     Optional<MemorySegment> hostSegment();
 
+    /** The extent of every dimension, a new array. */
+    default long[] shape() {
+        long[] shape = new long[rank()];
+        for (int dimension = 0; dimension < shape.length; dimension++) {
+            shape[dimension] = size(dimension);
+        }
+        return shape;
+    }
+
     /** Number of elements. */
     default long elementCount() {
         long count = 1;

@@ -56,6 +56,15 @@ final class TestTensor {
     }
 
     @Test
+    void shapeIsEverySizeInAFreshArray() {
+        Tensor tensor = new ShapeOnly(new long[] {4, 3, 2}, new long[] {6, 2, 1});
+        long[] shape = tensor.shape();
+        assertThat(shape).containsExactly(4, 3, 2);
+        shape[0] = 9;
+        assertThat(tensor.shape()).containsExactly(4, 3, 2);
+    }
+
+    @Test
     void rowMajorIsContiguous() {
         assertThat(new ShapeOnly(new long[] {4, 3, 2}, new long[] {6, 2, 1}).isContiguous()).isTrue();
         assertThat(new ShapeOnly(new long[] {}, new long[] {}).isContiguous()).isTrue();
