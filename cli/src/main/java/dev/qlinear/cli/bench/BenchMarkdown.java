@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /** {@code bench.md}: the report for people, with the targets first and every row per layer below. */
 public final class BenchMarkdown {
@@ -80,23 +83,8 @@ public final class BenchMarkdown {
         List<String> columns = new ArrayList<>(List.of("kernel", "layer"));
         ms.forEach(m -> columns.add(m < COMPUTE_BOUND_M ? "M=" + m + " speed-up" : "M=" + m + " time ratio"));
         MarkdownTable table = new MarkdownTable(columns);
-        for (Series series : report.series()) {
-            if (series.source() == Source.CUBLAS_FP16) {
-                continue;
-            }
-            for (LayerKey layer : report.layers()) {
-                List<Measurement> rows = report.rows(layer).stream().filter(row -> row.series().equals(series)).toList();
-                if (rows.isEmpty()) {
-                    continue;
-                }
-                List<String> cells = new ArrayList<>(List.of(series.title(), describe(report, layer)));
-                for (int m : ms) {
-                    OptionalDouble speedup = rows.stream().filter(row -> row.m() == m).findFirst().map(report::speedupVsCublas).orElse(OptionalDouble.empty());
-                    cells.add(speedup.isEmpty() ? "–" : m < COMPUTE_BOUND_M ? Units.fixed(speedup.getAsDouble(), 2) + "×" : Units.fixed(1 / speedup.getAsDouble(), 2));
-                }
-                table.row(cells);
-            }
-        }
+        seriesRows(table, report, ms, series -> series.source() != Source.CUBLAS_FP16, report::speedupVsCublas,
+                (m, speedup) -> m < COMPUTE_BOUND_M ? Units.fixed(speedup, 2) + "×" : Units.fixed(1 / speedup, 2));
         append(out, table, "No rows to compare with cuBLAS fp16.");
     }
 
@@ -117,8 +105,19 @@ public final class BenchMarkdown {
         List<String> columns = new ArrayList<>(List.of("kernel", "layer"));
         ms.forEach(m -> columns.add("M=" + m));
         MarkdownTable table = new MarkdownTable(columns);
+        seriesRows(table, report, ms, series -> series.source() == Source.KERNEL && report.kind(series) == RowKind.SCALED_MM, report::speedupVsTorchFp8,
+                (m, speedup) -> Units.fixed(speedup, 2) + "×");
+        append(out, table, "");
+    }
+
+    /**
+     * One row per included series and layer it has rows for: its title, the layer, then {@code value} at each M as
+     * {@code format} writes it ("–" where there is none).
+     */
+    private static void seriesRows(MarkdownTable table, BenchReport report, List<Integer> ms, Predicate<Series> included,
+            Function<Measurement, OptionalDouble> value, BiFunction<Integer, Double, String> format) {
         for (Series series : report.series()) {
-            if (series.source() != Source.KERNEL || report.kind(series) != RowKind.SCALED_MM) {
+            if (!included.test(series)) {
                 continue;
             }
             for (LayerKey layer : report.layers()) {
@@ -128,13 +127,12 @@ public final class BenchMarkdown {
                 }
                 List<String> cells = new ArrayList<>(List.of(series.title(), describe(report, layer)));
                 for (int m : ms) {
-                    OptionalDouble speedup = rows.stream().filter(row -> row.m() == m).findFirst().map(report::speedupVsTorchFp8).orElse(OptionalDouble.empty());
-                    cells.add(speedup.isEmpty() ? "–" : Units.fixed(speedup.getAsDouble(), 2) + "×");
+                    OptionalDouble found = rows.stream().filter(row -> row.m() == m).findFirst().map(value).orElse(OptionalDouble.empty());
+                    cells.add(found.isEmpty() ? "–" : format.apply(m, found.getAsDouble()));
                 }
                 table.row(cells);
             }
         }
-        append(out, table, "");
     }
 
     private static void launches(StringBuilder out, BenchReport report) {

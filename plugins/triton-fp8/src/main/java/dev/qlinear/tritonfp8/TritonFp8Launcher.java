@@ -8,6 +8,8 @@ import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.type.ScalarType;
 
+import java.util.List;
+
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -31,6 +33,40 @@ final class TritonFp8Launcher {
     static final int ALIGNMENT = 256;
     /** Alignment the images assume of every pointer and row ({@code divisibility} of {@code variants.py}). */
     static final int ALIGNED_BYTES = 16;
+
+    // argument positions, from the parameter lists TritonFp8Functions checks every loaded manifest against
+    private static final int QUANTIZE_X = argument(TritonFp8Functions.QUANTIZE_PARAMETERS, "x_ptr");
+    private static final int QUANTIZE_Q = argument(TritonFp8Functions.QUANTIZE_PARAMETERS, "q_ptr");
+    private static final int QUANTIZE_SCALES = argument(TritonFp8Functions.QUANTIZE_PARAMETERS, "scales_ptr");
+    private static final int QUANTIZE_STATIC_SCALE = argument(TritonFp8Functions.QUANTIZE_PARAMETERS, "static_scale_ptr");
+    private static final int QUANTIZE_K = argument(TritonFp8Functions.QUANTIZE_PARAMETERS, "K");
+    private static final int QUANTIZE_STRIDE_X = argument(TritonFp8Functions.QUANTIZE_PARAMETERS, "stride_xm");
+    private static final int QUANTIZE_IS_STATIC = argument(TritonFp8Functions.QUANTIZE_PARAMETERS, "static_scale");
+    private static final int GEMM_A = argument(TritonFp8Functions.GEMM_PARAMETERS, "a_ptr");
+    private static final int GEMM_W = argument(TritonFp8Functions.GEMM_PARAMETERS, "w_ptr");
+    private static final int GEMM_A_SCALES = argument(TritonFp8Functions.GEMM_PARAMETERS, "a_scales_ptr");
+    private static final int GEMM_W_SCALES = argument(TritonFp8Functions.GEMM_PARAMETERS, "w_scales_ptr");
+    private static final int GEMM_BIAS = argument(TritonFp8Functions.GEMM_PARAMETERS, "bias_ptr");
+    private static final int GEMM_OUT = argument(TritonFp8Functions.GEMM_PARAMETERS, "out_ptr");
+    private static final int GEMM_PARTIALS = argument(TritonFp8Functions.GEMM_PARAMETERS, "partials_ptr");
+    private static final int GEMM_M = argument(TritonFp8Functions.GEMM_PARAMETERS, "M");
+    private static final int GEMM_N = argument(TritonFp8Functions.GEMM_PARAMETERS, "N");
+    private static final int GEMM_K = argument(TritonFp8Functions.GEMM_PARAMETERS, "K");
+    private static final int GEMM_STRIDE_OUT = argument(TritonFp8Functions.GEMM_PARAMETERS, "stride_om");
+    private static final int GEMM_K_PER_SPLIT = argument(TritonFp8Functions.GEMM_PARAMETERS, "k_per_split");
+    private static final int GEMM_PER_CHANNEL = argument(TritonFp8Functions.GEMM_PARAMETERS, "w_scale_per_channel");
+    private static final int GEMM_HAS_BIAS = argument(TritonFp8Functions.GEMM_PARAMETERS, "has_bias");
+    private static final int REDUCE_PARTIALS = argument(TritonFp8Functions.REDUCE_PARAMETERS, "partials_ptr");
+    private static final int REDUCE_A_SCALES = argument(TritonFp8Functions.REDUCE_PARAMETERS, "a_scales_ptr");
+    private static final int REDUCE_W_SCALES = argument(TritonFp8Functions.REDUCE_PARAMETERS, "w_scales_ptr");
+    private static final int REDUCE_BIAS = argument(TritonFp8Functions.REDUCE_PARAMETERS, "bias_ptr");
+    private static final int REDUCE_OUT = argument(TritonFp8Functions.REDUCE_PARAMETERS, "out_ptr");
+    private static final int REDUCE_M = argument(TritonFp8Functions.REDUCE_PARAMETERS, "M");
+    private static final int REDUCE_N = argument(TritonFp8Functions.REDUCE_PARAMETERS, "N");
+    private static final int REDUCE_STRIDE_OUT = argument(TritonFp8Functions.REDUCE_PARAMETERS, "stride_om");
+    private static final int REDUCE_SPLITS = argument(TritonFp8Functions.REDUCE_PARAMETERS, "splits");
+    private static final int REDUCE_PER_CHANNEL = argument(TritonFp8Functions.REDUCE_PARAMETERS, "w_scale_per_channel");
+    private static final int REDUCE_HAS_BIAS = argument(TritonFp8Functions.REDUCE_PARAMETERS, "has_bias");
 
     private final int k;
     private final int n;
@@ -65,26 +101,26 @@ final class TritonFp8Launcher {
 
         // a dynamic call never reads the static scale; any valid pointer will do
         this.quantize = functions.quantize().newArguments()
-                .setPointer(3, tensors.inputScale() != 0 ? tensors.inputScale() : tensors.weightScale())
-                .setInt(4, k)
-                .setInt(6, tensors.inputScale() != 0 ? 1 : 0);
+                .setPointer(QUANTIZE_STATIC_SCALE, tensors.inputScale() != 0 ? tensors.inputScale() : tensors.weightScale())
+                .setInt(QUANTIZE_K, k)
+                .setInt(QUANTIZE_IS_STATIC, tensors.inputScale() != 0 ? 1 : 0);
         this.gemm = new KernelArguments[TritonFp8Variants.Tile.values().length];
         for (TritonFp8Variants.Tile tile : TritonFp8Variants.Tile.values()) {
             gemm[tile.ordinal()] = functions.gemm(tile).newArguments()
-                    .setPointer(1, tensors.weight())
-                    .setPointer(3, tensors.weightScale())
-                    .setPointer(4, tensors.bias())
-                    .setInt(8, n)
-                    .setInt(9, k)
-                    .setInt(12, perChannel)
-                    .setInt(13, hasBias);
+                    .setPointer(GEMM_W, tensors.weight())
+                    .setPointer(GEMM_W_SCALES, tensors.weightScale())
+                    .setPointer(GEMM_BIAS, tensors.bias())
+                    .setInt(GEMM_N, n)
+                    .setInt(GEMM_K, k)
+                    .setInt(GEMM_PER_CHANNEL, perChannel)
+                    .setInt(GEMM_HAS_BIAS, hasBias);
         }
         this.reduce = functions.reduce().newArguments()
-                .setPointer(2, tensors.weightScale())
-                .setPointer(3, tensors.bias())
-                .setInt(6, n)
-                .setInt(9, perChannel)
-                .setInt(10, hasBias);
+                .setPointer(REDUCE_W_SCALES, tensors.weightScale())
+                .setPointer(REDUCE_BIAS, tensors.bias())
+                .setInt(REDUCE_N, n)
+                .setInt(REDUCE_PER_CHANNEL, perChannel)
+                .setInt(REDUCE_HAS_BIAS, hasBias);
     }
 
     /**
@@ -135,30 +171,39 @@ final class TritonFp8Launcher {
         int inputBytes = inputType.storageBytes();
         int outputBytes = outputType.storageBytes();
 
-        quantize.setPointer(1, q).setPointer(2, scales).setInt(5, (int) ldx);
+        quantize.setPointer(QUANTIZE_Q, q).setPointer(QUANTIZE_SCALES, scales).setInt(QUANTIZE_STRIDE_X, (int) ldx);
         for (int first = 0; first < m; first += CHUNK_ROWS) {
             int rows = Math.min(CHUNK_ROWS, m - first);
             TritonFp8Variants.Plan plan = rows == chunk ? full : tail;
             long x = input.address() + (long) inputBytes * first * ldx;
             long out = output.address() + (long) outputBytes * first * ldo;
 
-            quantize.setPointer(0, x);
+            quantize.setPointer(QUANTIZE_X, x);
             functions.quantize().launch(rows, 1, 1, quantize, stream);
 
             // with one split the kernel never writes the partial sums; it takes the output's address in their place
             KernelArguments arguments = gemm[plan.tile().ordinal()];
-            arguments.setPointer(0, q).setPointer(2, scales).setPointer(5, out).setPointer(6, plan.split() ? partials : out).setInt(7, rows)
-                    .setInt(10, (int) ldo).setInt(11, plan.kPerSplit());
+            arguments.setPointer(GEMM_A, q).setPointer(GEMM_A_SCALES, scales).setPointer(GEMM_OUT, out).setPointer(GEMM_PARTIALS, plan.split() ? partials : out)
+                    .setInt(GEMM_M, rows).setInt(GEMM_STRIDE_OUT, (int) ldo).setInt(GEMM_K_PER_SPLIT, plan.kPerSplit());
             functions.gemm(plan.tile()).launch(plan.tiles(), plan.splits(), 1, arguments, stream);
 
             if (plan.split()) {
-                reduce.setPointer(0, partials).setPointer(1, scales).setPointer(4, out).setInt(5, rows).setInt(7, (int) ldo).setInt(8, plan.splits());
+                reduce.setPointer(REDUCE_PARTIALS, partials).setPointer(REDUCE_A_SCALES, scales).setPointer(REDUCE_OUT, out).setInt(REDUCE_M, rows)
+                        .setInt(REDUCE_STRIDE_OUT, (int) ldo).setInt(REDUCE_SPLITS, plan.splits());
                 functions.reduce().launch(plan.reducePrograms(), 1, 1, reduce, stream);
             }
         }
     }
 
     /** The plan of a chunk of {@code rows} rows, made once. */
+    private static int argument(List<String> parameters, String name) {
+        int index = parameters.indexOf(name);
+        if (index < 0) {
+            throw new IllegalStateException("the launcher sets parameter '" + name + "', which is not among " + parameters);
+        }
+        return index;
+    }
+
     private TritonFp8Variants.Plan plan(int rows) {
         TritonFp8Variants.Plan plan = plans[rows];
         if (plan == null) {
