@@ -14,6 +14,6 @@ final class TestSpiVersion {
     @Test
     void currentIsFilteredFromTheBuild() {
         // target/classes holds spi.properties filtered with qlinear.spi.version from the parent pom.
-        assertThat(SpiVersion.current()).isEqualTo("1.2.0");
+        assertThat(SpiVersion.current()).isEqualTo("1.3.0");
     }
 }

@@ -5,6 +5,7 @@ import dev.qlinear.spi.triton.TritonImages;
 import dev.qlinear.spi.triton.TritonKernel;
 import dev.qlinear.spi.type.ScalarType;
 
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -84,6 +85,17 @@ public interface Device {
      */
     default TritonKernel loadTriton(TritonImages images, String variant) {
         throw new UnsupportedOperationException(platform().spec() + " runs no Triton kernels");
+    }
+
+    /**
+     * Loads a native library of host entry points that queue work on this device's streams ({@link HostLibrary} gives
+     * the calling convention).
+     *
+     * @throws IllegalArgumentException naming the file and the loader's error when it does not load
+     * @throws UnsupportedOperationException on a device whose host calls no such libraries
+     */
+    default HostLibrary loadHostLibrary(Path library) {
+        throw new UnsupportedOperationException(platform().spec() + " calls no host libraries");
     }
 
     /** The host's dense float16/bfloat16 GEMM on this device, when it has one (cuBLAS on CUDA). */

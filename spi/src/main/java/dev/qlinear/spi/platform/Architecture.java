@@ -1,6 +1,9 @@
 package dev.qlinear.spi.platform;
 
+import dev.qlinear.spi.type.ScalarType;
+
 import java.util.Locale;
+import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
@@ -106,6 +109,20 @@ public sealed interface Architecture permits Architecture.Cuda, Architecture.Roc
                 return RocmFamily.CDNA;
             }
             return RocmFamily.GCN;
+        }
+
+        /**
+         * The FP8 format the matrix cores take, if they take one: e4m3fnuz on MI300 (gfx940, gfx941, gfx942), the OCP
+         * e4m3fn on MI350 (gfx950) and RDNA 4 (gfx12xx). Empty for targets without FP8 matrix instructions.
+         */
+        public Optional<ScalarType> fp8Type() {
+            if (gfxTarget.equals("gfx940") || gfxTarget.equals("gfx941") || gfxTarget.equals("gfx942")) {
+                return Optional.of(ScalarType.FLOAT8_E4M3FNUZ);
+            }
+            if (gfxTarget.equals("gfx950") || gfxTarget.startsWith("gfx12")) {
+                return Optional.of(ScalarType.FLOAT8_E4M3FN);
+            }
+            return Optional.empty();
         }
 
         @Override

@@ -1,5 +1,7 @@
 package dev.qlinear.spi.platform;
 
+import dev.qlinear.spi.type.ScalarType;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -108,6 +110,16 @@ final class TestPlatform {
         assertThat(new Architecture.Rocm("gfx1151").family()).isEqualTo(Architecture.RocmFamily.RDNA);
         assertThat(new Architecture.Rocm("gfx1100").family()).isEqualTo(Architecture.RocmFamily.RDNA);
         assertThat(new Architecture.Rocm("gfx906").family()).isEqualTo(Architecture.RocmFamily.GCN);
+    }
+
+    @Test
+    void rocmFp8FormatFollowsTheArchitecture() {
+        assertThat(new Architecture.Rocm("gfx942").fp8Type()).contains(ScalarType.FLOAT8_E4M3FNUZ);
+        assertThat(new Architecture.Rocm("gfx942:sramecc+:xnack-").fp8Type()).contains(ScalarType.FLOAT8_E4M3FNUZ);
+        assertThat(new Architecture.Rocm("gfx950").fp8Type()).contains(ScalarType.FLOAT8_E4M3FN);
+        assertThat(new Architecture.Rocm("gfx1201").fp8Type()).contains(ScalarType.FLOAT8_E4M3FN);
+        assertThat(new Architecture.Rocm("gfx90a").fp8Type()).isEmpty();
+        assertThat(new Architecture.Rocm("gfx1100").fp8Type()).isEmpty();
     }
 
     @Test
