@@ -35,10 +35,23 @@ public final class KernelArguments {
     private final TensorMapLayout[] mapLayouts;
     private final long[] mapRows;
     private final long[] mapRowStrides;
+    private final long[] structOffsets;
+    private final long structBytes;
 
     public KernelArguments(List<Kind> signature) {
         this.signature = List.copyOf(requireNonNull(signature, "signature is null"));
         this.values = new long[this.signature.size()];
+        this.structOffsets = new long[values.length];
+        long offset = 0;
+        long alignment = 1;
+        for (int index = 0; index < values.length; index++) {
+            int bytes = this.signature.get(index).bytes();
+            offset = alignUp(offset, bytes);
+            structOffsets[index] = offset;
+            offset += bytes;
+            alignment = Math.max(alignment, bytes);
+        }
+        this.structBytes = alignUp(offset, alignment);
         this.mapLayouts = new TensorMapLayout[values.length];
         this.mapRows = new long[values.length];
         this.mapRowStrides = new long[values.length];
@@ -114,9 +127,27 @@ public final class KernelArguments {
         return mapRowStrides[index];
     }
 
+    /**
+     * Where argument {@code index} lies in the arguments laid out as a C struct of the signature's types: in order,
+     * each at the next offset aligned to its size, as a C compiler lays out {@code int32_t}, {@code int64_t},
+     * {@code float} and pointers on 64-bit targets.
+     */
+    public long structOffset(int index) {
+        return structOffsets[index];
+    }
+
+    /** The size of that C struct, padded to its largest member's alignment. */
+    public long structBytes() {
+        return structBytes;
+    }
+
     /** The raw bits of an argument: an address (a tensor map's rows), a sign-extended int, or float bits in the low 32 bits. */
     public long rawValue(int index) {
         return values[index];
+    }
+
+    private static long alignUp(long offset, long alignment) {
+        return (offset + alignment - 1) / alignment * alignment;
     }
 
     private KernelArguments set(int index, Kind kind, long value) {

@@ -128,4 +128,18 @@ final class TestKernelArguments {
         assertThatThrownBy(() -> new TensorMapLayout(ScalarType.FLOAT16, 0, 64, 64, TensorMapLayout.Swizzle.NONE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage("a tensor map's rows have at least one element, got 0");
     }
+
+    @Test
+    void argumentsLayOutAsTheCStructOfTheirTypes() {
+        // struct { void* a; int32_t b; int64_t c; float d; int32_t e; void* f; int32_t g; }: 0, 8, 16, 24, 28, 32, 40; 48 bytes
+        KernelArguments arguments = KernelArguments.of(KernelArguments.Kind.POINTER, KernelArguments.Kind.INT32, KernelArguments.Kind.INT64,
+                KernelArguments.Kind.FLOAT32, KernelArguments.Kind.INT32, KernelArguments.Kind.POINTER, KernelArguments.Kind.INT32);
+        List<Long> offsets = new ArrayList<>();
+        for (int index = 0; index < arguments.count(); index++) {
+            offsets.add(arguments.structOffset(index));
+        }
+        assertThat(offsets).containsExactly(0L, 8L, 16L, 24L, 28L, 32L, 40L);
+        assertThat(arguments.structBytes()).isEqualTo(48);
+        assertThat(KernelArguments.of(KernelArguments.Kind.INT32, KernelArguments.Kind.INT32, KernelArguments.Kind.INT32).structBytes()).isEqualTo(12);
+    }
 }
