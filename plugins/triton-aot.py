@@ -5,7 +5,8 @@
 
 The plugin's src/main/triton/variants.py names its kernels: RESOURCE_DIR (where in the jar the images go, under
 src/main/resources), SOURCES (the files the kernels are built from), optionally TARGETS (default cuda:80 and cuda:90) and VARIANTS, each a Variant(name, kernel,
-signature, constexprs, num_warps, num_stages, min_capability, divisibility). For every variant and target this writes, into the resource folder:
+signature, constexprs, num_warps, num_stages, min_capability, divisibility[, targets]); a variant with targets is
+compiled only for those it names, such as ("hip:gfx942",). For every variant and target this writes, into the resource folder:
 
   NAME.TARGET.cubin  machine code: sm_80 (runs on 8.x), sm_90a (9.0 only), ...   (CUDA)
   NAME.TARGET.ptx    PTX, compute_80: the driver compiles it for 8.0 and newer     (CUDA, with --ptx-from)
@@ -15,8 +16,8 @@ signature, constexprs, num_warps, num_stages, min_capability, divisibility). For
                      SHA-256 of every source, which the plugin's tests recompute to catch stale images
   images.list        one line per image: NAME TARGET
 
-It needs Triton 3.6 (pip install triton==3.6.0) and no GPU: targets are named, not detected. On a ROCm machine with
-Triton for ROCm, --target hip:gfx942 writes gfx942 code objects the same way.
+It needs Triton 3.6 (pip install triton==3.6.0) and no GPU: targets are named, not detected. The pip wheel carries
+the AMD backend with its own LLVM and linker, so hip:gfx942 and hip:gfx950 code objects are built here too.
 """
 import argparse
 import hashlib
@@ -35,6 +36,8 @@ from triton.compiler import ASTSource
 
 DEFAULT_TARGETS = ["cuda:80", "cuda:90"]
 POINTER_ALIGNMENT = 16
+# LDS per workgroup: a code object asking for more does not launch
+HIP_SHARED_LIMIT = {"gfx942": 64 * 1024, "gfx950": 160 * 1024}
 
 
 def load_variants(triton_dir: Path):
@@ -118,15 +121,23 @@ def main():
 
     listing = []
     for variant in module.VARIANTS:
+        only = getattr(variant, "targets", None)
         for target in targets:
             if target.backend == "cuda" and target.arch < variant.min_capability:
+                continue
+            if only is not None and f"{target.backend}:{target.arch}" not in only:
                 continue
             source = ASTSource(fn=variant.kernel, signature=variant.signature, constexprs=variant.constexprs, attrs=divisibility_attrs(variant))
             compiled = triton.compile(source, target=target, options={"num_warps": variant.num_warps, "num_stages": variant.num_stages})
             metadata = compiled.metadata
-            if metadata.global_scratch_size or metadata.profile_scratch_size:
-                raise SystemExit(f"{variant.name} for {target} needs scratch memory ({metadata.global_scratch_size} global, "
+            # the HIP backend's metadata has no global scratch field: its kernels take the pointer but use none
+            global_scratch = getattr(metadata, "global_scratch_size", 0)
+            if global_scratch or metadata.profile_scratch_size:
+                raise SystemExit(f"{variant.name} for {target} needs scratch memory ({global_scratch} global, "
                                  f"{metadata.profile_scratch_size} profile bytes), which the Java launcher does not provide")
+            limit = HIP_SHARED_LIMIT.get(target.arch) if target.backend == "hip" else None
+            if limit is not None and metadata.shared > limit:
+                raise SystemExit(f"{variant.name} for {target} needs {metadata.shared} bytes of LDS, more than the {limit} of {target.arch}")
             for image_target, kind in target_names(target, ptx_from):
                 image = compiled.asm["cubin" if kind == "cubin" else kind]
                 data = image.encode() if isinstance(image, str) else image
@@ -144,7 +155,7 @@ def main():
                     "num_warps": metadata.num_warps,
                     "num_stages": metadata.num_stages,
                     "shared_bytes": metadata.shared,
-                    "global_scratch_bytes": metadata.global_scratch_size,
+                    "global_scratch_bytes": global_scratch,
                     "profile_scratch_bytes": metadata.profile_scratch_size,
                     "triton_version": triton.__version__,
                     "sources": sources,

@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.IntStream;
 
 import static dev.qlinear.spi.type.ScalarType.BFLOAT16;
@@ -41,8 +43,10 @@ final class TestTritonFp8Variants {
     }
 
     @Test
-    void theE4m3fnVariantsAreExactlyTheImagesListed() {
-        assertThat(TestTritonFp8Kernel.BUILT.targetsByVariant().keySet()).containsExactlyInAnyOrderElementsOf(TritonFp8Variants.all(false));
+    void theVariantsOfBothFormatsAreExactlyTheImagesListed() {
+        Set<String> both = new TreeSet<>(TritonFp8Variants.all(false));
+        both.addAll(TritonFp8Variants.all(true));
+        assertThat(TestTritonFp8Kernel.BUILT.targetsByVariant().keySet()).containsExactlyInAnyOrderElementsOf(both);
     }
 
     @Test
