@@ -5,8 +5,9 @@
 
 The plugin's src/main/triton/variants.py names its kernels: RESOURCE_DIR (where in the jar the images go, under
 src/main/resources), SOURCES (the files the kernels are built from), optionally TARGETS (default cuda:80 and cuda:90) and VARIANTS, each a Variant(name, kernel,
-signature, constexprs, num_warps, num_stages, min_capability, divisibility[, targets]); a variant with targets is
-compiled only for those it names, such as ("hip:gfx942",). For every variant and target this writes, into the resource folder:
+signature, constexprs, num_warps, num_stages, min_capability, divisibility[, targets][, hip_num_stages]); a variant
+with targets is compiled only for those it names, such as ("hip:gfx942",), and hip_num_stages replaces num_stages
+for ROCm targets, whose LDS is smaller than an NVIDIA multiprocessor's shared memory. For every variant and target this writes, into the resource folder:
 
   NAME.TARGET.cubin  machine code: sm_80 (runs on 8.x), sm_90a (9.0 only), ...   (CUDA)
   NAME.TARGET.ptx    PTX, compute_80: the driver compiles it for 8.0 and newer     (CUDA, with --ptx-from)
@@ -37,7 +38,7 @@ from triton.compiler import ASTSource
 DEFAULT_TARGETS = ["cuda:80", "cuda:90"]
 POINTER_ALIGNMENT = 16
 # LDS per workgroup: a code object asking for more does not launch
-HIP_SHARED_LIMIT = {"gfx942": 64 * 1024, "gfx950": 160 * 1024}
+HIP_SHARED_LIMIT = {"gfx90a": 64 * 1024, "gfx942": 64 * 1024, "gfx950": 160 * 1024}
 
 
 def load_variants(triton_dir: Path):
@@ -128,7 +129,10 @@ def main():
             if only is not None and f"{target.backend}:{target.arch}" not in only:
                 continue
             source = ASTSource(fn=variant.kernel, signature=variant.signature, constexprs=variant.constexprs, attrs=divisibility_attrs(variant))
-            compiled = triton.compile(source, target=target, options={"num_warps": variant.num_warps, "num_stages": variant.num_stages})
+            stages = variant.num_stages
+            if target.backend == "hip":
+                stages = getattr(variant, "hip_num_stages", None) or stages
+            compiled = triton.compile(source, target=target, options={"num_warps": variant.num_warps, "num_stages": stages})
             metadata = compiled.metadata
             # the HIP backend's metadata has no global scratch field: its kernels take the pointer but use none
             global_scratch = getattr(metadata, "global_scratch_size", 0)

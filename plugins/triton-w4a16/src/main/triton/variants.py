@@ -9,7 +9,13 @@ from w4a16 import w4a16_gemm, w4a16_reduce
 RESOURCE_DIR = "dev/qlinear/tritonw4a16/triton"
 SOURCES = ["w4a16.py", "variants.py"]
 
-Variant = namedtuple("Variant", "name kernel signature constexprs num_warps num_stages min_capability divisibility")
+# CDNA targets; RDNA would need wave32 images. Not tuned on an AMD GPU (none was at hand).
+TARGETS = ["cuda:80", "cuda:90", "hip:gfx90a", "hip:gfx942", "hip:gfx950"]
+# Stages that fit 64 KiB of LDS (gfx90a, gfx942) with every tile.
+HIP_STAGES = 2
+
+Variant = namedtuple("Variant", "name kernel signature constexprs num_warps num_stages min_capability divisibility hip_num_stages",
+                     defaults=(HIP_STAGES,))
 
 # What the host guarantees (N % 8 and K % 8 declared, 16-byte aligned rows, groups and splits whole tiles).
 GEMM_DIVISIBILITY = {"N": 8, "K": 8, "stride_xm": 8, "stride_om": 8, "group_size": 8, "k_per_split": 16}

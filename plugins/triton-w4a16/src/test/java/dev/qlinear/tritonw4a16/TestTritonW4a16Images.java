@@ -25,7 +25,7 @@ final class TestTritonW4a16Images {
 
     @Test
     void cudaRunsTheMachineCodeOfItsArchitectureElseThePtx() {
-        assertThat(IMAGES.allTargets()).containsExactly("compute_80", "sm_80", "sm_90a");
+        assertThat(IMAGES.allTargets()).containsExactly("compute_80", "gfx90a", "gfx942", "gfx950", "sm_80", "sm_90a");
         assertThat(IMAGES.check(Platform.parse("cuda:sm_80"), ALL).isAccepted()).isTrue();
         assertThat(IMAGES.check(Platform.parse("cuda:sm_90"), ALL).isAccepted()).isTrue();
         assertThat(IMAGES.targetFor("w4a16_bf16_zp_m16n128k64", Platform.parse("cuda:sm_80"))).contains("sm_80");
@@ -36,12 +36,14 @@ final class TestTritonW4a16Images {
     }
 
     @Test
-    void refusesRocmWithoutImagesSayingHowToBuildThem() {
-        assertThat(IMAGES.check(Platform.parse("rocm:gfx942"), ALL).reasons()).singleElement().satisfies(reason -> {
+    void runsCdnaAndRefusesOtherRocmTargetsSayingHowToBuildThem() {
+        assertThat(IMAGES.check(Platform.parse("rocm:gfx942"), ALL).isAccepted()).isTrue();
+        assertThat(IMAGES.targetFor(ALL.getFirst(), Platform.parse("rocm:gfx90a"))).contains("gfx90a");
+        assertThat(IMAGES.check(Platform.parse("rocm:gfx1100"), ALL).reasons()).singleElement().satisfies(reason -> {
             assertThat(reason.constraint()).isEqualTo("Triton images");
-            assertThat(reason.expected()).isEqualTo("images for gfx942 of every variant (build them with " + TritonImages.PIPELINE + ")")
+            assertThat(reason.expected()).isEqualTo("images for gfx1100 of every variant (build them with " + TritonImages.PIPELINE + ")")
                     .contains("python3 plugins/triton-aot.py");
-            assertThat(reason.actual()).isEqualTo("images for compute_80, sm_80, sm_90a; none runs w4a16_bf16_sym_m128n128k32 and 33 more");
+            assertThat(reason.actual()).isEqualTo("images for compute_80, gfx90a, gfx942, gfx950, sm_80, sm_90a; none runs w4a16_bf16_sym_m128n128k32 and 33 more");
         });
     }
 

@@ -36,7 +36,7 @@ final class TestTritonW4a16Kernel {
     private static final Platform SM80 = Platform.parse("cuda:sm_80");
     private static final Platform SM90 = Platform.parse("cuda:sm_90");
     private static final String BUILD = "build them with " + TritonImages.PIPELINE;
-    private static final String HELD = "images for compute_80, sm_80, sm_90a";
+    private static final String HELD = "images for compute_80, gfx90a, gfx942, gfx950, sm_80, sm_90a";
 
     @Test
     void declaresTheLowestCudaPriorityAndTheFirstOnRocmWithItsExactCapabilities() {
@@ -66,11 +66,13 @@ final class TestTritonW4a16Kernel {
     }
 
     @Test
-    void refusesARocmArchitectureWithoutImagesNamingThePipeline() {
-        assertThat(KERNEL.supports(Platform.parse("rocm:gfx942")).reasons()).containsExactly(new Reason("Triton images",
-                "images for gfx942 of every variant (" + BUILD + ")", HELD + "; none runs w4a16_bf16_sym_m128n128k32 and 33 more"));
-        assertThat(KERNEL.canImplement(layer(4096, 4096, UINT4B8, FLOAT16, 128), Platform.parse("rocm:gfx942")).reasons()).containsExactly(new Reason(
-                "Triton images", "images for gfx942 of every variant (" + BUILD + ")", HELD + "; none runs w4a16_f16_sym_m128n128k64 and 4 more"));
+    void runsMi300AndRefusesARocmArchitectureWithoutImagesNamingThePipeline() {
+        assertThat(KERNEL.supports(Platform.parse("rocm:gfx942")).isAccepted()).isTrue();
+        assertThat(KERNEL.canImplement(layer(4096, 4096, UINT4B8, FLOAT16, 128), Platform.parse("rocm:gfx942")).isAccepted()).isTrue();
+        assertThat(KERNEL.supports(Platform.parse("rocm:gfx1151")).reasons()).containsExactly(new Reason("Triton images",
+                "images for gfx1151 of every variant (" + BUILD + ")", HELD + "; none runs w4a16_bf16_sym_m128n128k32 and 33 more"));
+        assertThat(KERNEL.canImplement(layer(4096, 4096, UINT4B8, FLOAT16, 128), Platform.parse("rocm:gfx1151")).reasons()).containsExactly(new Reason(
+                "Triton images", "images for gfx1151 of every variant (" + BUILD + ")", HELD + "; none runs w4a16_f16_sym_m128n128k64 and 4 more"));
         assertThat(KERNEL.supports(Platform.parse("cuda:sm_75")).reasons()).extracting(Reason::expected).containsExactly(
                 "images for sm_75 of every variant (" + BUILD + ")");
         assertThat(KERNEL.supports(Platform.parse("cpu:x86_64")).reasons()).containsExactly(new Reason("platform", "a CUDA or ROCm device", "cpu:x86_64"));

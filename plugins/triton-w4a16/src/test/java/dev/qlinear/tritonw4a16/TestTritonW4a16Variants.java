@@ -26,7 +26,7 @@ final class TestTritonW4a16Variants {
     @Test
     void namesExactlyTheVariantsTheImagesHold() {
         assertThat(TritonW4a16Variants.all()).hasSize(34).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(IMAGES.keySet());
-        assertThat(IMAGES.values()).allSatisfy(targets -> assertThat(targets).containsExactlyInAnyOrder("sm_80", "sm_90a", "compute_80"));
+        assertThat(IMAGES.values()).allSatisfy(targets -> assertThat(targets).containsExactlyInAnyOrder("compute_80", "gfx90a", "gfx942", "gfx950", "sm_80", "sm_90a"));
         assertThat(TritonW4a16Variants.variants(BFLOAT16, true, 128))
                 .containsExactly("w4a16_bf16_zp_m16n128k64", "w4a16_bf16_zp_m64n128k64", "w4a16_bf16_zp_m128n128k64", "w4a16_bf16_zp_m256n128k64",
                         "w4a16_reduce_bf16");
@@ -98,7 +98,7 @@ final class TestTritonW4a16Variants {
                 String what = "M=" + m + " G=" + groupSize + ": " + plan;
                 for (ScalarType activation : List.of(FLOAT16, BFLOAT16)) {
                     for (boolean zeroPoints : List.of(false, true)) {
-                        assertThat(IMAGES.get(plan.variant(activation, zeroPoints))).as(what).containsExactlyInAnyOrder("sm_80", "sm_90a", "compute_80");
+                        assertThat(IMAGES.get(plan.variant(activation, zeroPoints))).as(what).containsExactlyInAnyOrder("compute_80", "gfx90a", "gfx942", "gfx950", "sm_80", "sm_90a");
                     }
                     if (plan.splits() > 1) {
                         assertThat(IMAGES).as(what).containsKey(TritonW4a16Variants.reduce(activation));
