@@ -70,28 +70,32 @@ final class TestExplainTritonW4a16 {
     }
 
     @Test
-    void listsTritonW4a16FirstOnRocmAndSaysHowToBuildItsMissingImages() throws IOException {
+    void selectsTritonW4a16FirstOnMi300AndSaysHowToBuildTheImagesOfAnotherRocmTarget() throws IOException {
         installShippedPlugins("exllama", "marlin", "triton-w4a16");
 
         CliRun run = explain("--platform", "rocm:gfx942", "--format", "json");
 
-        // the jar holds CUDA images only, and nothing else declares ROCm
-        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(1);
+        // the jar holds gfx942 code objects; nothing else declares ROCm
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(run.out());
-        assertThat(json.get("selected").isNull()).isTrue();
+        assertThat(json.get("selected").asText()).isEqualTo("triton-w4a16");
         JsonNode first = json.get("candidates").get(0);
         assertThat(first.get("kernel").asText()).isEqualTo("triton-w4a16");
         assertThat(first.get("priority").asInt()).isEqualTo(400);
-        assertThat(first.get("status").asText()).isEqualTo("refused");
-        assertThat(reasons(first)).singleElement().asString()
-                .startsWith("Triton images: needs images for gfx942 of every variant (build them with " + TritonImages.PIPELINE + ")")
-                .contains("python3 plugins/triton-aot.py", "got images for compute_80, sm_80, sm_90a");
-        assertThat(json.get("failure").asText()).startsWith("no kernel can run ").contains("rocm:gfx942");
+        assertThat(first.get("status").asText()).isEqualTo("selected");
 
-        CliRun text = explain("--platform", "rocm:gfx942");
+        CliRun rdna = explain("--platform", "rocm:gfx1151", "--format", "json");
+        assertThat(rdna.exitCode()).as(rdna.out() + rdna.err()).isEqualTo(1);
+        JsonNode refused = new ObjectMapper().readTree(rdna.out()).get("candidates").get(0);
+        assertThat(refused.get("status").asText()).isEqualTo("refused");
+        assertThat(reasons(refused)).singleElement().asString()
+                .startsWith("Triton images: needs images for gfx1151 of every variant (build them with " + TritonImages.PIPELINE + ")")
+                .contains("python3 plugins/triton-aot.py", "got images for compute_80, gfx90a, gfx942, gfx950, sm_80, sm_90a");
+
+        CliRun text = explain("--platform", "rocm:gfx1151");
         assertThat(text.out())
                 .containsPattern("triton-w4a16 +plugin triton-w4a16 0.1.0 +priority 400 +REFUSED")
-                .contains("      - Triton images: needs images for gfx942 of every variant (build them with python3 plugins/triton-aot.py");
+                .contains("      - Triton images: needs images for gfx1151 of every variant (build them with python3 plugins/triton-aot.py");
     }
 
     private CliRun explain(String... more) {

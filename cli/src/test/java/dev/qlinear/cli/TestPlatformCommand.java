@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qlinear.core.cuda.Cuda;
 import dev.qlinear.core.cuda.CudaAvailability;
+import dev.qlinear.core.rocm.Rocm;
+import dev.qlinear.core.rocm.RocmAvailability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +38,7 @@ final class TestPlatformCommand {
         assertThat(json.get("spec").asText()).startsWith("cpu:");
         assertThat(json.get("vendor").asText()).isEqualTo("cpu");
         assertThat(json.get("device").get("computeUnits").asInt()).isPositive();
-        assertThat(json.get("probes")).extracting(JsonNode::asText).containsExactly("cuda", "cpu");
+        assertThat(json.get("probes")).extracting(JsonNode::asText).containsExactly("cuda", "rocm", "cpu");
         assertThat(json.get("findings").get("cpu").get("platform").asText()).isEqualTo(json.get("spec").asText());
     }
 
@@ -52,6 +54,20 @@ final class TestPlatformCommand {
         JsonNode cuda = new ObjectMapper().readTree(json.out()).get("findings").get("cuda");
         assertThat(cuda.get("platform").isNull()).isTrue();
         assertThat(cuda.get("reason").asText()).isEqualTo(reason).isNotBlank();
+    }
+
+    @Test
+    void saysWhyTheRocmProbeFoundNoGpuOnAMachineWithout() throws IOException {
+        assumeTrue(Rocm.availability() instanceof RocmAvailability.Unavailable, "this machine has an AMD GPU");
+        String reason = ((RocmAvailability.Unavailable) Rocm.availability()).reason();
+
+        CliRun text = CliRun.of("--plugins", plugins.toString(), "platform");
+        CliRun json = CliRun.of("--plugins", plugins.toString(), "platform", "--format", "json");
+
+        assertThat(text.out()).contains("  rocm:").contains("none: " + reason);
+        JsonNode rocm = new ObjectMapper().readTree(json.out()).get("findings").get("rocm");
+        assertThat(rocm.get("platform").isNull()).isTrue();
+        assertThat(rocm.get("reason").asText()).isEqualTo(reason).isNotBlank();
     }
 
     @Test

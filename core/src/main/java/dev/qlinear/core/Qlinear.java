@@ -16,13 +16,13 @@ import dev.qlinear.core.plugin.JarInspection;
 import dev.qlinear.core.plugin.KernelRegistry;
 import dev.qlinear.core.plugin.PluginJarInspector;
 import dev.qlinear.core.plugin.RegisteredKernel;
+import dev.qlinear.core.rocm.Rocm;
 import dev.qlinear.core.select.KernelSelector;
 import dev.qlinear.core.select.SelectionPolicy;
 import dev.qlinear.core.select.SelectionReport;
 import dev.qlinear.spi.config.LayerConfig;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.platform.Platform;
-import dev.qlinear.spi.platform.Vendor;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -82,8 +82,9 @@ public final class Qlinear {
     }
 
     /**
-     * The device of the detected platform, made once: CUDA device 0 when CUDA was detected, else the host CPU. The CUDA
-     * device is shared by the process ({@link Cuda#open}); close it when done with the GPU.
+     * The device of the detected platform, made once: CUDA device 0 when CUDA was detected, ROCm device 0 when ROCm was,
+     * else the host CPU. A GPU device is shared by the process ({@link Cuda#open}, {@link Rocm#open}); close it when
+     * done with the GPU.
      */
     public Device device() {
         Device current = device;
@@ -91,7 +92,11 @@ public final class Qlinear {
             synchronized (this) {
                 if (device == null) {
                     Platform platform = platform();
-                    device = platform.vendor() == Vendor.CUDA ? Cuda.open(0) : new CpuDevice(platform);
+                    device = switch (platform.vendor()) {
+                        case CUDA -> Cuda.open(0);
+                        case ROCM -> Rocm.open(0);
+                        case CPU -> new CpuDevice(platform);
+                    };
                 }
                 current = device;
             }

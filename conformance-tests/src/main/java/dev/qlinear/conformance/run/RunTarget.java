@@ -3,6 +3,7 @@ package dev.qlinear.conformance.run;
 import dev.qlinear.core.cuda.Cuda;
 import dev.qlinear.core.device.CpuDevice;
 import dev.qlinear.core.plugin.RegisteredKernel;
+import dev.qlinear.core.rocm.Rocm;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.kernel.Verdict;
 import dev.qlinear.spi.platform.Architecture;
@@ -69,7 +70,7 @@ public record RunTarget(Platform platform, Optional<Device> device, Optional<Str
         return here.stream().filter(found -> kernel.descriptor().priorityOn(found).isPresent()).findFirst().orElse(here.getFirst());
     }
 
-    /** A device of the platform in this process: the CPU for this machine's ISA, or CUDA device 0 of the same architecture. */
+    /** A device of the platform in this process: the CPU for this machine's ISA, or GPU 0 (CUDA or ROCm) of the same architecture. */
     static Optional<Device> device(Platform platform, List<Platform> here) {
         for (Platform found : here) {
             if (!found.architecture().equals(platform.architecture())) {
@@ -83,7 +84,7 @@ public record RunTarget(Platform platform, Optional<Device> device, Optional<Str
                     return Optional.of(Cuda.open(0));
                 }
                 case Architecture.Rocm ignored -> {
-                    return Optional.empty();
+                    return Optional.of(Rocm.open(0));
                 }
             }
         }

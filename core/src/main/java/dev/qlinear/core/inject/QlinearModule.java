@@ -6,6 +6,7 @@ import com.google.inject.Singleton;
 import dev.qlinear.core.platform.CpuProbe;
 import dev.qlinear.core.platform.CudaProbe;
 import dev.qlinear.core.platform.PlatformDetector;
+import dev.qlinear.core.platform.RocmProbe;
 import dev.qlinear.core.plugin.KernelDiscovery;
 import dev.qlinear.core.plugin.KernelRegistry;
 import dev.qlinear.core.plugin.PluginJarInspector;
@@ -46,9 +47,10 @@ public final class QlinearModule extends AbstractModule {
         return new KernelSelector(registry);
     }
 
+    /** In preference order: a CUDA GPU, a ROCm GPU, then the CPU, which every machine has. */
     @Provides
     @Singleton
     PlatformDetector platformDetector() {
-        return new PlatformDetector(List.of(new CudaProbe(), new CpuProbe()));
+        return new PlatformDetector(List.of(new CudaProbe(), new RocmProbe(), new CpuProbe()));
     }
 }

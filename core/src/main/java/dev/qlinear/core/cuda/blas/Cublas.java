@@ -1,5 +1,7 @@
 package dev.qlinear.core.cuda.blas;
 
+import dev.qlinear.core.nativelib.NativeLibraryLoader;
+
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
