@@ -34,8 +34,8 @@ public record RunTarget(Platform platform, Optional<Device> device, Optional<Str
 
     /**
      * The target for one kernel: it cannot run here when it does not declare the platform, when this machine has no
-     * device of that platform ("needs ROCm gfx942"), or when its {@code supports} refuses it. Without the device, a
-     * refusal by {@code supports} is named too, since it would stop the kernel on that machine as well.
+     * device of that platform ("needs ROCm gfx942 (rocm:gfx942)"), or when its {@code supports} refuses it. Without the
+     * device, a refusal by {@code supports} is named too, since it may stop the kernel on that machine as well.
      *
      * @param here the platforms this machine has, as the probes found them
      */
@@ -68,14 +68,14 @@ public record RunTarget(Platform platform, Optional<Device> device, Optional<Str
         return new RunTarget(platform, device, Optional.empty());
     }
 
-    /** {@code ROCm gfx942}, {@code CUDA sm_90}, {@code CPU x86_64}. */
-    static String describe(Platform platform) {
+    /** {@code ROCm gfx942 (rocm:gfx942)}, {@code CUDA sm_90 (cuda:sm_90)}: the platform in words, and its spec. */
+    private static String describe(Platform platform) {
         String vendor = switch (platform.vendor()) {
             case CPU -> "CPU";
             case CUDA -> "CUDA";
             case ROCM -> "ROCm";
         };
-        return vendor + " " + platform.architecture().name();
+        return vendor + " " + platform.architecture().name() + " (" + platform.spec() + ")";
     }
 
     /** The platform a kernel is tested on when none is named: the first one here that it declares, else the first one here. */

@@ -45,7 +45,7 @@ final class ITAiterFp8Conformance {
         List<CaseResult> computed = cases.stream().filter(result -> result.kind() == CaseKind.COMPUTE).toList();
         assertThat(computed).isNotEmpty().allSatisfy(result -> {
             assertThat(result.outcome()).as(result.caseId()).isEqualTo(Outcome.CANNOT_RUN_HERE);
-            assertThat(result.message()).startsWith("needs ROCm gfx942, which this machine lacks").contains("aiter shim: needs");
+            assertThat(result.message()).startsWith("needs ROCm gfx942 (rocm:gfx942), which this machine lacks").contains("aiter shim: needs");
         });
         assertThat(report.failures()).isEmpty();
         assertThat(report.executed()).isPositive();
