@@ -22,7 +22,8 @@ import java.util.TreeSet;
 
 /**
  * Compares the tensors of a kernel's prepared layout with the reference packer of the layout it declares, bit for
- * bit: names, types, shapes and every element.
+ * bit: names, types, shapes and every element. The reference packs for the device's platform, since some layouts
+ * depend on it (e4m3fn weights become e4m3fnuz where the matrix cores take e4m3fnuz).
  */
 final class LayoutCheck {
 
@@ -38,7 +39,7 @@ final class LayoutCheck {
                     + "): add its reference packer to dev.qlinear.core.reference.layouts, or declare no prepared layout");
         }
         ReferenceLayout layout = found.get();
-        Map<String, HostTensor> expected = layout.pack(config, weights, arena);
+        Map<String, HostTensor> expected = layout.pack(config, weights, device.platform(), arena);
         Map<String, Tensor> actual = KernelCalls.call(kernel, "layoutTensors", prepared::layoutTensors);
         List<String> problems = new ArrayList<>();
         TreeSet<String> missing = new TreeSet<>(expected.keySet());

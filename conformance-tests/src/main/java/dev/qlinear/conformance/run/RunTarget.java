@@ -10,7 +10,6 @@ import dev.qlinear.spi.platform.Architecture;
 import dev.qlinear.spi.platform.Platform;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
@@ -35,8 +34,9 @@ public record RunTarget(Platform platform, Optional<Device> device, Optional<Str
     }
 
     /**
-     * The target for one kernel: it cannot run here when it does not declare the platform, when its
-     * {@code supports} refuses it, or when this process has no device of that platform.
+     * The target for one kernel: it cannot run here when it does not declare the platform, when this machine has no
+     * device of that platform ("needs ROCm gfx942 (rocm:gfx942)"), or when its {@code supports} refuses it. Without the
+     * device, a refusal by {@code supports} is named too, since it may stop the kernel on that machine as well.
      *
      * @param here the platforms this machine has, as the probes found them
      */
@@ -52,17 +52,31 @@ public record RunTarget(Platform platform, Optional<Device> device, Optional<Str
         catch (KernelCallException e) {
             return cannot(platform, e.getMessage());
         }
+        String refusal = "kernel '" + kernel.id() + "' refuses " + platform.spec() + " in supports: " + supports;
+        if (here.stream().noneMatch(found -> found.architecture().equals(platform.architecture()))) {
+            String machine = String.join(" + ", here.stream().map(Platform::spec).toList());
+            boolean vendorHere = here.stream().anyMatch(found -> found.vendor() == platform.vendor());
+            return cannot(platform, "needs " + describe(platform) + ", which this machine lacks: it has " + machine
+                    + (vendorHere ? "" : "; run the suite on a " + platform.vendor().specPrefix() + " host") + (supports.isAccepted() ? "" : "; besides, " + refusal));
+        }
         if (!supports.isAccepted()) {
-            return cannot(platform, "kernel '" + kernel.id() + "' refuses " + platform.spec() + " in supports: " + supports);
+            return cannot(platform, refusal);
         }
         Optional<Device> device = device(platform, here);
         if (device.isEmpty()) {
-            String machine = String.join(" + ", here.stream().map(Platform::spec).toList());
-            boolean vendorHere = here.stream().anyMatch(found -> found.vendor() == platform.vendor());
-            return cannot(platform, "this process has no " + platform.spec() + " device: this machine has " + machine
-                    + (vendorHere ? "" : "; run the suite on a " + platform.vendor().name().toLowerCase(Locale.ROOT) + " host"));
+            return cannot(platform, "needs " + describe(platform) + ", which this machine has but this process cannot open");
         }
         return new RunTarget(platform, device, Optional.empty());
+    }
+
+    /** {@code ROCm gfx942 (rocm:gfx942)}, {@code CUDA sm_90 (cuda:sm_90)}: the platform in words, and its spec. */
+    private static String describe(Platform platform) {
+        String vendor = switch (platform.vendor()) {
+            case CPU -> "CPU";
+            case CUDA -> "CUDA";
+            case ROCM -> "ROCm";
+        };
+        return vendor + " " + platform.architecture().name() + " (" + platform.spec() + ")";
     }
 
     /** The platform a kernel is tested on when none is named: the first one here that it declares, else the first one here. */

@@ -4,6 +4,7 @@ import dev.qlinear.core.format.CanonicalWeights;
 import dev.qlinear.core.weights.HostTensor;
 import dev.qlinear.core.weights.QuantizedMatrix;
 import dev.qlinear.spi.config.LayerConfig;
+import dev.qlinear.spi.platform.Platform;
 import dev.qlinear.spi.weights.QuantizedWeights;
 
 import java.lang.foreign.Arena;
@@ -21,6 +22,15 @@ public interface ReferenceLayout {
 
     /** The tensors the layout holds for these canonical weights, by the names the kernel exposes them under. */
     Map<String, HostTensor> pack(LayerConfig config, QuantizedWeights weights, Arena arena);
+
+    /**
+     * The tensors the layout holds for these canonical weights on a platform, for layouts whose content depends on
+     * it (such as e4m3fn weights converted to e4m3fnuz where the matrix cores take e4m3fnuz). Most layouts do not
+     * depend on it: by default the same as {@link #pack(LayerConfig, QuantizedWeights, Arena)}.
+     */
+    default Map<String, HostTensor> pack(LayerConfig config, QuantizedWeights weights, Platform platform, Arena arena) {
+        return pack(config, weights, arena);
+    }
 
     /** The logical matrix of weight-only weights, for packers of weight-only layouts. */
     static QuantizedMatrix weightOnlyMatrix(String layout, QuantizedWeights weights) {

@@ -6,7 +6,8 @@ import java.util.Optional;
 /** The reference packers qlinear knows, by layout name. */
 public final class ReferenceLayouts {
 
-    private static final List<ReferenceLayout> LAYOUTS = List.of(new CanonicalLayout(), new CpuVectorW4Layout(), new ExllamaLayout(), new MarlinLayout(), new TritonW4a16Layout());
+    private static final List<ReferenceLayout> LAYOUTS = List.of(new AiterPreshuffleLayout(), new CanonicalLayout(),
+            new CpuVectorW4Layout(), new ExllamaLayout(), new MarlinLayout(), new TritonW4a16Layout());
 
     private ReferenceLayouts() {
     }
