@@ -139,6 +139,10 @@ def main():
             if global_scratch or metadata.profile_scratch_size:
                 raise SystemExit(f"{variant.name} for {target} needs scratch memory ({global_scratch} global, "
                                  f"{metadata.profile_scratch_size} profile bytes), which the Java launcher does not provide")
+            # the Java launcher's block is num_warps times 64 on gfx9, 32 elsewhere (TritonKernelInfo.warpSize)
+            launched_warp = 64 if target.backend == "hip" and str(target.arch).startswith("gfx9") else 32
+            if getattr(metadata, "warp_size", 32) != launched_warp:
+                raise SystemExit(f"{variant.name} for {target} was compiled for {metadata.warp_size} threads a warp; the launcher uses {launched_warp}")
             limit = HIP_SHARED_LIMIT.get(target.arch) if target.backend == "hip" else None
             if limit is not None and metadata.shared > limit:
                 raise SystemExit(f"{variant.name} for {target} needs {metadata.shared} bytes of LDS, more than the {limit} of {target.arch}")

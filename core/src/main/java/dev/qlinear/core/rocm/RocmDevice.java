@@ -2,6 +2,8 @@ package dev.qlinear.core.rocm;
 
 import dev.qlinear.core.rocm.hip.HipException;
 import dev.qlinear.core.rocm.hip.HipRuntimeApi;
+import dev.qlinear.core.triton.LoadedTritonKernel;
+import dev.qlinear.core.triton.TritonLoader;
 import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
 import dev.qlinear.spi.device.GpuModule;
@@ -9,6 +11,8 @@ import dev.qlinear.spi.device.HostLibrary;
 import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
 import dev.qlinear.spi.platform.Platform;
+import dev.qlinear.spi.triton.TritonImages;
+import dev.qlinear.spi.triton.TritonKernel;
 import dev.qlinear.spi.type.ScalarType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +27,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -52,6 +58,7 @@ public final class RocmDevice implements Device, AutoCloseable {
     private final Set<RocmStream> streams = Collections.newSetFromMap(new IdentityHashMap<>());
     private final Set<RocmModule> modules = Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<HipHostLibrary> hostLibraries = new ArrayList<>();
+    private final ConcurrentMap<TritonImage, LoadedTritonKernel> tritonKernels = new ConcurrentHashMap<>();
     private long ownedBytes;
 
     private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
@@ -274,11 +281,28 @@ public final class RocmDevice implements Device, AutoCloseable {
     public HostLibrary loadHostLibrary(Path library) {
         requireNonNull(library, "library is null");
         requireOpen();
-        HipHostLibrary loaded = HipHostLibrary.load(library, stream -> requireOwn(stream).handle());
+        // the callee launches on the calling thread's current device, which must be this one
+        HipHostLibrary loaded = HipHostLibrary.load(library, stream -> {
+            makeCurrent();
+            return requireOwn(stream).handle();
+        });
         synchronized (lock) {
             hostLibraries.add(loaded);
         }
         return loaded;
+    }
+
+    /** Loads a Triton variant's code object for this device's gfx target (cached for the device's lifetime). */
+    @Override
+    public TritonKernel loadTriton(TritonImages images, String variant) {
+        requireNonNull(images, "images is null");
+        requireNonNull(variant, "variant is null");
+        requireOpen();
+        String target = TritonLoader.target(images, variant, platform);
+        return tritonKernels.computeIfAbsent(new TritonImage(images.directory(), variant, target), key -> TritonLoader.load(this, images, variant, target));
+    }
+
+    private record TritonImage(String directory, String variant, String target) {
     }
 
     // ---- workspaces and counters ----
@@ -365,6 +389,7 @@ public final class RocmDevice implements Device, AutoCloseable {
                 leaked = new IdentityHashMap<>(allocationsByOwner);
                 streams.clear();
                 modules.clear();
+                tritonKernels.clear();
                 hostLibraries.clear();
                 allocationsByOwner.clear();
                 ownedBytes = 0;

@@ -276,8 +276,10 @@ public record TritonManifest(
         checkParameters(problems, parameters);
         constexprs.keySet().stream().filter(String::isBlank).findAny().ifPresent(name -> problems.add("field 'constexprs': a constant has an empty name"));
         checkDivisibility(problems, parameters, divisibility);
-        if (numWarps < 1 || numWarps > 32 || Integer.bitCount(numWarps) != 1) {
-            problems.add("field 'num_warps': " + numWarps + " must be a power of two from 1 to 32 (a block has 32 threads a warp, at most 1024)");
+        int warpSize = TritonKernelInfo.warpSize(target);
+        if (numWarps < 1 || numWarps > 1024 / warpSize || Integer.bitCount(numWarps) != 1) {
+            problems.add("field 'num_warps': " + numWarps + " must be a power of two from 1 to " + 1024 / warpSize + " (a block has " + warpSize
+                    + " threads a warp on " + target + ", at most 1024)");
         }
         if (numStages < 0) {
             problems.add("field 'num_stages': " + numStages + " must not be negative");

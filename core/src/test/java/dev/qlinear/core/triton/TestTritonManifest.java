@@ -69,6 +69,21 @@ final class TestTritonManifest {
     }
 
     @Test
+    void launchesAGfx942CodeObjectWith64ThreadWavefronts() {
+        String name = "fp8_gemm_fnuz_bf16_m128n128k128.gfx942.json";
+        TritonManifest manifest = TritonManifest.parse(name, TritonFixtures.manifest(name));
+
+        assertThat(manifest.image()).isEqualTo("fp8_gemm_fnuz_bf16_m128n128k128.gfx942.hsaco");
+        assertThat(manifest.ownParameters()).extracting(Parameter::type).startsWith("*fp8e4b8", "*fp8e4b8", "*fp32");
+        assertThat(manifest.numWarps()).isEqualTo(8);
+        assertThat(manifest.kernelInfo().warpSize()).isEqualTo(64);
+        assertThat(manifest.kernelInfo().threads()).isEqualTo(512);
+        assertThat(TritonKernelInfo.warpSize("gfx90a")).isEqualTo(64);
+        assertThat(TritonKernelInfo.warpSize("gfx1151")).isEqualTo(32);
+        assertThat(TritonKernelInfo.warpSize("sm_90a")).isEqualTo(32);
+    }
+
+    @Test
     void parsesRealFp8ManifestsWithFp8PointersAndFloatConstants() {
         String gemmName = "fp8_gemm_f16_m16n64k128.sm_89.json";
         TritonManifest gemm = TritonManifest.parse(gemmName, TritonFixtures.manifest(gemmName));
@@ -199,7 +214,7 @@ final class TestTritonManifest {
     void refusesWarpCountsABlockCannotHave() {
         for (int warps : new int[] {0, 3, 64, -4}) {
             assertRefused(root -> root.put("num_warps", warps),
-                    "field 'num_warps': " + warps + " must be a power of two from 1 to 32 (a block has 32 threads a warp, at most 1024)");
+                    "field 'num_warps': " + warps + " must be a power of two from 1 to 32 (a block has 32 threads a warp on sm_80, at most 1024)");
         }
     }
 
@@ -272,7 +287,7 @@ final class TestTritonManifest {
                 real.constexprs(), real.divisibility(), 48, real.numStages(), real.sharedBytes(), 0, 0, real.tritonVersion(), real.sources()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("Triton manifest of w4a16_reduce_f16 for sm_80: field 'num_warps': 48 must be a power of two from 1 to 32 (a block has 32 threads"
-                        + " a warp, at most 1024)");
+                        + " a warp on sm_80, at most 1024)");
         assertThatThrownBy(() -> real.parameters().add(real.parameters().get(0))).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> real.sources().put("x.py", SHA_W4A16)).isInstanceOf(UnsupportedOperationException.class);
         assertThat(real.ownParameters()).extracting(Parameter::name).containsExactly("partials_ptr", "bias_ptr", "out_ptr", "M", "N", "stride_om", "splits",

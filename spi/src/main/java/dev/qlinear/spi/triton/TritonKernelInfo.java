@@ -16,7 +16,7 @@ import static java.util.Objects.requireNonNull;
  * @param parameterNames the kernel's own parameters in order, without the scratch pointers Triton appends
  * @param parameterKinds their C types, in the same order
  * @param constexprs the compile-time constants, as written in the manifest
- * @param warps warps a program; a launch's block has {@code 32 * warps} threads
+ * @param warps warps a program; a launch's block has {@link #threads()} threads
  * @param stages software pipeline stages
  * @param sharedBytes dynamic shared memory a program needs
  * @param tritonVersion the Triton version that compiled the image
@@ -52,8 +52,22 @@ public record TritonKernelInfo(
         }
     }
 
-    /** Threads a program: 32 a warp. */
+    /** Threads a program: {@code warps} times {@link #warpSize()}. */
     public int threads() {
-        return 32 * warps;
+        return warpSize() * warps;
+    }
+
+    /**
+     * Threads a warp for the image's target: 64 on gfx9 (GCN and CDNA run 64-lane wavefronts only), 32 on NVIDIA and
+     * on RDNA (gfx10 and later, where Triton compiles wave32).
+     */
+    public int warpSize() {
+        return warpSize(target);
+    }
+
+    /** {@link #warpSize()} of an image target. */
+    public static int warpSize(String target) {
+        requireNonNull(target, "target is null");
+        return target.startsWith("gfx9") ? 64 : 32;
     }
 }

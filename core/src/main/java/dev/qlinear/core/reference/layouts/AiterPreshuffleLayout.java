@@ -7,7 +7,6 @@ import dev.qlinear.spi.config.GroupShape;
 import dev.qlinear.spi.config.LayerConfig;
 import dev.qlinear.spi.config.ScaledMmConfig;
 import dev.qlinear.spi.device.Tensor;
-import dev.qlinear.spi.platform.Architecture;
 import dev.qlinear.spi.platform.Platform;
 import dev.qlinear.spi.type.ScalarType;
 import dev.qlinear.spi.weights.QuantizedWeights;
@@ -62,7 +61,7 @@ public final class AiterPreshuffleLayout implements ReferenceLayout {
     @Override
     public Map<String, HostTensor> pack(LayerConfig config, QuantizedWeights weights, Platform platform, Arena arena) {
         requireNonNull(platform, "platform is null");
-        return pack(config, weights, takesFnuz(platform), arena);
+        return pack(config, weights, ReferenceLayout.normalizesToFnuz(platform), arena);
     }
 
     /** The byte offset of element {@code (n, k)} of a shuffled {@code [N, K]} weight; K must be a multiple of 32. */
@@ -70,9 +69,6 @@ public final class AiterPreshuffleLayout implements ReferenceLayout {
         return (long) (n / 16) * 16 * kSize + (long) (k / 32) * 512 + (long) ((k % 32) / 16) * 256 + (long) (n % 16) * 16 + (k % 16);
     }
 
-    private static boolean takesFnuz(Platform platform) {
-        return platform.architecture() instanceof Architecture.Rocm rocm && rocm.fp8Type().filter(ScalarType.FLOAT8_E4M3FNUZ::equals).isPresent();
-    }
 
     private static Map<String, HostTensor> pack(LayerConfig config, QuantizedWeights weights, boolean toFnuz, Arena arena) {
         requireNonNull(config, "config is null");

@@ -4,7 +4,9 @@ import dev.qlinear.core.format.CanonicalWeights;
 import dev.qlinear.core.weights.HostTensor;
 import dev.qlinear.core.weights.QuantizedMatrix;
 import dev.qlinear.spi.config.LayerConfig;
+import dev.qlinear.spi.platform.Architecture;
 import dev.qlinear.spi.platform.Platform;
+import dev.qlinear.spi.type.ScalarType;
 import dev.qlinear.spi.weights.QuantizedWeights;
 
 import java.lang.foreign.Arena;
@@ -30,6 +32,14 @@ public interface ReferenceLayout {
      */
     default Map<String, HostTensor> pack(LayerConfig config, QuantizedWeights weights, Platform platform, Arena arena) {
         return pack(config, weights, arena);
+    }
+
+    /**
+     * Whether FP8 weights are normalized to e4m3fnuz on this platform (KERNELS.md §1.3): where its matrix cores take
+     * e4m3fnuz (MI300), a kernel converts an e4m3fn checkpoint before anything else.
+     */
+    static boolean normalizesToFnuz(Platform platform) {
+        return platform.architecture() instanceof Architecture.Rocm rocm && rocm.fp8Type().filter(ScalarType.FLOAT8_E4M3FNUZ::equals).isPresent();
     }
 
     /** The logical matrix of weight-only weights, for packers of weight-only layouts. */

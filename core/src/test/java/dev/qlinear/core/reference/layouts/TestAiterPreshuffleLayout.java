@@ -175,12 +175,12 @@ final class TestAiterPreshuffleLayout {
         }
     }
 
-    private static ScaledMmConfig config(int k, int n, ScalarType weightType) {
+    static ScaledMmConfig config(int k, int n, ScalarType weightType) {
         return new ScaledMmConfig(new LayerShape(k, n), QuantKey.of(weightType, GroupShape.PER_CHANNEL, true),
                 QuantKey.of(weightType, GroupShape.PER_TOKEN, false), ScalarType.BFLOAT16, ScalarType.BFLOAT16, false);
     }
 
-    private static QuantizedWeights weights(ScalarType type, byte[] codes, float[] scales, int n, int k, Arena arena) {
+    static QuantizedWeights weights(ScalarType type, byte[] codes, float[] scales, int n, int k, Arena arena) {
         HostTensor weight = HostTensor.allocate(arena, type, n, k);
         for (int i = 0; i < codes.length; i++) {
             weight.segment().set(ValueLayout.JAVA_BYTE, i, codes[i]);
@@ -193,7 +193,7 @@ final class TestAiterPreshuffleLayout {
     }
 
     /** Finite codes of either FP8 type: every byte but the NaN patterns 0x7F and 0xFF. */
-    private static byte[] randomCodes(SplittableRandom random, int count) {
+    static byte[] randomCodes(SplittableRandom random, int count) {
         byte[] codes = new byte[count];
         for (int i = 0; i < count; i++) {
             int code;
@@ -205,7 +205,7 @@ final class TestAiterPreshuffleLayout {
         return codes;
     }
 
-    private static float[] randomScales(SplittableRandom random, int count) {
+    static float[] randomScales(SplittableRandom random, int count) {
         float[] scales = new float[count];
         for (int i = 0; i < count; i++) {
             scales[i] = (float) (1e-4 + random.nextDouble() * 1e-2);
@@ -231,7 +231,7 @@ final class TestAiterPreshuffleLayout {
         return codes;
     }
 
-    private static byte[] bytes(HostTensor tensor) {
+    static byte[] bytes(HostTensor tensor) {
         byte[] bytes = new byte[Math.toIntExact(tensor.elementCount())];
         for (int i = 0; i < bytes.length; i++) {
             bytes[i] = tensor.segment().get(ValueLayout.JAVA_BYTE, i);
@@ -239,7 +239,7 @@ final class TestAiterPreshuffleLayout {
         return bytes;
     }
 
-    private static float[] floats(HostTensor tensor) {
+    static float[] floats(HostTensor tensor) {
         float[] floats = new float[Math.toIntExact(tensor.elementCount())];
         for (int i = 0; i < floats.length; i++) {
             floats[i] = tensor.segment().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
