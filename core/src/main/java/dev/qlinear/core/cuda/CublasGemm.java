@@ -1,6 +1,7 @@
 package dev.qlinear.core.cuda;
 
 import dev.qlinear.core.cuda.blas.Cublas;
+import dev.qlinear.core.device.StreamBuffers;
 import dev.qlinear.spi.device.DenseGemm;
 import dev.qlinear.spi.device.ExecutionStream;
 import dev.qlinear.spi.device.Tensor;
@@ -31,7 +32,7 @@ final class CublasGemm implements DenseGemm {
 
     private final CudaDevice device;
     private final Cublas cublas;
-    private final StreamBuffers workspaces;
+    private final StreamBuffers<CudaStream, Allocation> workspaces;
     private final long workspaceBytes;
     private final MemorySegment alpha;
     private final MemorySegment beta;
@@ -39,7 +40,7 @@ final class CublasGemm implements DenseGemm {
     private CudaStream boundStream;
     private boolean destroyed;
 
-    CublasGemm(CudaDevice device, Cublas cublas, StreamBuffers workspaces) {
+    CublasGemm(CudaDevice device, Cublas cublas, StreamBuffers<CudaStream, Allocation> workspaces) {
         this.device = requireNonNull(device, "device is null");
         this.cublas = requireNonNull(cublas, "cublas is null");
         this.workspaces = requireNonNull(workspaces, "workspaces is null");

@@ -1,6 +1,7 @@
 package dev.qlinear.core.cuda;
 
 import dev.qlinear.core.cuda.blas.Cublas;
+import dev.qlinear.core.device.StreamBuffers;
 import dev.qlinear.core.triton.LoadedTritonKernel;
 import dev.qlinear.core.triton.TritonLoader;
 import dev.qlinear.spi.device.DenseGemm;
@@ -24,8 +25,8 @@ import jcuda.driver.CUgraph;
 import jcuda.driver.CUgraphExec;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
-import jcuda.driver.CUstream_flags;
 import jcuda.driver.CUstreamCaptureMode;
+import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,10 +80,31 @@ public final class CudaDevice implements Device, AutoCloseable {
     private long ownedBytes;
 
     private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
-    private final StreamBuffers workspaces = new StreamBuffers(this, "workspace", false);
-    private final StreamBuffers blasWorkspaces = new StreamBuffers(this, "cuBLAS workspace", false);
+    private final StreamBuffers.Memory<Allocation> bufferMemory = new StreamBuffers.Memory<>() {
+        @Override
+        public Allocation allocate(long bytes, Supplier<String> purpose) {
+            return allocateRaw(bytes, purpose);
+        }
+
+        @Override
+        public void free(Allocation buffer) {
+            CudaDevice.this.free(buffer);
+        }
+
+        @Override
+        public void zero(Allocation buffer) {
+            CudaDevice.this.zero(buffer);
+        }
+
+        @Override
+        public long bytes(Allocation buffer) {
+            return buffer.bytes();
+        }
+    };
+    private final StreamBuffers<CudaStream, Allocation> workspaces = new StreamBuffers<>(bufferMemory, "workspace", false);
+    private final StreamBuffers<CudaStream, Allocation> blasWorkspaces = new StreamBuffers<>(bufferMemory, "cuBLAS workspace", false);
     private final AtomicInteger reservedCounters = new AtomicInteger();
-    private final StreamBuffers counters = new StreamBuffers(this, "arrival counters", true);
+    private final StreamBuffers<CudaStream, Allocation> counters = new StreamBuffers<>(bufferMemory, "arrival counters", true);
     private volatile Optional<CublasGemm> denseGemm;
     private volatile boolean closed;
 

@@ -1,5 +1,6 @@
 package dev.qlinear.core.rocm;
 
+import dev.qlinear.core.device.StreamBuffers;
 import dev.qlinear.core.rocm.hip.HipException;
 import dev.qlinear.core.rocm.hip.HipRuntimeApi;
 import dev.qlinear.core.triton.LoadedTritonKernel;
@@ -62,9 +63,30 @@ public final class RocmDevice implements Device, AutoCloseable {
     private long ownedBytes;
 
     private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
-    private final RocmStreamBuffers workspaces = new RocmStreamBuffers(this, "workspace", false);
+    private final StreamBuffers.Memory<RocmAllocation> bufferMemory = new StreamBuffers.Memory<>() {
+        @Override
+        public RocmAllocation allocate(long bytes, Supplier<String> purpose) {
+            return allocateRaw(bytes, purpose);
+        }
+
+        @Override
+        public void free(RocmAllocation buffer) {
+            RocmDevice.this.free(buffer);
+        }
+
+        @Override
+        public void zero(RocmAllocation buffer) {
+            RocmDevice.this.zero(buffer);
+        }
+
+        @Override
+        public long bytes(RocmAllocation buffer) {
+            return buffer.bytes();
+        }
+    };
+    private final StreamBuffers<RocmStream, RocmAllocation> workspaces = new StreamBuffers<>(bufferMemory, "workspace", false);
     private final AtomicInteger reservedCounters = new AtomicInteger();
-    private final RocmStreamBuffers counters = new RocmStreamBuffers(this, "arrival counters", true);
+    private final StreamBuffers<RocmStream, RocmAllocation> counters = new StreamBuffers<>(bufferMemory, "arrival counters", true);
     private volatile boolean closed;
 
     RocmDevice(RocmDeviceInfo info) {
