@@ -265,6 +265,16 @@ public final class RocmDevice implements Device, AutoCloseable {
         }
     }
 
+    /** A new event with timing; close it to destroy it. */
+    public RocmEvent newEvent() {
+        makeCurrent();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment handle = arena.allocate(JAVA_LONG);
+            check(HipRuntimeApi.hipEventCreate(handle), () -> "hipEventCreate");
+            return new RocmEvent(this, handle.get(JAVA_LONG, 0));
+        }
+    }
+
     /** Waits for the stream's work, frees its buffers, destroys it. */
     void closeStream(RocmStream stream) {
         makeCurrent();

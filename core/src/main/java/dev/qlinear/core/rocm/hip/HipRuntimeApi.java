@@ -86,6 +86,11 @@ public final class HipRuntimeApi {
         hipStreamCreateWithFlags("hipError_t hipStreamCreateWithFlags(hipStream_t* stream, unsigned int flags)", JAVA_INT, ADDRESS, JAVA_INT),
         hipStreamDestroy("hipError_t hipStreamDestroy(hipStream_t stream)", JAVA_INT, JAVA_LONG),
         hipStreamSynchronize("hipError_t hipStreamSynchronize(hipStream_t stream)", JAVA_INT, JAVA_LONG),
+        hipEventCreate("hipError_t hipEventCreate(hipEvent_t* event)", JAVA_INT, ADDRESS),
+        hipEventRecord("hipError_t hipEventRecord(hipEvent_t event, hipStream_t stream)", JAVA_INT, JAVA_LONG, JAVA_LONG),
+        hipEventSynchronize("hipError_t hipEventSynchronize(hipEvent_t event)", JAVA_INT, JAVA_LONG),
+        hipEventElapsedTime("hipError_t hipEventElapsedTime(float* ms, hipEvent_t start, hipEvent_t stop)", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG),
+        hipEventDestroy("hipError_t hipEventDestroy(hipEvent_t event)", JAVA_INT, JAVA_LONG),
         hipModuleLoadData("hipError_t hipModuleLoadData(hipModule_t* module, const void* image)", JAVA_INT, ADDRESS, ADDRESS),
         hipModuleUnload("hipError_t hipModuleUnload(hipModule_t module)", JAVA_INT, JAVA_LONG),
         hipModuleGetFunction("hipError_t hipModuleGetFunction(hipFunction_t* function, hipModule_t module, const char* kname)", JAVA_INT, ADDRESS,
@@ -295,6 +300,53 @@ public final class HipRuntimeApi {
     public static int hipStreamSynchronize(long stream) {
         try {
             return (int) Handles.hipStreamSynchronize.invokeExact(stream);
+        }
+        catch (Throwable e) {
+            throw rethrown(e);
+        }
+    }
+
+    /** @param event receives the {@code hipEvent_t} (8 bytes) */
+    public static int hipEventCreate(MemorySegment event) {
+        try {
+            return (int) Handles.hipEventCreate.invokeExact(event);
+        }
+        catch (Throwable e) {
+            throw rethrown(e);
+        }
+    }
+
+    public static int hipEventRecord(long event, long stream) {
+        try {
+            return (int) Handles.hipEventRecord.invokeExact(event, stream);
+        }
+        catch (Throwable e) {
+            throw rethrown(e);
+        }
+    }
+
+    public static int hipEventSynchronize(long event) {
+        try {
+            return (int) Handles.hipEventSynchronize.invokeExact(event);
+        }
+        catch (Throwable e) {
+            throw rethrown(e);
+        }
+    }
+
+    /** @param milliseconds receives a {@code float} */
+    public static int hipEventElapsedTime(MemorySegment milliseconds, long start, long stop) {
+        try {
+            return (int) Handles.hipEventElapsedTime.invokeExact(milliseconds, start, stop);
+        }
+        catch (Throwable e) {
+            throw rethrown(e);
+        }
+    }
+
+    public static int hipEventDestroy(long event) {
+        try {
+            return (int) Handles.hipEventDestroy.invokeExact(event);
         }
         catch (Throwable e) {
             throw rethrown(e);
@@ -535,6 +587,11 @@ public final class HipRuntimeApi {
         static final MethodHandle hipStreamCreateWithFlags = Binding.DEFAULT.downcall(Symbol.hipStreamCreateWithFlags);
         static final MethodHandle hipStreamDestroy = Binding.DEFAULT.downcall(Symbol.hipStreamDestroy);
         static final MethodHandle hipStreamSynchronize = Binding.DEFAULT.downcall(Symbol.hipStreamSynchronize);
+        static final MethodHandle hipEventCreate = Binding.DEFAULT.downcall(Symbol.hipEventCreate);
+        static final MethodHandle hipEventRecord = Binding.DEFAULT.downcall(Symbol.hipEventRecord);
+        static final MethodHandle hipEventSynchronize = Binding.DEFAULT.downcall(Symbol.hipEventSynchronize);
+        static final MethodHandle hipEventElapsedTime = Binding.DEFAULT.downcall(Symbol.hipEventElapsedTime);
+        static final MethodHandle hipEventDestroy = Binding.DEFAULT.downcall(Symbol.hipEventDestroy);
         static final MethodHandle hipModuleLoadData = Binding.DEFAULT.downcall(Symbol.hipModuleLoadData);
         static final MethodHandle hipModuleUnload = Binding.DEFAULT.downcall(Symbol.hipModuleUnload);
         static final MethodHandle hipModuleGetFunction = Binding.DEFAULT.downcall(Symbol.hipModuleGetFunction);

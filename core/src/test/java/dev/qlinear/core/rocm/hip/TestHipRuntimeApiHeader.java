@@ -181,7 +181,7 @@ final class TestHipRuntimeApiHeader {
      * binding passes handles and device pointers so), {@code size_t} as a 64-bit integer, ints and enums as 32-bit ones.
      */
     private static boolean passableAs(String cType, MemoryLayout layout) {
-        boolean pointer = cType.endsWith("*") || List.of("hipStream_t", "hipModule_t", "hipFunction_t").contains(cType);
+        boolean pointer = cType.endsWith("*") || List.of("hipStream_t", "hipEvent_t", "hipModule_t", "hipFunction_t").contains(cType);
         if (pointer) {
             return layout.equals(ADDRESS) || layout.equals(JAVA_LONG);
         }
