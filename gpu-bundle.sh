@@ -64,6 +64,8 @@ rm -rf "$bundle"
 mkdir -p "$bundle/lib" "$bundle/plugins"
 find "$dist/lib" -maxdepth 1 -name '*.jar' ! \( "${left_out[@]}" \) -exec cp {} "$bundle/lib/" \;
 find "$dist/plugins" -maxdepth 1 -type f -exec cp {} "$bundle/plugins/" \;
+# aiter-fp8's shim is built on the ROCm host, against its aiter checkout (docs/rocm.md)
+cp -r "$root/plugins/aiter-fp8/src/main/hip" "$bundle/aiter-shim"
 
 # JCuda's natives jar also carries the runtime API, NVRTC and the PTX compiler (25 MB unpacked); qlinear binds only the
 # driver API (libcuda.so.1), so the bundle keeps only that library.

@@ -30,6 +30,8 @@ record AiterInstallation(Path home, Path tunedGemmCsv, boolean tunedGemmCsvOverr
     static final String SHIM_LIBRARY = "libqlinear_aiter_fp8.so";
     static final String KERNEL_LIST = "kernels.list";
     static final String BUILD_SCRIPT = "plugins/aiter-fp8/src/main/hip/build-shim.sh";
+    /** Where {@code gpu-bundle.sh} puts the shim's sources and build script in a GPU bundle. */
+    static final String BUNDLED_BUILD_SCRIPT = "aiter-shim/build-shim.sh";
     /**
      * Where aiter is looked for when {@value AiterSettings#AITER_HOME} is unset, in order: the usual places of a source
      * checkout on ROCm hosts and in ROCm's containers; {@code $HOME} is the user's home.
@@ -82,7 +84,7 @@ record AiterInstallation(Path home, Path tunedGemmCsv, boolean tunedGemmCsvOverr
 
     /** The command that builds the shim into this installation. */
     String buildCommand() {
-        return BUILD_SCRIPT + " " + home;
+        return BUILD_SCRIPT + " " + home + " (" + BUNDLED_BUILD_SCRIPT + " in a GPU bundle)";
     }
 
     /** What the tuned-GEMM lookup needs: the CSV and the shim's kernel list. */

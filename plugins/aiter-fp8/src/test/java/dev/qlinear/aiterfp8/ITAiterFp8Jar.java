@@ -77,6 +77,6 @@ final class ITAiterFp8Jar {
         assertThat(kernel.canImplement(Layers.ptpc(4096, 4096, ScalarType.FLOAT8_E4M3FN, false), Platform.parse("rocm:gfx942")).toString())
                 .contains("tuned GEMM: needs a row for N=4096, K=4096", fixture + "/aiter/configs/a8w8_bpreshuffle_tuned_gemm.csv");
         assertThat(kernel.supports(Platform.parse("rocm:gfx942")).toString()).isEqualTo("refused: aiter shim: needs " + fixture
-                + "/qlinear/libqlinear_aiter_fp8.so (build it with plugins/aiter-fp8/src/main/hip/build-shim.sh " + fixture + "), got no such file");
+                + "/qlinear/libqlinear_aiter_fp8.so (build it with plugins/aiter-fp8/src/main/hip/build-shim.sh " + fixture + " (aiter-shim/build-shim.sh in a GPU bundle)), got no such file");
     }
 }

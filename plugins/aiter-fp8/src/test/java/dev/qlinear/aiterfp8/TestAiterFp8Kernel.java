@@ -93,7 +93,7 @@ final class TestAiterFp8Kernel {
     void refusesAnInstallationWithoutTheShimSayingHowToBuildIt() {
         Path home = Installations.lay(temp.resolve("aiter"), Installations.TUNED, Installations.KERNELS, false);
         assertThat(reasons(kernel(home).supports(GFX942))).containsExactly("aiter shim: needs " + home
-                + "/qlinear/libqlinear_aiter_fp8.so (build it with plugins/aiter-fp8/src/main/hip/build-shim.sh " + home + "), got no such file");
+                + "/qlinear/libqlinear_aiter_fp8.so (build it with plugins/aiter-fp8/src/main/hip/build-shim.sh " + home + " (aiter-shim/build-shim.sh in a GPU bundle)), got no such file");
         // the tuned-GEMM lookup needs no shim
         assertThat(kernel(home).canImplement(TUNED, GFX942).isAccepted()).isTrue();
     }

@@ -40,7 +40,7 @@ final class TestAiterInstallation {
         assertThat(installation.checkTunedGemm().isAccepted()).isTrue();
         assertThat(installation.check().reasons()).singleElement().satisfies(reason -> assertThat(reason.message()).isEqualTo(
                 "aiter shim: needs " + home + "/qlinear/libqlinear_aiter_fp8.so (build it with plugins/aiter-fp8/src/main/hip/build-shim.sh " + home
-                        + "), got no such file"));
+                        + " (aiter-shim/build-shim.sh in a GPU bundle)), got no such file"));
     }
 
     @Test
@@ -51,9 +51,9 @@ final class TestAiterInstallation {
                 "aiter tuned-GEMM CSV: needs " + home + "/aiter/configs/a8w8_bpreshuffle_tuned_gemm.csv (aiter's pre-shuffled a8w8 tuned-GEMM table in the "
                         + "source tree " + home + "), got no such file",
                 "aiter shim kernel list: needs " + home + "/qlinear/kernels.list (written with the shim by plugins/aiter-fp8/src/main/hip/build-shim.sh "
-                        + home + "), got no such file",
+                        + home + " (aiter-shim/build-shim.sh in a GPU bundle)), got no such file",
                 "aiter shim: needs " + home + "/qlinear/libqlinear_aiter_fp8.so (build it with plugins/aiter-fp8/src/main/hip/build-shim.sh " + home
-                        + "), got no such file");
+                        + " (aiter-shim/build-shim.sh in a GPU bundle)), got no such file");
     }
 
     @Test
