@@ -30,7 +30,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * Derives a kernel's cases from its declaration: every declared value of every axis crossed with the sweep's
  * shapes and row counts, with and without bias, contiguous and strided. Values the kernel does not declare are
- * reported once each; combinations that are not layers (a group size that does not divide K) are counted; cases
+ * reported once each; combinations that are not layers (a group size that does not divide K, unless the kernel
+ * declares a partial last group) are counted; cases
  * above the size cap are dropped and counted; the rest is sampled with the seed so that every value of every axis,
  * and every M with and without bias and stride, appears at least once.
  */
@@ -101,7 +102,7 @@ public final class CasePlanner {
         long notApplicable = 0;
         for (Variant variant : axes.variants()) {
             for (SweepShape shape : shapes) {
-                if (!applicable(variant, shape)) {
+                if (!applicable(variant, shape, axes.partialLastGroup())) {
                     notApplicable += (long) rows.size() * axes.biases().size() * 2;
                     continue;
                 }
@@ -115,7 +116,7 @@ public final class CasePlanner {
             }
         }
         List<MustRejectCase> mustReject = MustRejects.plan(descriptor, platform);
-        List<LayoutCase> layouts = preparedLayout.map(layout -> layoutCases(layout, axes.variants(), shapes)).orElse(List.of());
+        List<LayoutCase> layouts = preparedLayout.map(layout -> layoutCases(layout, axes, shapes)).orElse(List.of());
 
         if (settings.caseFilter().isPresent()) {
             String kernelId = descriptor.id();
@@ -142,7 +143,8 @@ public final class CasePlanner {
                 layouts.size(), mustReject.size(), notDeclared.size(), settings.maxMacs(), false));
     }
 
-    private record Axes(List<Variant> variants, List<Boolean> biases, List<NotDeclaredCase> notDeclared) {
+    /** @param partialLastGroup whether the kernel declares group sizes that do not divide K (a last, shorter group) */
+    private record Axes(List<Variant> variants, List<Boolean> biases, List<NotDeclaredCase> notDeclared, boolean partialLastGroup) {
     }
 
     private static Axes weightOnlyAxes(WeightOnlyCapabilities declared) {
@@ -197,7 +199,7 @@ public final class CasePlanner {
                 }
             }
         }
-        return new Axes(variants, List.of(false, true), notDeclared);
+        return new Axes(variants, List.of(false, true), notDeclared, declared.partialLastGroup());
     }
 
     private static Axes scaledMmAxes(ScaledMmCapabilities declared) {
@@ -236,22 +238,30 @@ public final class CasePlanner {
                 }
             }
         }
-        return new Axes(variants, declared.bias() ? List.of(false, true) : List.of(false), notDeclared);
+        return new Axes(variants, declared.bias() ? List.of(false, true) : List.of(false), notDeclared, false);
     }
 
-    private static boolean applicable(Variant variant, SweepShape shape) {
+    private static boolean applicable(Variant variant, SweepShape shape, boolean partialLastGroup) {
         return switch (variant) {
-            case Variant.WeightOnly weightOnly -> weightOnly.groupSize() == WeightOnlyConfig.CHANNELWISE || shape.k() % weightOnly.groupSize() == 0;
+            // a shorter last group exists only where K is not split across ranks
+            case Variant.WeightOnly weightOnly -> weightOnly.groupSize() == WeightOnlyConfig.CHANNELWISE || shape.k() % weightOnly.groupSize() == 0
+                    || (partialLastGroup && shape.k() == shape.fullK());
             case Variant.ScaledMm ignored -> true;
         };
     }
 
+    /** Whether a case's last group is shorter than the others, so that sampling keeps at least one such case. */
+    private static boolean partialGroup(ComputeCase entry) {
+        return entry.variant() instanceof Variant.WeightOnly weightOnly && weightOnly.groupSize() != WeightOnlyConfig.CHANNELWISE
+                && entry.shape().k() % weightOnly.groupSize() != 0;
+    }
+
     /** Each variant packed for the two smallest shapes it applies to: layouts do not depend on M, bias or strides. */
-    private static List<LayoutCase> layoutCases(String layout, List<Variant> variants, List<SweepShape> shapes) {
+    private static List<LayoutCase> layoutCases(String layout, Axes axes, List<SweepShape> shapes) {
         List<SweepShape> bySize = shapes.stream().sorted(Comparator.comparingLong(shape -> (long) shape.k() * shape.n())).toList();
         List<LayoutCase> cases = new ArrayList<>();
-        for (Variant variant : variants) {
-            bySize.stream().filter(shape -> applicable(variant, shape)).limit(2).forEach(shape -> {
+        for (Variant variant : axes.variants()) {
+            bySize.stream().filter(shape -> applicable(variant, shape, axes.partialLastGroup())).limit(2).forEach(shape -> {
                 ComputeCase layer = computeCase(variant, shape, 1, false, false);
                 cases.add(new LayoutCase("layout-" + shape.id() + "-" + variant.id(), layout, layer));
             });
@@ -313,7 +323,8 @@ public final class CasePlanner {
 
     private static Set<String> targets(ComputeCase entry) {
         return Set.of("variant:" + entry.variant().id(), "shape:" + entry.shape().id(), "m:" + entry.m(), "bias:" + entry.bias(),
-                "strided:" + entry.strided(), "m-strided:" + entry.m() + "/" + entry.strided(), "m-bias:" + entry.m() + "/" + entry.bias());
+                "strided:" + entry.strided(), "m-strided:" + entry.m() + "/" + entry.strided(), "m-bias:" + entry.m() + "/" + entry.bias(),
+                "partial-group:" + partialGroup(entry));
     }
 
     private static NotDeclaredCase axis(String id, String column, String reason) {

@@ -50,6 +50,23 @@ final class TestCasePlanner {
     }
 
     @Test
+    void aKernelThatDeclaresAPartialLastGroupGetsLayersWhoseGroupsDoNotDivideK() {
+        KernelDescriptor partial = new KernelDescriptor("partial", "test", "1.0.0", List.of(PlatformSupport.of("cpu", 1)),
+                new WeightOnlyCapabilities(Set.of(ScalarType.UINT4B8), HALF, HALF, Set.of(-1, 32, 64, 128), false, false, 8, 1, true),
+                ToleranceClass.BIT_EXACT, 65536);
+
+        KernelPlan all = CasePlanner.plan(partial, CPU, Sweep.defaults(), ConformanceSettings.defaults().withMaxCases(0));
+        KernelPlan sampled = CasePlanner.plan(partial, CPU, Sweep.defaults(), ConformanceSettings.defaults().withMaxCases(1));
+
+        assertThat(computed(all)).anyMatch(entry -> entry.config() instanceof WeightOnlyConfig layer && layer.hasPartialGroup())
+                .allMatch(entry -> !(entry.config() instanceof WeightOnlyConfig layer) || !layer.hasPartialGroup() || layer.k() == layer.fullShape().k());
+        assertThat(computed(sampled)).as("sampling keeps a layer with a partial last group")
+                .anyMatch(entry -> entry.config() instanceof WeightOnlyConfig layer && layer.hasPartialGroup());
+        assertThat(computed(CasePlanner.plan(W4A16, CPU, Sweep.defaults(), ConformanceSettings.defaults().withMaxCases(0))))
+                .noneMatch(entry -> entry.config() instanceof WeightOnlyConfig layer && layer.hasPartialGroup());
+    }
+
+    @Test
     void aKernelThatDeclaresALayoutGetsEveryVariantPackedForItsTwoSmallestShapes() {
         KernelPlan plan = CasePlanner.plan(W4A16, Optional.of("canonical"), CPU, Sweep.defaults(), ConformanceSettings.defaults().withMaxCases(0));
         List<LayoutCase> layouts = plan.cases().stream().filter(LayoutCase.class::isInstance).map(LayoutCase.class::cast).toList();
