@@ -80,27 +80,7 @@ public final class CudaDevice implements Device, AutoCloseable {
     private long ownedBytes;
 
     private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
-    private final StreamBuffers.Memory<Allocation> bufferMemory = new StreamBuffers.Memory<>() {
-        @Override
-        public Allocation allocate(long bytes, Supplier<String> purpose) {
-            return allocateRaw(bytes, purpose);
-        }
-
-        @Override
-        public void free(Allocation buffer) {
-            CudaDevice.this.free(buffer);
-        }
-
-        @Override
-        public void zero(Allocation buffer) {
-            CudaDevice.this.zero(buffer);
-        }
-
-        @Override
-        public long bytes(Allocation buffer) {
-            return buffer.bytes();
-        }
-    };
+    private final StreamBuffers.Memory<Allocation> bufferMemory = new StreamBuffers.Memory<>(this::allocateRaw, this::free, this::zero, Allocation::bytes);
     private final StreamBuffers<CudaStream, Allocation> workspaces = new StreamBuffers<>(bufferMemory, "workspace", false);
     private final StreamBuffers<CudaStream, Allocation> blasWorkspaces = new StreamBuffers<>(bufferMemory, "cuBLAS workspace", false);
     private final AtomicInteger reservedCounters = new AtomicInteger();

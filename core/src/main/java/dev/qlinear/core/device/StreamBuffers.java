@@ -4,7 +4,10 @@ import dev.qlinear.spi.device.ExecutionStream;
 
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 import static java.util.Objects.requireNonNull;
 
@@ -17,17 +20,20 @@ import static java.util.Objects.requireNonNull;
  */
 public final class StreamBuffers<S extends ExecutionStream, A> {
 
-    /** How the device allocates, frees and clears the buffers. */
-    public interface Memory<A> {
+    /**
+     * How the device allocates, frees and clears the buffers.
+     *
+     * @param allocate a buffer of that many bytes, with what it is for (for errors)
+     * @param zero sets every byte of a buffer to zero
+     */
+    public record Memory<A>(BiFunction<Long, Supplier<String>, A> allocate, Consumer<A> free, Consumer<A> zero, ToLongFunction<A> bytes) {
 
-        A allocate(long bytes, Supplier<String> purpose);
-
-        void free(A buffer);
-
-        /** Sets every byte to zero. */
-        void zero(A buffer);
-
-        long bytes(A buffer);
+        public Memory {
+            requireNonNull(allocate, "allocate is null");
+            requireNonNull(free, "free is null");
+            requireNonNull(zero, "zero is null");
+            requireNonNull(bytes, "bytes is null");
+        }
     }
 
     private final Memory<A> memory;
@@ -51,17 +57,17 @@ public final class StreamBuffers<S extends ExecutionStream, A> {
      */
     public synchronized A atLeast(S stream, long bytes) {
         A buffer = buffers.get(stream);
-        if (buffer != null && memory.bytes(buffer) >= bytes) {
+        if (buffer != null && memory.bytes().applyAsLong(buffer) >= bytes) {
             return buffer;
         }
         if (buffer != null) {
             stream.synchronize();
             buffers.remove(stream);
-            memory.free(buffer);
+            memory.free().accept(buffer);
         }
-        A grown = memory.allocate(bytes, () -> purpose + " of " + stream);
+        A grown = memory.allocate().apply(bytes, () -> purpose + " of " + stream);
         if (zeroed) {
-            memory.zero(grown);
+            memory.zero().accept(grown);
         }
         buffers.put(stream, grown);
         return grown;
@@ -71,21 +77,21 @@ public final class StreamBuffers<S extends ExecutionStream, A> {
     public synchronized void release(S stream) {
         A buffer = buffers.remove(stream);
         if (buffer != null) {
-            memory.free(buffer);
+            memory.free().accept(buffer);
         }
     }
 
     public synchronized void releaseAll() {
-        buffers.values().forEach(memory::free);
+        buffers.values().forEach(memory.free());
         buffers.clear();
     }
 
     public synchronized long bytes(S stream) {
         A buffer = buffers.get(stream);
-        return buffer == null ? 0 : memory.bytes(buffer);
+        return buffer == null ? 0 : memory.bytes().applyAsLong(buffer);
     }
 
     public synchronized long totalBytes() {
-        return buffers.values().stream().mapToLong(memory::bytes).sum();
+        return buffers.values().stream().mapToLong(memory.bytes()).sum();
     }
 }

@@ -63,27 +63,7 @@ public final class RocmDevice implements Device, AutoCloseable {
     private long ownedBytes;
 
     private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
-    private final StreamBuffers.Memory<RocmAllocation> bufferMemory = new StreamBuffers.Memory<>() {
-        @Override
-        public RocmAllocation allocate(long bytes, Supplier<String> purpose) {
-            return allocateRaw(bytes, purpose);
-        }
-
-        @Override
-        public void free(RocmAllocation buffer) {
-            RocmDevice.this.free(buffer);
-        }
-
-        @Override
-        public void zero(RocmAllocation buffer) {
-            RocmDevice.this.zero(buffer);
-        }
-
-        @Override
-        public long bytes(RocmAllocation buffer) {
-            return buffer.bytes();
-        }
-    };
+    private final StreamBuffers.Memory<RocmAllocation> bufferMemory = new StreamBuffers.Memory<>(this::allocateRaw, this::free, this::zero, RocmAllocation::bytes);
     private final StreamBuffers<RocmStream, RocmAllocation> workspaces = new StreamBuffers<>(bufferMemory, "workspace", false);
     private final AtomicInteger reservedCounters = new AtomicInteger();
     private final StreamBuffers<RocmStream, RocmAllocation> counters = new StreamBuffers<>(bufferMemory, "arrival counters", true);
