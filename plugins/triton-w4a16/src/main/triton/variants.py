@@ -4,7 +4,7 @@ Name: w4a16_<act>_<sym|zp>_m<BLOCK_M>n<BLOCK_N>k<BLOCK_K>, and w4a16_reduce_<act
 """
 from collections import namedtuple
 
-from w4a16 import w4a16_gemm, w4a16_reduce
+from w4a16 import w4a16_gemm, w4a16_gemv, w4a16_reduce
 
 RESOURCE_DIR = "dev/qlinear/tritonw4a16/triton"
 SOURCES = ["w4a16.py", "variants.py"]
@@ -26,6 +26,9 @@ ACTIVATIONS = {"f16": "*fp16", "bf16": "*bf16"}
 # groups of 32. Chosen on an H100 on 2026-11-22 (docs/perf/raw/triton-sweep-h100-2026-11-22.txt).
 TIERS = [(16, 128, 4, 3), (64, 128, 4, 3), (128, 128, 8, 4), (256, 128, 8, 3)]
 TILES = [(block_m, block_n, block_k, warps, stages) for block_m, block_n, warps, stages in TIERS for block_k in (32, 64)]
+# M = 1 (w4a16_gemv): 128 columns a program, BLOCK_K 128, or the group size when smaller. Chosen on an H100 on
+# 2026-11-22 (docs/perf/raw/triton-w4a16-gemv-h100-2026-11-22.txt).
+GEMV_TILES = [(1, 128, block_k, 4, 3) for block_k in (32, 64, 128)]
 
 
 def gemm(act, zero_points, tile):
@@ -37,7 +40,7 @@ def gemm(act, zero_points, tile):
                  "BLOCK_M": "constexpr", "BLOCK_N": "constexpr", "BLOCK_K": "constexpr", "HAS_ZP": "constexpr"}
     constexprs = {"BLOCK_M": block_m, "BLOCK_N": block_n, "BLOCK_K": block_k, "HAS_ZP": zero_points}
     name = f"w4a16_{act}_{'zp' if zero_points else 'sym'}_m{block_m}n{block_n}k{block_k}"
-    return Variant(name, w4a16_gemm, signature, constexprs, warps, stages, 80, GEMM_DIVISIBILITY)
+    return Variant(name, w4a16_gemv if block_m == 1 else w4a16_gemm, signature, constexprs, warps, stages, 80, GEMM_DIVISIBILITY)
 
 
 def reduce(act):
@@ -47,4 +50,5 @@ def reduce(act):
     return Variant(f"w4a16_reduce_{act}", w4a16_reduce, signature, {"BLOCK": 1024}, 4, 1, 80, REDUCE_DIVISIBILITY)
 
 
-VARIANTS = [gemm(act, zp, tile) for act in ACTIVATIONS for zp in (False, True) for tile in TILES] + [reduce(act) for act in ACTIVATIONS]
+VARIANTS = ([gemm(act, zp, tile) for act in ACTIVATIONS for zp in (False, True) for tile in GEMV_TILES + TILES]
+            + [reduce(act) for act in ACTIVATIONS])

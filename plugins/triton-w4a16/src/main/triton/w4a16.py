@@ -76,6 +76,56 @@ def w4a16_gemm(x_ptr, codes_ptr, scales_ptr, zeros_ptr, bias_ptr, out_ptr, parti
         tl.store(part, acc, mask=mask)
 
 
+@triton.jit(do_not_specialize=["M", "has_bias"])
+def w4a16_gemv(x_ptr, codes_ptr, scales_ptr, zeros_ptr, bias_ptr, out_ptr, partials_ptr,
+               M, N, K, stride_xm, stride_om, group_size, k_per_split, has_bias,
+               BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr, BLOCK_K: tl.constexpr, HAS_ZP: tl.constexpr):
+    """w4a16_gemm's contract for one row a program (BLOCK_M = 1; grid: N tiles, splits, M): the dot products are
+    summed in registers rather than on tensor cores, so the dequantized tile never goes through shared memory, which
+    is what holds the tiled kernel's decode back. W is formed as in w4a16_gemm, (q - z) * s in the activation dtype."""
+    pid_n = tl.program_id(0)
+    pid_k = tl.program_id(1)
+    m = tl.program_id(2)
+    splits = tl.num_programs(1)
+
+    offs_n = pid_n * BLOCK_N + tl.arange(0, BLOCK_N)
+    mask_n = offs_n < N
+    MAGIC: tl.constexpr = 0x4300 if x_ptr.dtype.element_ty == tl.bfloat16 else 0x6400
+    MAGIC_VALUE: tl.constexpr = 128.0 if x_ptr.dtype.element_ty == tl.bfloat16 else 1024.0
+    row_x = x_ptr + m.to(tl.int64) * stride_xm
+    word_rows = (K + 7) // 8
+    shifts = tl.arange(0, 8) * 4
+
+    k_start = pid_k * k_per_split
+    k_end = tl.minimum(k_start + k_per_split, K)
+    acc = tl.zeros((BLOCK_N,), dtype=tl.float32)
+    for k0 in range(k_start, k_end, BLOCK_K):
+        offs_r = k0 // 8 + tl.arange(0, BLOCK_K // 8)
+        words = tl.load(codes_ptr + offs_r.to(tl.int64)[:, None] * N + offs_n[None, :],
+                        mask=(offs_r[:, None] < word_rows) & mask_n[None, :], other=0)
+        offs_k = k0 + tl.arange(0, BLOCK_K)
+        x = tl.load(row_x + offs_k, mask=offs_k < k_end, other=0.0)
+        q = (words[:, None, :] >> shifts[None, :, None]) & 0xF
+        group = k0 // group_size
+        s = tl.load(scales_ptr + group * N + offs_n, mask=mask_n, other=0.0)
+        w = (q | MAGIC).to(tl.int16).to(x.dtype, bitcast=True)
+        if HAS_ZP:
+            z = tl.load(zeros_ptr + group * N + offs_n, mask=mask_n, other=0).to(tl.int32)
+            w = w - (z | MAGIC).to(tl.int16).to(x.dtype, bitcast=True)[None, None, :]
+        else:
+            w = w - (MAGIC_VALUE + 8.0)
+        w = w * s[None, None, :]
+        x8 = tl.reshape(x, (BLOCK_K // 8, 8)).to(tl.float32)
+        acc += tl.sum(tl.sum(w.to(tl.float32) * x8[:, :, None], axis=1), axis=0)
+
+    if splits == 1:
+        if has_bias != 0:
+            acc += tl.load(bias_ptr + offs_n, mask=mask_n, other=0.0).to(tl.float32)
+        tl.store(out_ptr + m.to(tl.int64) * stride_om + offs_n, acc.to(out_ptr.dtype.element_ty), mask=mask_n)
+    else:
+        tl.store(partials_ptr + (pid_k * M + m).to(tl.int64) * N + offs_n, acc, mask=mask_n)
+
+
 @triton.jit(do_not_specialize=["M", "splits", "has_bias"])
 def w4a16_reduce(partials_ptr, bias_ptr, out_ptr, M, N, stride_om, splits, has_bias, BLOCK: tl.constexpr):
     """out = sum over splits of partials[split, M, N] (in split order) + bias, rounded once."""

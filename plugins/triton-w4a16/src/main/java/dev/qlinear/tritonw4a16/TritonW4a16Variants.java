@@ -15,10 +15,12 @@ import static java.util.Objects.requireNonNull;
  * {@code w4a16_reduce_<f16|bf16>}; a tile added here must be added there (and the images rebuilt), which the tests
  * check against {@code images.list}.
  *
- * <p><b>Tiers by M</b> (tuned on an H100, 2026-11-22). Up to 16 rows (decode) tiles of 16 x 128, up to 64 rows
- * 64 x 128, up to 256 rows 128 x 128, above 256 x 128; every tier steps K by BK = min(64, G), 64 when channelwise. G is
- * 32, 64, 128 or 256, so BK divides G and no K tile straddles a group, which the kernel needs (it reads the scales of
- * group {@code k0 / G} for the whole tile).
+ * <p><b>Tiers by M</b> (tuned on an H100, 2026-11-22). One row runs {@code w4a16_gemv}, 1 x 128 with BK = min(128, G),
+ * whose sums stay in registers (1.06-1.34x the 16-row tile on the H100, docs/perf/raw/triton-w4a16-gemv-h100-2026-11-22.txt);
+ * up to 16 rows (decode) tiles of 16 x 128, up to 64 rows 64 x 128, up to 256 rows 128 x 128, above 256 x 128, which
+ * step K by BK = min(64, G). BK is G or divides it when G is 32, 64, 128 or 256 (and is the tile when channelwise),
+ * so no K tile straddles a group, which the kernels need (they read the scales of group {@code k0 / G} for the whole
+ * tile). A tile of one row is named {@code m1}: {@code w4a16_f16_sym_m1n128k128}.
  *
  * <p><b>Split-K.</b> A tier aims for {@code programsPerMultiprocessor} programs on every multiprocessor; when the
  * output tiles alone fall short, K is split into {@code min(kTiles, ceil(target / tiles))} ranges of whole K tiles,
@@ -54,6 +56,7 @@ final class TritonW4a16Variants {
 
     /** Ascending by {@link Tier#maxRows()}; the last covers every M. */
     static final List<Tier> TIERS = List.of(
+            new Tier(1, 1, 128, 128, 4),
             new Tier(16, 16, 128, 64, 4),
             new Tier(64, 64, 128, 64, 2),
             new Tier(256, 128, 128, 64, 0),

@@ -70,9 +70,9 @@ final class TestTritonW4a16Kernel {
         assertThat(KERNEL.supports(Platform.parse("rocm:gfx942")).isAccepted()).isTrue();
         assertThat(KERNEL.canImplement(layer(4096, 4096, UINT4B8, FLOAT16, 128), Platform.parse("rocm:gfx942")).isAccepted()).isTrue();
         assertThat(KERNEL.supports(Platform.parse("rocm:gfx1151")).reasons()).containsExactly(new Reason("Triton images",
-                "images for gfx1151 of every variant (" + BUILD + ")", HELD + "; none runs w4a16_bf16_sym_m128n128k32 and 33 more"));
+                "images for gfx1151 of every variant (" + BUILD + ")", HELD + "; none runs w4a16_bf16_sym_m128n128k32 and 45 more"));
         assertThat(KERNEL.canImplement(layer(4096, 4096, UINT4B8, FLOAT16, 128), Platform.parse("rocm:gfx1151")).reasons()).containsExactly(new Reason(
-                "Triton images", "images for gfx1151 of every variant (" + BUILD + ")", HELD + "; none runs w4a16_f16_sym_m128n128k64 and 4 more"));
+                "Triton images", "images for gfx1151 of every variant (" + BUILD + ")", HELD + "; none runs w4a16_f16_sym_m128n128k64 and 5 more"));
         assertThat(KERNEL.supports(Platform.parse("cuda:sm_75")).reasons()).extracting(Reason::expected).containsExactly(
                 "images for sm_75 of every variant (" + BUILD + ")");
         assertThat(KERNEL.supports(Platform.parse("cpu:x86_64")).reasons()).containsExactly(new Reason("platform", "a CUDA or ROCm device", "cpu:x86_64"));
@@ -82,7 +82,7 @@ final class TestTritonW4a16Kernel {
     void withoutImagesRefusesEveryPlatform() {
         TritonW4a16Kernel unbuilt = new TritonW4a16Kernel(new TritonImages(TritonW4a16Kernel.class.getClassLoader(), TritonW4a16Variants.DIRECTORY, Map.of()));
         assertThat(unbuilt.supports(SM90).reasons()).containsExactly(new Reason("Triton images", "images for sm_90 of every variant (" + BUILD + ")",
-                "no Triton images at all; none runs w4a16_bf16_sym_m128n128k32 and 33 more"));
+                "no Triton images at all; none runs w4a16_bf16_sym_m128n128k32 and 45 more"));
         assertThat(unbuilt.canImplement(layer(4096, 4096, UINT4B8, FLOAT16, 128), SM90).isAccepted()).isFalse();
     }
 
@@ -131,7 +131,7 @@ final class TestTritonW4a16Kernel {
                 new Reason("N alignment", "N % 8 == 0", "N=100"));
         // a platform without images comes first
         assertThat(KERNEL.canImplement(everythingWrong, Platform.parse("cuda:sm_75")).reasons().getFirst()).isEqualTo(new Reason("Triton images",
-                "images for sm_75 of every variant (" + BUILD + ")", HELD + "; none runs w4a16_bf16_sym_m128n128k32 and 33 more"));
+                "images for sm_75 of every variant (" + BUILD + ")", HELD + "; none runs w4a16_bf16_sym_m128n128k32 and 45 more"));
     }
 
     @Test

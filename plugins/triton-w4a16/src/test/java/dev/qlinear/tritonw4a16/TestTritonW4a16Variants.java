@@ -25,24 +25,29 @@ final class TestTritonW4a16Variants {
 
     @Test
     void namesExactlyTheVariantsTheImagesHold() {
-        assertThat(TritonW4a16Variants.all()).hasSize(34).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(IMAGES.keySet());
+        assertThat(TritonW4a16Variants.all()).hasSize(46).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(IMAGES.keySet());
         assertThat(IMAGES.values()).allSatisfy(targets -> assertThat(targets).containsExactlyInAnyOrder("compute_80", "gfx90a", "gfx942", "gfx950", "sm_80", "sm_90a"));
         assertThat(TritonW4a16Variants.variants(BFLOAT16, true, 128))
-                .containsExactly("w4a16_bf16_zp_m16n128k64", "w4a16_bf16_zp_m64n128k64", "w4a16_bf16_zp_m128n128k64", "w4a16_bf16_zp_m256n128k64",
+                .containsExactly("w4a16_bf16_zp_m1n128k128", "w4a16_bf16_zp_m16n128k64", "w4a16_bf16_zp_m64n128k64", "w4a16_bf16_zp_m128n128k64", "w4a16_bf16_zp_m256n128k64",
                         "w4a16_reduce_bf16");
         assertThat(TritonW4a16Variants.variants(FLOAT16, false, 32))
-                .containsExactly("w4a16_f16_sym_m16n128k32", "w4a16_f16_sym_m64n128k32", "w4a16_f16_sym_m128n128k32", "w4a16_f16_sym_m256n128k32",
+                .containsExactly("w4a16_f16_sym_m1n128k32", "w4a16_f16_sym_m16n128k32", "w4a16_f16_sym_m64n128k32", "w4a16_f16_sym_m128n128k32", "w4a16_f16_sym_m256n128k32",
                         "w4a16_reduce_f16");
         assertThat(TritonW4a16Variants.variants(FLOAT16, false, -1))
-                .containsExactly("w4a16_f16_sym_m16n128k64", "w4a16_f16_sym_m64n128k64", "w4a16_f16_sym_m128n128k64", "w4a16_f16_sym_m256n128k64",
-                        "w4a16_reduce_f16");
+                .containsExactly("w4a16_f16_sym_m1n128k128", "w4a16_f16_sym_m16n128k64", "w4a16_f16_sym_m64n128k64", "w4a16_f16_sym_m128n128k64",
+                        "w4a16_f16_sym_m256n128k64", "w4a16_reduce_f16");
         assertThatThrownBy(() -> TritonW4a16Variants.reduce(ScalarType.FLOAT32)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the Triton W4A16 variants take float16 or bfloat16 activations, got float32");
     }
 
     @ParameterizedTest(name = "M={0} G={1} -> {2}")
     @CsvSource({
-            "1, 128, w4a16_f16_sym_m16n128k64",
+            "1, 128, w4a16_f16_sym_m1n128k128",
+            "1, 32, w4a16_f16_sym_m1n128k32",
+            "1, 64, w4a16_f16_sym_m1n128k64",
+            "1, 256, w4a16_f16_sym_m1n128k128",
+            "1, -1, w4a16_f16_sym_m1n128k128",
+            "2, 128, w4a16_f16_sym_m16n128k64",
             "16, 32, w4a16_f16_sym_m16n128k32",
             "16, 64, w4a16_f16_sym_m16n128k64",
             "16, 256, w4a16_f16_sym_m16n128k64",
@@ -61,29 +66,31 @@ final class TestTritonW4a16Variants {
 
     @Test
     void splitsKForDecodeWhenTheColumnsAloneLeaveMultiprocessorsIdle() {
-        // M = 1, N = K = 4096, G = 128 on 132 SMs: 32 tiles, 4 x 132 = 528 programs wanted, so min(64 K tiles, 17) = 17
-        // splits, 4 K tiles (256 rows) each, which K fills with 16
+        // M = 1 (the one-row tier), N = K = 4096, G = 128 on 132 SMs: 32 tiles, 4 x 132 = 528 programs wanted, so
+        // min(32 K tiles, 17) = 17 splits, 2 K tiles (256 rows) each, which K fills with 16
         TritonW4a16Variants.Plan plan = TritonW4a16Variants.plan(1, 4096, 4096, 128, 132);
-        assertThat(plan).isEqualTo(new TritonW4a16Variants.Plan(0, 16, 128, 64, 16, 256, 32, 1, 4));
+        assertThat(plan).isEqualTo(new TritonW4a16Variants.Plan(0, 1, 128, 128, 16, 256, 32, 1, 4));
+        // M = 2: the 16-row tiles, 64 K tiles, 16 splits of 4
+        assertThat(TritonW4a16Variants.plan(2, 4096, 4096, 128, 132)).isEqualTo(new TritonW4a16Variants.Plan(1, 16, 128, 64, 16, 256, 32, 1, 8));
         assertThat(plan.partialBytes(1, 4096)).isEqualTo(16L * 4096 * 4);
         // M = 64: 32 tiles, 2 x 132 = 264 wanted: 9 splits of 8 K tiles (512 rows), which K fills with 8
-        assertThat(TritonW4a16Variants.plan(64, 4096, 4096, 128, 132)).isEqualTo(new TritonW4a16Variants.Plan(1, 64, 128, 64, 8, 512, 32, 1, 256));
+        assertThat(TritonW4a16Variants.plan(64, 4096, 4096, 128, 132)).isEqualTo(new TritonW4a16Variants.Plan(2, 64, 128, 64, 8, 512, 32, 1, 256));
         // K = 104 with G = 32: one K tile per split, the last one 8 rows
-        assertThat(TritonW4a16Variants.plan(1, 64, 104, 32, 132)).isEqualTo(new TritonW4a16Variants.Plan(0, 16, 128, 32, 4, 32, 1, 1, 1));
+        assertThat(TritonW4a16Variants.plan(1, 64, 104, 32, 132)).isEqualTo(new TritonW4a16Variants.Plan(0, 1, 128, 32, 4, 32, 1, 1, 1));
         // 70B gate_up at M = 1: 448 tiles of 128 columns fall short of 528, so K is split in 2
-        assertThat(TritonW4a16Variants.plan(1, 57344, 8192, 128, 132)).isEqualTo(new TritonW4a16Variants.Plan(0, 16, 128, 64, 2, 4096, 448, 1, 56));
+        assertThat(TritonW4a16Variants.plan(1, 57344, 8192, 128, 132)).isEqualTo(new TritonW4a16Variants.Plan(0, 1, 128, 128, 2, 4096, 448, 1, 56));
     }
 
     @Test
     void leavesKWholeWhenTheTilesFillTheGpuOrMIsLarge() {
         // 576 tiles of 128 columns fill 4 x 132
-        assertThat(TritonW4a16Variants.plan(1, 73728, 8192, 128, 132)).isEqualTo(new TritonW4a16Variants.Plan(0, 16, 128, 64, 1, 8192, 576, 1, 0));
+        assertThat(TritonW4a16Variants.plan(1, 73728, 8192, 128, 132)).isEqualTo(new TritonW4a16Variants.Plan(0, 1, 128, 128, 1, 8192, 576, 1, 0));
         // from 65 rows up, never
-        assertThat(TritonW4a16Variants.plan(65, 64, 8192, 128, 132)).isEqualTo(new TritonW4a16Variants.Plan(2, 128, 128, 64, 1, 8192, 1, 1, 0));
-        assertThat(TritonW4a16Variants.plan(257, 64, 104, -1, 132)).isEqualTo(new TritonW4a16Variants.Plan(3, 256, 128, 64, 1, 128, 1, 2, 0));
+        assertThat(TritonW4a16Variants.plan(65, 64, 8192, 128, 132)).isEqualTo(new TritonW4a16Variants.Plan(3, 128, 128, 64, 1, 8192, 1, 1, 0));
+        assertThat(TritonW4a16Variants.plan(257, 64, 104, -1, 132)).isEqualTo(new TritonW4a16Variants.Plan(4, 256, 128, 64, 1, 128, 1, 2, 0));
         assertThat(TritonW4a16Variants.plan(257, 64, 104, -1, 132).partialBytes(257, 64)).isZero();
         // one K tile cannot be split: channelwise K = 64
-        assertThat(TritonW4a16Variants.plan(1, 64, 64, -1, 132)).isEqualTo(new TritonW4a16Variants.Plan(0, 16, 128, 64, 1, 64, 1, 1, 0));
+        assertThat(TritonW4a16Variants.plan(1, 64, 64, -1, 132)).isEqualTo(new TritonW4a16Variants.Plan(0, 1, 128, 128, 1, 128, 1, 1, 0));
     }
 
     @ParameterizedTest(name = "N={0} K={1} SMs={2}")
