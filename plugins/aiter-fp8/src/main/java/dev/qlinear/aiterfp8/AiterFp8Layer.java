@@ -5,36 +5,30 @@ import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
 import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
-import dev.qlinear.spi.kernel.PreparedLayer;
+import dev.qlinear.spi.kernel.DeviceLayer;
 import dev.qlinear.spi.type.ScalarType;
 
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * A layer in the memory of the device it was prepared on, which it owns: the pre-shuffled weight, its fp32 scales
- * {@code [N]} and the bias. On a device that calls host libraries it also holds the launcher through the shim. Prepared
+ * {@code [N]} and the bias. The layout tensors are {@code weight} (pre-shuffled, e4m3fnuz on gfx942) and
+ * {@code weight_scale} (fp32 {@code [N]}, doubled where converted). On a device that calls host libraries it also holds the launcher through the shim. Prepared
  * into host memory (a device standing in for the GPU, to check the layout), or on a device that calls no host
  * libraries, it holds the layout but cannot compute: {@link #apply} says why.
  */
-final class AiterFp8Layer implements PreparedLayer {
+final class AiterFp8Layer extends DeviceLayer<ScaledMmConfig> {
 
-    private final ScaledMmConfig config;
-    private final Device device;
-    private final Map<String, Tensor> layout;
-    private final long deviceBytes;
     private final Optional<AiterFp8Launcher> launcher;
     private final String cannotCompute;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
-     * Allocates the layer's tensors, owned by the layer, and copies the packed host tensors into them; in device memory
+     * Uploads the packed host tensors into tensors the layer owns; in device memory
      * also loads the shim (once per device, through {@code shims}) and reserves the workspace.
      *
      * @param tuned the tuned rows of the layer's (N, K)
@@ -43,28 +37,22 @@ final class AiterFp8Layer implements PreparedLayer {
      */
     AiterFp8Layer(ScaledMmConfig config, AiterFp8Packer.Packed packed, Device device, TunedGemmTable.TunedShape tuned, ScalarType quantizedType,
             Function<Device, AiterShim> shims, int maxRows) {
-        this.config = requireNonNull(config, "config is null");
-        this.device = requireNonNull(device, "device is null");
+        super(config, device);
         requireNonNull(packed, "packed is null");
         requireNonNull(tuned, "tuned is null");
         requireNonNull(quantizedType, "quantizedType is null");
         requireNonNull(shims, "shims is null");
         try {
-            Tensor weight = device.allocateLike(this, packed.weight());
-            Tensor weightScale = device.allocateLike(this, packed.weightScale());
-            Optional<Tensor> bias = packed.bias().map(buffer -> device.allocateLike(this, buffer));
-            ExecutionStream stream = device.defaultStream();
-            device.copy(packed.weight(), weight, stream);
-            device.copy(packed.weightScale(), weightScale, stream);
-            packed.bias().ifPresent(buffer -> device.copy(buffer, bias.orElseThrow(), stream));
+            Tensor weight = upload(packed.weight());
+            Tensor weightScale = upload(packed.weightScale());
+            Optional<Tensor> bias = packed.bias().map(this::upload);
             // the host buffers are freed when prepare returns
-            stream.synchronize();
+            finishUploads();
 
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             tensors.put("weight", weight);
             tensors.put("weight_scale", weightScale);
-            this.layout = Collections.unmodifiableMap(tensors);
-            this.deviceBytes = bytes(weight) + bytes(weightScale) + bias.map(AiterFp8Layer::bytes).orElse(0L);
+            layout(tensors);
 
             Optional<AiterShim> shim = Optional.empty();
             String why = "";
@@ -93,22 +81,16 @@ final class AiterFp8Layer implements PreparedLayer {
             }
         }
         catch (RuntimeException | Error e) {
-            device.release(this);
+            close();
             throw e;
         }
-    }
-
-    private static long bytes(Tensor tensor) {
-        return tensor.elementCount() * tensor.dtype().storageBytes();
     }
 
     /**
      * @throws UnsupportedOperationException when the layer was prepared where the shim cannot run
      */
     void apply(Tensor input, Tensor output, ExecutionStream stream) {
-        if (closed.get()) {
-            throw new IllegalStateException(this + " is closed");
-        }
+        requireOpen();
         if (launcher.isEmpty()) {
             throw new UnsupportedOperationException(cannotCompute);
         }
@@ -116,30 +98,8 @@ final class AiterFp8Layer implements PreparedLayer {
     }
 
     @Override
-    public ScaledMmConfig config() {
-        return config;
-    }
-
-    @Override
-    public long deviceBytes() {
-        return deviceBytes;
-    }
-
-    /** {@code weight} (pre-shuffled, e4m3fnuz on gfx942) and {@code weight_scale} (fp32 {@code [N]}, doubled where converted); the bias is not part of the layout. */
-    @Override
-    public Map<String, Tensor> layoutTensors() {
-        return layout;
-    }
-
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            device.release(this);
-        }
-    }
-
-    @Override
     public String toString() {
+        ScaledMmConfig config = config();
         return AiterFp8Kernel.ID + " layer K=" + config.k() + " N=" + config.n() + (config.bias() ? " bias" : "");
     }
 }

@@ -10,38 +10,32 @@ import dev.qlinear.spi.device.KernelImages;
 import dev.qlinear.spi.device.LaunchConfig;
 import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
-import dev.qlinear.spi.kernel.PreparedLayer;
+import dev.qlinear.spi.kernel.DeviceLayer;
 import dev.qlinear.spi.kernel.Verdict;
 import dev.qlinear.spi.platform.Architecture;
 import dev.qlinear.spi.platform.DeviceProperties;
 import dev.qlinear.spi.type.ScalarType;
 
 import java.lang.foreign.Arena;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * A layer in the {@value MarlinKernel#LAYOUT} layout in the memory of the device it was prepared on, which it owns.
- * Prepared into host memory (a device that allocates host tensors, standing in for a GPU to check the layout), it
+ * A layer in the {@value MarlinKernel#LAYOUT} layout in the memory of the device it was prepared on, which it owns;
+ * the layout tensors are {@code codes}, {@code scales}, {@code zeros} with zero points and {@code perm} under act-order
+ * (the bias is not part of the layout). Prepared into host memory (a device that allocates host tensors, standing in for a GPU to check the layout), it
  * holds the layout but cannot compute.
  */
-final class MarlinLayer implements PreparedLayer {
+final class MarlinLayer extends DeviceLayer<WeightOnlyConfig> {
 
     /** Multiprocessors assumed when the platform carries no measured device (an H100 SXM has 132). */
     static final int DEFAULT_MULTIPROCESSORS = 132;
 
-    private final WeightOnlyConfig config;
-    private final Device device;
-    private final Map<String, Tensor> layout;
-    private final long deviceBytes;
     private final Optional<MarlinLauncher> launcher;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * Allocates the layer's tensors, owned by the layer, and fills them: on a GPU by uploading the packed host tensors
@@ -52,8 +46,7 @@ final class MarlinLayer implements PreparedLayer {
      */
     MarlinLayer(WeightOnlyConfig config, MarlinPacker.Packed packed, Device device, Function<Device, MarlinFunctions> functions, KernelImages images,
             MarlinSettings settings) {
-        this.config = requireNonNull(config, "config is null");
-        this.device = requireNonNull(device, "device is null");
+        super(config, device);
         requireNonNull(packed, "packed is null");
         requireNonNull(functions, "functions is null");
         requireNonNull(images, "images is null");
@@ -61,7 +54,7 @@ final class MarlinLayer implements PreparedLayer {
         int k = config.k();
         int n = config.n();
         try {
-            Tensor codes = device.allocate(this, ScalarType.INT32, k / MarlinPacker.TILE_K, 2L * n);
+            Tensor codes = allocate(ScalarType.INT32, k / MarlinPacker.TILE_K, 2L * n);
             boolean onGpu = codes.memory() == MemoryKind.DEVICE;
             if (onGpu) {
                 Verdict supported = images.check(device.platform());
@@ -79,7 +72,7 @@ final class MarlinLayer implements PreparedLayer {
             if (onGpu) {
                 MarlinFunctions loaded = functions.apply(device);
                 repack(packed, perm, codes, loaded, stream);
-                this.launcher = Optional.of(launcher(codes, scales, zeros, perm.or(() -> identity).orElseThrow(), bias, loaded, settings,
+                this.launcher = Optional.of(newLauncher(codes, scales, zeros, perm.or(() -> identity).orElseThrow(), bias, loaded, settings,
                         runsArchitectureSpecific(images)));
             }
             else {
@@ -97,15 +90,10 @@ final class MarlinLayer implements PreparedLayer {
             tensors.put("scales", scales);
             zeros.ifPresent(tensor -> tensors.put("zeros", tensor));
             perm.ifPresent(tensor -> tensors.put("perm", tensor));
-            this.layout = Collections.unmodifiableMap(tensors);
-            long bytes = 0;
-            for (Tensor tensor : tensors.values()) {
-                bytes += bytes(tensor);
-            }
-            this.deviceBytes = bytes + bias.map(MarlinLayer::bytes).orElse(0L) + identity.map(MarlinLayer::bytes).orElse(0L);
+            layout(tensors);
         }
         catch (RuntimeException | Error e) {
-            device.release(this);
+            close();
             throw e;
         }
     }
@@ -115,11 +103,12 @@ final class MarlinLayer implements PreparedLayer {
      * per output word; waits for it, then frees the words.
      */
     private void repack(MarlinPacker.Packed packed, Optional<Tensor> perm, Tensor codes, MarlinFunctions functions, ExecutionStream stream) {
+        Device device = device();
         Object staging = new Object();
         try {
-            Tensor gptq = upload(staging, packed.gptq());
+            Tensor gptq = stage(staging, packed.gptq());
             KernelArguments arguments = new KernelArguments(MarlinFunctions.REPACK).setPointer(0, gptq.address())
-                    .setPointer(1, perm.map(Tensor::address).orElse(0L)).setInt(2, config.k()).setInt(3, config.n()).setPointer(4, codes.address());
+                    .setPointer(1, perm.map(Tensor::address).orElse(0L)).setInt(2, config().k()).setInt(3, config().n()).setPointer(4, codes.address());
             int blocks = Math.toIntExact(MarlinPlan.ceilDiv(codes.elementCount(), MarlinPlan.THREADS));
             functions.repack().launch(LaunchConfig.linear(blocks, MarlinPlan.THREADS, 0), arguments, stream);
             stream.synchronize();
@@ -131,11 +120,13 @@ final class MarlinLayer implements PreparedLayer {
 
     /** Whether the sm_90a image runs here (a 9.0 device): the overlapping decode launches need it. */
     private boolean runsArchitectureSpecific(KernelImages images) {
-        return device.platform().architecture() instanceof Architecture.Cuda cuda && images.runsArchitectureSpecific(cuda.capability());
+        return device().platform().architecture() instanceof Architecture.Cuda cuda && images.runsArchitectureSpecific(cuda.capability());
     }
 
-    private MarlinLauncher launcher(Tensor codes, Tensor scales, Optional<Tensor> zeros, Tensor order, Optional<Tensor> bias, MarlinFunctions functions,
+    private MarlinLauncher newLauncher(Tensor codes, Tensor scales, Optional<Tensor> zeros, Tensor order, Optional<Tensor> bias, MarlinFunctions functions,
             MarlinSettings settings, boolean architectureSpecific) {
+        WeightOnlyConfig config = config();
+        Device device = device();
         int groupSize = config.groupCount() == 1 ? config.k() : config.groupSize();
         boolean dense = settings.kernelMaxRows() < settings.maxRows() && !config.actOrder();
         Optional<DenseGemm> gemm = dense ? device.denseGemm() : Optional.empty();
@@ -151,61 +142,26 @@ final class MarlinLayer implements PreparedLayer {
     private Tensor uploadIdentity(int k) {
         try (Arena arena = Arena.ofConfined()) {
             Tensor tensor = upload(MarlinPacker.identity(k, arena));
-            device.defaultStream().synchronize();
+            finishUploads();
             return tensor;
         }
     }
 
-    private Tensor upload(HostBuffer buffer) {
-        return upload(this, buffer);
-    }
-
-    private Tensor upload(Object owner, HostBuffer buffer) {
+    /** A copy of {@code buffer} owned by {@code owner}, such as staging memory released after the repack. */
+    private Tensor stage(Object owner, HostBuffer buffer) {
+        Device device = device();
         Tensor tensor = device.allocateLike(owner, buffer);
         device.copy(buffer, tensor, device.defaultStream());
         return tensor;
     }
 
-    private static long bytes(Tensor tensor) {
-        return tensor.elementCount() * tensor.dtype().storageBytes();
-    }
-
     void apply(Tensor input, Tensor output, ExecutionStream stream) {
-        if (closed.get()) {
-            throw new IllegalStateException(this + " is closed");
-        }
-        if (launcher.isEmpty()) {
-            throw new IllegalStateException(this + " was prepared into host memory, standing in for " + device.platform().spec()
-                    + ", to check its layout: " + MarlinKernel.ID + " computes on CUDA devices");
-        }
-        launcher.get().apply(input, output, stream);
-    }
-
-    @Override
-    public WeightOnlyConfig config() {
-        return config;
-    }
-
-    @Override
-    public long deviceBytes() {
-        return deviceBytes;
-    }
-
-    /** {@code codes}, {@code scales}, {@code zeros} with zero points and {@code perm} under act-order; the bias is not part of the layout. */
-    @Override
-    public Map<String, Tensor> layoutTensors() {
-        return layout;
-    }
-
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            device.release(this);
-        }
+        launcher(launcher, MarlinKernel.ID + " computes on CUDA devices").apply(input, output, stream);
     }
 
     @Override
     public String toString() {
+        WeightOnlyConfig config = config();
         return MarlinKernel.LAYOUT + " layer K=" + config.k() + " N=" + config.n() + " " + config.weightType() + " " + config.activationType() + " group "
                 + (config.isChannelwise() ? "channelwise" : config.groupSize()) + (config.actOrder() ? " act-order" : "");
     }

@@ -5,58 +5,48 @@ import dev.qlinear.spi.device.Device;
 import dev.qlinear.spi.device.ExecutionStream;
 import dev.qlinear.spi.device.MemoryKind;
 import dev.qlinear.spi.device.Tensor;
-import dev.qlinear.spi.kernel.PreparedLayer;
+import dev.qlinear.spi.kernel.DeviceLayer;
 import dev.qlinear.spi.kernel.Verdict;
 import dev.qlinear.spi.platform.DeviceProperties;
 import dev.qlinear.spi.triton.TritonImages;
 import dev.qlinear.spi.triton.TritonKernel;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 
 import static java.util.Objects.requireNonNull;
 
 /**
  * A layer in the {@value TritonW4a16Kernel#LAYOUT} layout in the memory of the device it was prepared on, which it
- * owns. Prepared into host memory (a device that allocates host tensors, standing in for a GPU to check the layout), it
+ * owns; the layout tensors are {@code codes}, {@code scales} and, for uint4, {@code zero_points} (the bias is not part
+ * of the layout). Prepared into host memory (a device that allocates host tensors, standing in for a GPU to check the layout), it
  * holds the layout but cannot compute.
  */
-final class TritonW4a16Layer implements PreparedLayer {
+final class TritonW4a16Layer extends DeviceLayer<WeightOnlyConfig> {
 
     /** Multiprocessors assumed when the platform carries no measured device (an H100 SXM has 132). */
     static final int DEFAULT_MULTIPROCESSORS = 132;
 
-    private final WeightOnlyConfig config;
-    private final Device device;
-    private final Map<String, Tensor> layout;
-    private final long deviceBytes;
     private final Optional<TritonW4a16Launcher> launcher;
-    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
-     * Allocates the layer's tensors, owned by the layer, copies the packed host tensors into them and, on a GPU,
-     * loads the layer's variants and reserves the workspace.
+     * Uploads the packed host tensors into tensors the layer owns and, on a GPU, loads the layer's variants and
+     * reserves the workspace.
      *
      * @param kernels a variant loaded on a device, once per device
      */
     TritonW4a16Layer(WeightOnlyConfig config, TritonW4a16Packer.Packed packed, Device device, BiFunction<Device, String, TritonKernel> kernels,
             TritonImages images) {
-        this.config = requireNonNull(config, "config is null");
-        this.device = requireNonNull(device, "device is null");
+        super(config, device);
         requireNonNull(packed, "packed is null");
         requireNonNull(kernels, "kernels is null");
         requireNonNull(images, "images is null");
         try {
-            Tensor codes = device.allocateLike(this, packed.codes());
-            Tensor scales = device.allocateLike(this, packed.scales());
-            Optional<Tensor> zeroPoints = packed.zeroPoints().map(buffer -> device.allocateLike(this, buffer));
-            Optional<Tensor> bias = packed.bias().map(buffer -> device.allocateLike(this, buffer));
+            Tensor codes = upload(packed.codes());
             boolean onGpu = codes.memory() == MemoryKind.DEVICE;
             if (onGpu) {
                 Verdict supported = images.check(device.platform(), TritonW4a16Kernel.variants(config));
@@ -64,34 +54,27 @@ final class TritonW4a16Layer implements PreparedLayer {
                     throw new IllegalArgumentException(TritonW4a16Kernel.ID + " cannot run on " + device.platform() + ": " + supported);
                 }
             }
-            ExecutionStream stream = device.defaultStream();
-            device.copy(packed.codes(), codes, stream);
-            device.copy(packed.scales(), scales, stream);
-            packed.zeroPoints().ifPresent(buffer -> device.copy(buffer, zeroPoints.orElseThrow(), stream));
-            packed.bias().ifPresent(buffer -> device.copy(buffer, bias.orElseThrow(), stream));
+            Tensor scales = upload(packed.scales());
+            Optional<Tensor> zeroPoints = packed.zeroPoints().map(this::upload);
+            Optional<Tensor> bias = packed.bias().map(this::upload);
             // the host buffers are freed when prepare returns
-            stream.synchronize();
+            finishUploads();
 
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             tensors.put("codes", codes);
             tensors.put("scales", scales);
             zeroPoints.ifPresent(tensor -> tensors.put("zero_points", tensor));
-            this.layout = Collections.unmodifiableMap(tensors);
-            long bytes = 0;
-            for (Tensor tensor : tensors.values()) {
-                bytes += bytes(tensor);
-            }
-            this.deviceBytes = bytes + bias.map(TritonW4a16Layer::bytes).orElse(0L);
-            this.launcher = onGpu ? Optional.of(launcher(codes, scales, zeroPoints, bias, kernels)) : Optional.empty();
+            layout(tensors);
+            this.launcher = onGpu ? Optional.of(newLauncher(config, device, codes, scales, zeroPoints, bias, kernels)) : Optional.empty();
         }
         catch (RuntimeException | Error e) {
-            device.release(this);
+            close();
             throw e;
         }
     }
 
-    private TritonW4a16Launcher launcher(Tensor codes, Tensor scales, Optional<Tensor> zeroPoints, Optional<Tensor> bias,
-            BiFunction<Device, String, TritonKernel> kernels) {
+    private static TritonW4a16Launcher newLauncher(WeightOnlyConfig config, Device device, Tensor codes, Tensor scales, Optional<Tensor> zeroPoints,
+            Optional<Tensor> bias, BiFunction<Device, String, TritonKernel> kernels) {
         int groupSize = TritonW4a16Kernel.groupSize(config);
         int multiprocessors = device.platform().device().map(DeviceProperties::computeUnits).orElse(DEFAULT_MULTIPROCESSORS);
         device.reserveWorkspace(TritonW4a16Variants.workspaceBytes(config.n(), config.k(), groupSize, multiprocessors, TritonW4a16Kernel.MAX_ROWS));
@@ -105,46 +88,13 @@ final class TritonW4a16Layer implements PreparedLayer {
         return new TritonW4a16Launcher(config, addresses, device, gemms, reduce, multiprocessors);
     }
 
-    private static long bytes(Tensor tensor) {
-        return tensor.elementCount() * tensor.dtype().storageBytes();
-    }
-
     void apply(Tensor input, Tensor output, ExecutionStream stream) {
-        if (closed.get()) {
-            throw new IllegalStateException(this + " is closed");
-        }
-        if (launcher.isEmpty()) {
-            throw new IllegalStateException(this + " was prepared into host memory, standing in for " + device.platform().spec()
-                    + ", to check its layout: " + TritonW4a16Kernel.ID + " computes on CUDA and ROCm devices");
-        }
-        launcher.get().apply(input, output, stream);
-    }
-
-    @Override
-    public WeightOnlyConfig config() {
-        return config;
-    }
-
-    @Override
-    public long deviceBytes() {
-        return deviceBytes;
-    }
-
-    /** {@code codes}, {@code scales} and, for uint4, {@code zero_points}; the bias is not part of the layout. */
-    @Override
-    public Map<String, Tensor> layoutTensors() {
-        return layout;
-    }
-
-    @Override
-    public void close() {
-        if (closed.compareAndSet(false, true)) {
-            device.release(this);
-        }
+        launcher(launcher, TritonW4a16Kernel.ID + " computes on CUDA and ROCm devices").apply(input, output, stream);
     }
 
     @Override
     public String toString() {
+        WeightOnlyConfig config = config();
         return TritonW4a16Kernel.LAYOUT + " layer K=" + config.k() + " N=" + config.n() + " " + config.weightType() + " x " + config.activationType() + " group "
                 + (config.isChannelwise() ? "channelwise" : config.groupSize()) + (config.zeroPoints() ? " zero points" : "");
     }
