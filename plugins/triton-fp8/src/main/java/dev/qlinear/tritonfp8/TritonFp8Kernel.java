@@ -47,7 +47,8 @@ import static java.util.Objects.requireNonNull;
  *
  * <p><b>Apply</b> ({@link TritonFp8Launcher}): up to 1024 rows a chunk, {@code fp8_quantize} writes the fp8 rows and
  * their scales into the stream's workspace, {@code fp8_gemm} multiplies them with the tile of the chunk's M (16 x 64
- * up to 16 rows, 64 x 128 up to 64, 128 x 128 up to 256, 256 x 128 above; {@link TritonFp8Variants}), splitting K
+ * up to 16 rows, 64 x 128 up to 64, 128 x 128 up to 256, 256 x 128 above unless 128 x 128 fills the multiprocessors'
+ * waves better; {@link TritonFp8Variants}), splitting K
  * where the tiles alone leave multiprocessors idle, and {@code fp8_reduce} adds the split partial sums in split order.
  * Results do not depend on timing.
  *

@@ -18,7 +18,8 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>Tiles by M ({@code TILES} of {@code variants.py}, chosen on an H100 in
  * {@code docs/perf/raw/triton-sweep-h100-2026-11-22.txt}): 16 x 64 up to 16 rows, 64 x 128 up to 64, 128 x 128 up to
- * 256, 256 x 128 above. K is split when the tiles alone leave the GPU short of the tile's
+ * 256, 256 x 128 above, unless 128 x 128 tiles take fewer waves of work there ({@link #plan}). K is split when the
+ * tiles alone leave the GPU short of the tile's
  * {@link Tile#programsPerMultiprocessor} programs a multiprocessor: the fewest splits that reach it, no more than there
  * are K tiles, with whole K tiles per split ({@link #plan}).
  */
@@ -146,6 +147,14 @@ final class TritonFp8Variants {
      * t programs a multiprocessor, {@code tiles} as above and {@code kTiles = ceil(K / BK)}, one split when t is 0 or
      * the tiles reach {@code t * multiprocessors}, else {@code min(kTiles, ceil(t * multiprocessors / tiles))} splits,
      * evened out to whole K tiles each.
+     *
+     * <p>Where M takes the 256-row tile, the 128-row tile runs instead when its waves of tiles (a tile a
+     * multiprocessor at a time) times its rows, times 9/8, come to less: a wave that is mostly empty costs the 256-row
+     * tiles twice what it costs the 128-row ones, and 9/8 is what the 128-row tile measured slower per row where both
+     * fill their waves alike (Llama-3-8B gate_up at M = 1024, 298.4 against 263.8 µs; 8B o 42.2 against 41.4).
+     * Llama-3-8B qkv (N = 6144) at M = 1024 makes 192 tiles of 256, two waves on 132 SMs with the second 45 % full,
+     * or 384 tiles of 128, three full waves: 61.0 against 78.1 µs. H100, JIT, 2026-11-22:
+     * docs/perf/raw/triton-fp8-persistent-h100-2026-11-22.txt.
      */
     static Plan plan(int m, int n, int k, int multiprocessors) {
         if (n < 1 || k < 1) {
@@ -155,6 +164,9 @@ final class TritonFp8Variants {
             throw new IllegalArgumentException("multiprocessors must be at least 1, got " + multiprocessors);
         }
         Tile tile = Tile.of(m);
+        if (tile == Tile.M256N128 && 9 * waveRows(Tile.M128N128, m, n, multiprocessors) < 8 * waveRows(tile, m, n, multiprocessors)) {
+            tile = Tile.M128N128;
+        }
         long tiles = ceilDiv(m, tile.blockM()) * ceilDiv(n, tile.blockN());
         long kTiles = ceilDiv(k, tile.blockK());
         long target = (long) tile.programsPerMultiprocessor() * multiprocessors;
@@ -164,6 +176,12 @@ final class TritonFp8Variants {
         long partialFloats = splits > 1 ? splits * m * n : 0;
         int reducePrograms = splits > 1 ? Math.toIntExact(ceilDiv((long) m * n, REDUCE_BLOCK)) : 0;
         return new Plan(tile, Math.toIntExact(tiles), Math.toIntExact(splits), Math.toIntExact(kPerSplit), partialFloats, reducePrograms);
+    }
+
+    /** Waves of output tiles on the multiprocessors, times the tile's rows: its time with whole waves, up to a factor. */
+    private static long waveRows(Tile tile, int m, int n, int multiprocessors) {
+        long tiles = ceilDiv(m, tile.blockM()) * ceilDiv(n, tile.blockN());
+        return ceilDiv(tiles, multiprocessors) * tile.blockM();
     }
 
     /** {@code fp8_quantize_bf16}, {@code fp8_quantize_fnuz_f16}. */

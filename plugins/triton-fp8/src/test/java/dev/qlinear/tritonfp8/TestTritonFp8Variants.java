@@ -75,10 +75,26 @@ final class TestTritonFp8Variants {
         assertThat(TritonFp8Variants.plan(3, 128, 28672, 132)).isEqualTo(new Plan(Tile.M16N64, 2, 112, 256, 112L * 3 * 128, 1));
         // the larger tiles never split
         assertThat(TritonFp8Variants.plan(65, 16, 28672, 132)).isEqualTo(new Plan(Tile.M128N128, 1, 1, 28672, 0, 0));
-        assertThat(TritonFp8Variants.plan(300, 4096, 4096, 132)).isEqualTo(new Plan(Tile.M256N128, 64, 1, 4096, 0, 0));
+        assertThat(TritonFp8Variants.plan(300, 4096, 4096, 132)).isEqualTo(new Plan(Tile.M128N128, 96, 1, 4096, 0, 0));
+        assertThat(TritonFp8Variants.plan(1024, 4096, 4096, 132)).isEqualTo(new Plan(Tile.M256N128, 128, 1, 4096, 0, 0));
         // the SM count comes from the device: an RTX 4090 (sm_89) has 128
         assertThat(TritonFp8Variants.plan(1, 4096, 4096, 128).splits()).isEqualTo(4);
         assertThat(TritonFp8Variants.plan(1, 4096, 4096, 16).splits()).isEqualTo(1);
+    }
+
+    @Test
+    void takesTheSmallerTileAboveTwoHundredFiftySixRowsWhereItMakesFewerWavesOfWork() {
+        // Llama-3-8B qkv at M = 1024 on 132 SMs: 192 tiles of 256 rows (2 waves, 512 rows of work) or 384 of 128 (3 waves, 384 x 9/8)
+        assertThat(TritonFp8Variants.plan(1024, 6144, 4096, 132).tile()).isEqualTo(Tile.M128N128);
+        // equal waves of work keep the 256-row tile: 8B down at 1024 (128 tiles, one wave, or 256, two), 8B qkv at 4096 (768 or 1536
+        // tiles, 6 or 12 waves), 8B gate_up at 1024 (896 or 1792 tiles, 7 or 14 waves)
+        assertThat(TritonFp8Variants.plan(1024, 4096, 14336, 132).tile()).isEqualTo(Tile.M256N128);
+        assertThat(TritonFp8Variants.plan(4096, 6144, 4096, 132).tile()).isEqualTo(Tile.M256N128);
+        assertThat(TritonFp8Variants.plan(1024, 28672, 4096, 132).tile()).isEqualTo(Tile.M256N128);
+        // the waves depend on the device: on 128 SMs the same (2 waves of 256 rows or 3 of 128); on 192, one wave of 256 or two of 128, a tie
+        assertThat(TritonFp8Variants.plan(1024, 6144, 4096, 128).tile()).isEqualTo(Tile.M128N128);
+        assertThat(TritonFp8Variants.plan(1024, 6144, 4096, 192).tile()).isEqualTo(Tile.M256N128);
+        assertThat(TritonFp8Variants.plan(1024, 6144, 4096, 132)).isEqualTo(new Plan(Tile.M128N128, 384, 1, 4096, 0, 0));
     }
 
     @Test
@@ -94,7 +110,15 @@ final class TestTritonFp8Variants {
                     long kTiles = (k + tile.blockK() - 1) / tile.blockK();
                     long tiles = (long) ((m + tile.blockM() - 1) / tile.blockM()) * ((n + tile.blockN() - 1) / tile.blockN());
                     long target = (long) tile.programsPerMultiprocessor() * multiprocessors;
-                    assertThat(plan.tile()).as(what).isEqualTo(Tile.of(m));
+                    if (Tile.of(m) == Tile.M256N128) {
+                        // the 128-row tile only where its waves of tiles hold fewer rows of work, counted 9/8 for its lower efficiency
+                        long waves128 = ((m + 127L) / 128 * ((n + 127L) / 128) + multiprocessors - 1) / multiprocessors;
+                        long waves256 = ((m + 255L) / 256 * ((n + 127L) / 128) + multiprocessors - 1) / multiprocessors;
+                        assertThat(plan.tile()).as(what).isEqualTo(9 * 128 * waves128 < 8 * 256 * waves256 ? Tile.M128N128 : Tile.M256N128);
+                    }
+                    else {
+                        assertThat(plan.tile()).as(what).isEqualTo(Tile.of(m));
+                    }
                     assertThat(plan.tiles()).as(what).isEqualTo(tiles);
                     assertThat(plan.kPerSplit() % tile.blockK()).as(what).isZero();
                     assertThat((long) (plan.splits() - 1) * plan.kPerSplit()).as("every split has some K: " + what).isLessThan(k);
