@@ -41,7 +41,7 @@ final class TritonFp8Variants {
      * @param blockM rows of the output a program computes
      * @param blockN columns of the output a program computes
      * @param blockK K a step of the program's loop consumes; the images fold the tensor cores' sums into fp32 every step
-     * @param maxRows the largest M of a call {@link #of} gives the tile ({@link #plan} may run 128 x 128 above it)
+     * @param maxRows the largest M of a call {@link #of} gives the tile ({@link TritonFp8Variants#plan} may run 128 x 128 above it)
      * @param programsPerMultiprocessor programs a multiprocessor aimed for by splitting K; 0 never splits. The sweep
      *        measured 2 best for the decode tile; 1 keeps narrow layers (N = 4096 makes 32 tiles of 64 x 128) busy at
      *        M = 64 and changes nothing for wide ones
