@@ -1,6 +1,7 @@
 package dev.qlinear.core.cuda;
 
 import dev.qlinear.core.cuda.blas.Cublas;
+import dev.qlinear.core.device.ScratchReservations;
 import dev.qlinear.core.device.StreamBuffers;
 import dev.qlinear.core.triton.LoadedTritonKernel;
 import dev.qlinear.core.triton.TritonLoader;
@@ -43,8 +44,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import static java.util.Objects.requireNonNull;
@@ -79,11 +78,10 @@ public final class CudaDevice implements Device, AutoCloseable {
     private final ConcurrentMap<TritonImage, LoadedTritonKernel> tritonKernels = new ConcurrentHashMap<>();
     private long ownedBytes;
 
-    private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
+    private final ScratchReservations reservations = new ScratchReservations();
     private final StreamBuffers.Memory<Allocation> bufferMemory = new StreamBuffers.Memory<>(this::allocateRaw, this::free, this::zero, Allocation::bytes);
     private final StreamBuffers<CudaStream, Allocation> workspaces = new StreamBuffers<>(bufferMemory, "workspace", false);
     private final StreamBuffers<CudaStream, Allocation> blasWorkspaces = new StreamBuffers<>(bufferMemory, "cuBLAS workspace", false);
-    private final AtomicInteger reservedCounters = new AtomicInteger();
     private final StreamBuffers<CudaStream, Allocation> counters = new StreamBuffers<>(bufferMemory, "arrival counters", true);
     private volatile Optional<CublasGemm> denseGemm;
     private volatile boolean closed;
@@ -453,15 +451,12 @@ public final class CudaDevice implements Device, AutoCloseable {
 
     @Override
     public void reserveWorkspace(long bytes) {
-        if (bytes < 0) {
-            throw new IllegalArgumentException("a workspace of " + bytes + " bytes cannot be reserved");
-        }
-        reservedWorkspaceBytes.accumulateAndGet(bytes, Math::max);
+        reservations.reserveWorkspace(bytes);
     }
 
     /** The largest size reserved so far: each stream's workspace has this size once used. */
     public long reservedWorkspaceBytes() {
-        return reservedWorkspaceBytes.get();
+        return reservations.workspaceBytes();
     }
 
     /**
@@ -471,21 +466,13 @@ public final class CudaDevice implements Device, AutoCloseable {
     @Override
     public CudaTensor workspace(ExecutionStream stream, ScalarType dtype, long... shape) {
         CudaStream cudaStream = requireOwn(requireNonNull(stream, "stream is null"));
-        long bytes = CudaTensor.contiguousBytes(dtype, shape);
-        long reserved = reservedWorkspaceBytes.get();
-        if (bytes > reserved) {
-            throw new IllegalStateException("a workspace tensor " + dtype + Arrays.toString(shape) + " of " + bytes + " bytes exceeds the " + reserved
-                    + " bytes reserved; call reserveWorkspace in prepare");
-        }
+        long reserved = reservations.workspaceFor(dtype, shape, CudaTensor.contiguousBytes(dtype, shape));
         return workspaces.atLeast(cudaStream, reserved).leadingView(dtype, shape);
     }
 
     @Override
     public void reserveCounters(int count) {
-        if (count < 0) {
-            throw new IllegalArgumentException(count + " arrival counters cannot be reserved");
-        }
-        reservedCounters.accumulateAndGet(count, Math::max);
+        reservations.reserveCounters(count);
     }
 
     /**
@@ -495,10 +482,7 @@ public final class CudaDevice implements Device, AutoCloseable {
     @Override
     public CudaTensor counters(ExecutionStream stream, int count) {
         CudaStream cudaStream = requireOwn(requireNonNull(stream, "stream is null"));
-        int reserved = reservedCounters.get();
-        if (count < 1 || count > reserved) {
-            throw new IllegalStateException(count + " arrival counters asked for, " + reserved + " reserved; call reserveCounters in prepare");
-        }
+        int reserved = reservations.countersFor(count);
         return counters.atLeast(cudaStream, 4L * reserved).leadingView(ScalarType.INT32, new long[] {count});
     }
 

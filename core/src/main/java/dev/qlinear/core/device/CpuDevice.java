@@ -13,8 +13,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static java.util.Objects.requireNonNull;
 
@@ -30,9 +28,8 @@ public final class CpuDevice implements Device {
 
     private final Platform platform;
     private final Map<Object, Arena> arenas = new IdentityHashMap<>();
-    private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
+    private final ScratchReservations reservations = new ScratchReservations();
     private final ThreadLocal<MemorySegment> workspaces = ThreadLocal.withInitial(() -> MemorySegment.NULL);
-    private final AtomicInteger reservedCounters = new AtomicInteger();
     private final ThreadLocal<MemorySegment> threadCounters = ThreadLocal.withInitial(() -> MemorySegment.NULL);
 
     public CpuDevice(Platform platform) {
@@ -93,10 +90,7 @@ public final class CpuDevice implements Device {
 
     @Override
     public void reserveWorkspace(long bytes) {
-        if (bytes < 0) {
-            throw new IllegalArgumentException("a workspace of " + bytes + " bytes cannot be reserved");
-        }
-        reservedWorkspaceBytes.accumulateAndGet(bytes, Math::max);
+        reservations.reserveWorkspace(bytes);
     }
 
     /** The calling thread is the stream, so each thread has its own workspace, made on its first use. */
@@ -104,10 +98,7 @@ public final class CpuDevice implements Device {
     public HostTensor workspace(ExecutionStream stream, ScalarType dtype, long... shape) {
         requireNonNull(stream, "stream is null");
         long bytes = HostTensor.contiguousBytes(dtype, shape);
-        long reserved = reservedWorkspaceBytes.get();
-        if (bytes > reserved) {
-            throw new IllegalStateException("a workspace tensor of " + bytes + " bytes exceeds the " + reserved + " bytes reserved; call reserveWorkspace in prepare");
-        }
+        long reserved = reservations.workspaceFor(dtype, shape, bytes);
         MemorySegment workspace = workspaces.get();
         if (workspace.byteSize() < reserved) {
             workspace = Arena.ofAuto().allocate(reserved, 64);
@@ -118,20 +109,14 @@ public final class CpuDevice implements Device {
 
     @Override
     public void reserveCounters(int count) {
-        if (count < 0) {
-            throw new IllegalArgumentException(count + " arrival counters cannot be reserved");
-        }
-        reservedCounters.accumulateAndGet(count, Math::max);
+        reservations.reserveCounters(count);
     }
 
     /** Per thread, like the workspace: zeroed when made, and kept at zero by whoever counts in them. */
     @Override
     public HostTensor counters(ExecutionStream stream, int count) {
         requireNonNull(stream, "stream is null");
-        int reserved = reservedCounters.get();
-        if (count < 1 || count > reserved) {
-            throw new IllegalStateException(count + " arrival counters asked for, " + reserved + " reserved; call reserveCounters in prepare");
-        }
+        int reserved = reservations.countersFor(count);
         MemorySegment counters = threadCounters.get();
         if (counters.byteSize() < 4L * reserved) {
             counters = Arena.ofAuto().allocate(4L * reserved, 64);

@@ -1,5 +1,6 @@
 package dev.qlinear.core.rocm;
 
+import dev.qlinear.core.device.ScratchReservations;
 import dev.qlinear.core.device.StreamBuffers;
 import dev.qlinear.core.rocm.hip.HipException;
 import dev.qlinear.core.rocm.hip.HipRuntimeApi;
@@ -30,8 +31,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -62,10 +61,9 @@ public final class RocmDevice implements Device, AutoCloseable {
     private final ConcurrentMap<TritonImage, LoadedTritonKernel> tritonKernels = new ConcurrentHashMap<>();
     private long ownedBytes;
 
-    private final AtomicLong reservedWorkspaceBytes = new AtomicLong();
+    private final ScratchReservations reservations = new ScratchReservations();
     private final StreamBuffers.Memory<RocmAllocation> bufferMemory = new StreamBuffers.Memory<>(this::allocateRaw, this::free, this::zero, RocmAllocation::bytes);
     private final StreamBuffers<RocmStream, RocmAllocation> workspaces = new StreamBuffers<>(bufferMemory, "workspace", false);
-    private final AtomicInteger reservedCounters = new AtomicInteger();
     private final StreamBuffers<RocmStream, RocmAllocation> counters = new StreamBuffers<>(bufferMemory, "arrival counters", true);
     private volatile boolean closed;
 
@@ -321,10 +319,7 @@ public final class RocmDevice implements Device, AutoCloseable {
 
     @Override
     public void reserveWorkspace(long bytes) {
-        if (bytes < 0) {
-            throw new IllegalArgumentException("a workspace of " + bytes + " bytes cannot be reserved");
-        }
-        reservedWorkspaceBytes.accumulateAndGet(bytes, Math::max);
+        reservations.reserveWorkspace(bytes);
     }
 
     /**
@@ -334,21 +329,13 @@ public final class RocmDevice implements Device, AutoCloseable {
     @Override
     public RocmTensor workspace(ExecutionStream stream, ScalarType dtype, long... shape) {
         RocmStream rocmStream = requireOwn(requireNonNull(stream, "stream is null"));
-        long bytes = RocmTensor.contiguousBytes(dtype, shape);
-        long reserved = reservedWorkspaceBytes.get();
-        if (bytes > reserved) {
-            throw new IllegalStateException("a workspace tensor " + dtype + Arrays.toString(shape) + " of " + bytes + " bytes exceeds the " + reserved
-                    + " bytes reserved; call reserveWorkspace in prepare");
-        }
+        long reserved = reservations.workspaceFor(dtype, shape, RocmTensor.contiguousBytes(dtype, shape));
         return workspaces.atLeast(rocmStream, reserved).leadingView(dtype, shape);
     }
 
     @Override
     public void reserveCounters(int count) {
-        if (count < 0) {
-            throw new IllegalArgumentException(count + " arrival counters cannot be reserved");
-        }
-        reservedCounters.accumulateAndGet(count, Math::max);
+        reservations.reserveCounters(count);
     }
 
     /**
@@ -358,10 +345,7 @@ public final class RocmDevice implements Device, AutoCloseable {
     @Override
     public RocmTensor counters(ExecutionStream stream, int count) {
         RocmStream rocmStream = requireOwn(requireNonNull(stream, "stream is null"));
-        int reserved = reservedCounters.get();
-        if (count < 1 || count > reserved) {
-            throw new IllegalStateException(count + " arrival counters asked for, " + reserved + " reserved; call reserveCounters in prepare");
-        }
+        int reserved = reservations.countersFor(count);
         return counters.atLeast(rocmStream, 4L * reserved).leadingView(ScalarType.INT32, new long[] {count});
     }
 

@@ -47,7 +47,7 @@ final class TestCpuDevice {
     void workspaceIsTheReservedScratchOfTheCallingThreadAndRefusesMoreThanWasReserved() throws Exception {
         CpuDevice scratch = new CpuDevice(Platform.parse("cpu"));
         assertThatThrownBy(() -> scratch.workspace(scratch.defaultStream(), ScalarType.FLOAT16, 4))
-                .isInstanceOf(IllegalStateException.class).hasMessage("a workspace tensor of 8 bytes exceeds the 0 bytes reserved; call reserveWorkspace in prepare");
+                .isInstanceOf(IllegalStateException.class).hasMessage("a workspace tensor float16[4] of 8 bytes exceeds the 0 bytes reserved; call reserveWorkspace in prepare");
 
         scratch.reserveWorkspace(4096);
         scratch.reserveWorkspace(1024);
