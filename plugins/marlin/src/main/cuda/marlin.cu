@@ -925,6 +925,453 @@ __device__ __forceinline__ void decode_reduce(const float* __restrict__ partials
     MARLIN_TIMELINE_MARK(4);
 }
 
+
+// ---- the Hopper GEMM kernel: M > 16 on sm_90a ----
+//
+// The decode kernel's orientation on warpgroup MMAs: out^T = W^T x^T with the weights as wgmma's A operand from
+// registers and the activations as its B operand from shared memory. A marlin word is the A fragment of one warp's 16
+// columns by 16 rows of K (see the decode kernel), so warp j of a warpgroup dequantizes the word of sub-tile j
+// ((code - zero) * scale, rounded once in the activation type, as the reference's weights are) and the warpgroup's
+// four warps form the m64 of wgmma.m64nBTk16: a 64-column chunk by BT tokens. A block is two warpgroups (128
+// columns) by BT tokens over a range of whole stages of 128 rows of K; each stage (activations in 128-byte swizzled
+// slices of 64 rows of K, as wgmma's K-major layout takes them, then the words, scales and zero points) comes through
+// a cp.async ring that every thread feeds. A word is dequantized while the MMA before it runs (a fragment set a tile,
+// wgmma.wait_group HOPPER_IN_FLIGHT), so a slot is refilled two stages after it was read. K is split as the GEMM kernel
+// splits it, the float32 partial sums added by marlin_reduce. The sums leave through shared memory so that each row is
+// written whole. Measured on an H100 (docs/perf/raw/marlin-hopper-kernel-h100-2026-11-22.txt): the activations'
+// cp.async copies, not the MMAs or the dequantization, bound it at large M.
+constexpr int HOPPER_THREADS = 256;
+constexpr int HOPPER_N = 128;                      // two warpgroups, a 64-column chunk each
+#ifndef MARLIN_HOPPER_STAGE_K
+#define MARLIN_HOPPER_STAGE_K 128
+#endif
+#ifndef MARLIN_HOPPER_IN_FLIGHT
+#define MARLIN_HOPPER_IN_FLIGHT 1
+#endif
+constexpr int HOPPER_STAGE_K = MARLIN_HOPPER_STAGE_K;   // whole 128-byte swizzle rows (64 halves) of activations
+constexpr int HOPPER_SLICES = HOPPER_STAGE_K / 64;      // swizzled [BT][64] activation slices a stage
+constexpr int HOPPER_TILES = HOPPER_STAGE_K / 16;
+constexpr int HOPPER_IN_FLIGHT = MARLIN_HOPPER_IN_FLIGHT;  // MMAs a warpgroup leaves running while it dequantizes
+static_assert(HOPPER_IN_FLIGHT >= 1 && HOPPER_IN_FLIGHT < HOPPER_TILES, "fragment sets: one a tile of a stage");
+constexpr int HOPPER_TILE_WORDS = 2 * HOPPER_N;    // one 16-row tile of the block's two chunks: 1 KB
+constexpr int HOPPER_OUT_STRIDE = HOPPER_N + 4;    // floats a row of the epilogue tile: conflict-free fragment stores
+
+#ifndef MARLIN_HOPPER_STAGES_64
+#define MARLIN_HOPPER_STAGES_64 4
+#endif
+#ifndef MARLIN_HOPPER_STAGES_128
+#define MARLIN_HOPPER_STAGES_128 4
+#endif
+#ifndef MARLIN_HOPPER_STAGES_256
+#define MARLIN_HOPPER_STAGES_256 3
+#endif
+
+template <int BT>
+struct HopperStage {
+    static_assert(BT == 64 || BT == 128 || BT == 256, "the Hopper kernel ships 64, 128 and 256 tokens a block");
+    static constexpr int X_BYTES = HOPPER_SLICES * BT * 128;          // slices of BT rows of 64 halves, a 1 KB swizzle atom per 8 rows
+    static constexpr int W_BYTES = HOPPER_TILES * HOPPER_TILE_WORDS * 4;
+    static constexpr int MAX_GROUPS = HOPPER_STAGE_K / 32;            // groups of 32 rows
+    static constexpr int S_BYTES = MAX_GROUPS * HOPPER_N * 2;         // group rows of 128 scales
+    static constexpr int Z_BYTES = MAX_GROUPS * HOPPER_N / 2;         // and of 128 4-bit zero points
+    static constexpr int BYTES = (X_BYTES + W_BYTES + S_BYTES + Z_BYTES + 1023) / 1024 * 1024;
+    static constexpr int STAGES = BT == 64 ? MARLIN_HOPPER_STAGES_64 : BT == 128 ? MARLIN_HOPPER_STAGES_128 : MARLIN_HOPPER_STAGES_256;
+    static_assert(STAGES >= 3, "a slot is refilled two stages after it was read");
+    static constexpr int SHARED = STAGES * BYTES + 1024;              // + the alignment of the ring to 1 KB
+    static constexpr int BLOCKS_PER_SM = 2 * (SHARED + 1024) <= 228 * 1024 ? 2 : 1;
+    static_assert(BT * HOPPER_OUT_STRIDE * 4 <= STAGES * BYTES, "the epilogue tile fits the ring");
+    static_assert(BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
+};
+
+// the sm_90a image only: the other images trap in hopper_gemm
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+// wgmma's shared memory descriptor of a K-major operand in 128-byte swizzle: 8-row groups 1 KB apart.
+__device__ __forceinline__ uint64_t swizzled_descriptor(unsigned address) {
+    return (uint64_t)((address & 0x3FFFF) >> 4) | ((uint64_t)1 << 16) | ((uint64_t)(1024 >> 4) << 32) | ((uint64_t)1 << 62);
+}
+
+__device__ __forceinline__ void wgmma_fence() {
+    asm volatile("wgmma.fence.sync.aligned;" ::: "memory");
+}
+
+__device__ __forceinline__ void wgmma_commit() {
+    asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory");
+}
+
+template <int PENDING>
+__device__ __forceinline__ void wgmma_wait() {
+    asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(PENDING) : "memory");
+}
+
+// cp.async writes through the generic proxy, wgmma reads through the async one
+__device__ __forceinline__ void fence_async_shared() {
+    asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
+}
+
+template <int R>
+__device__ __forceinline__ void keep_registers(float (&d)[R]) {
+#pragma unroll
+    for (int i = 0; i < R; ++i) asm volatile("" : "+f"(d[i])::"memory");
+}
+
+// D[64 x BT] += A[64 x 16] (registers) * B[16 x BT] (shared memory, K-major)
+template <typename T, int BT>
+__device__ __forceinline__ void wgmma_rs(float (&d)[BT / 2], const uint32_t (&a)[4], uint64_t b);
+
+
+template <>
+__device__ __forceinline__ void wgmma_rs<__half, 64>(float (&d)[32], const uint32_t (&a)[4], uint64_t b) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.f16.f16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15,"
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "
+        "{%32, %33, %34, %35}, %36, p, 1, 1, 0;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
+}
+
+template <>
+__device__ __forceinline__ void wgmma_rs<__nv_bfloat16, 64>(float (&d)[32], const uint32_t (&a)[4], uint64_t b) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %37, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n64k16.f32.bf16.bf16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15,"
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31}, "
+        "{%32, %33, %34, %35}, %36, p, 1, 1, 0;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
+}
+
+template <>
+__device__ __forceinline__ void wgmma_rs<__half, 128>(float (&d)[64], const uint32_t (&a)[4], uint64_t b) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k16.f32.f16.f16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15,"
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31,"
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47,"
+        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+        "{%64, %65, %66, %67}, %68, p, 1, 1, 0;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
+}
+
+template <>
+__device__ __forceinline__ void wgmma_rs<__nv_bfloat16, 128>(float (&d)[64], const uint32_t (&a)[4], uint64_t b) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %69, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15,"
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31,"
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47,"
+        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63}, "
+        "{%64, %65, %66, %67}, %68, p, 1, 1, 0;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
+}
+
+template <>
+__device__ __forceinline__ void wgmma_rs<__half, 256>(float (&d)[128], const uint32_t (&a)[4], uint64_t b) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %133, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n256k16.f32.f16.f16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15,"
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31,"
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47,"
+        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63,"
+        "%64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79,"
+        "%80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95,"
+        "%96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, %110, %111,"
+        "%112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, %124, %125, %126, %127}, "
+        "{%128, %129, %130, %131}, %132, p, 1, 1, 0;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63]),
+          "+f"(d[64]), "+f"(d[65]), "+f"(d[66]), "+f"(d[67]), "+f"(d[68]), "+f"(d[69]), "+f"(d[70]), "+f"(d[71]),
+          "+f"(d[72]), "+f"(d[73]), "+f"(d[74]), "+f"(d[75]), "+f"(d[76]), "+f"(d[77]), "+f"(d[78]), "+f"(d[79]),
+          "+f"(d[80]), "+f"(d[81]), "+f"(d[82]), "+f"(d[83]), "+f"(d[84]), "+f"(d[85]), "+f"(d[86]), "+f"(d[87]),
+          "+f"(d[88]), "+f"(d[89]), "+f"(d[90]), "+f"(d[91]), "+f"(d[92]), "+f"(d[93]), "+f"(d[94]), "+f"(d[95]),
+          "+f"(d[96]), "+f"(d[97]), "+f"(d[98]), "+f"(d[99]), "+f"(d[100]), "+f"(d[101]), "+f"(d[102]), "+f"(d[103]),
+          "+f"(d[104]), "+f"(d[105]), "+f"(d[106]), "+f"(d[107]), "+f"(d[108]), "+f"(d[109]), "+f"(d[110]), "+f"(d[111]),
+          "+f"(d[112]), "+f"(d[113]), "+f"(d[114]), "+f"(d[115]), "+f"(d[116]), "+f"(d[117]), "+f"(d[118]), "+f"(d[119]),
+          "+f"(d[120]), "+f"(d[121]), "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), "+f"(d[127])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
+}
+
+template <>
+__device__ __forceinline__ void wgmma_rs<__nv_bfloat16, 256>(float (&d)[128], const uint32_t (&a)[4], uint64_t b) {
+    asm volatile(
+        "{\n.reg .pred p;\nsetp.ne.b32 p, %133, 0;\n"
+        "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 "
+        "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15,"
+        "%16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31,"
+        "%32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47,"
+        "%48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63,"
+        "%64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79,"
+        "%80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95,"
+        "%96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, %110, %111,"
+        "%112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, %124, %125, %126, %127}, "
+        "{%128, %129, %130, %131}, %132, p, 1, 1, 0;\n"
+        "}\n"
+        : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]),
+          "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]),
+          "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]),
+          "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]),
+          "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]),
+          "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]),
+          "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]),
+          "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63]),
+          "+f"(d[64]), "+f"(d[65]), "+f"(d[66]), "+f"(d[67]), "+f"(d[68]), "+f"(d[69]), "+f"(d[70]), "+f"(d[71]),
+          "+f"(d[72]), "+f"(d[73]), "+f"(d[74]), "+f"(d[75]), "+f"(d[76]), "+f"(d[77]), "+f"(d[78]), "+f"(d[79]),
+          "+f"(d[80]), "+f"(d[81]), "+f"(d[82]), "+f"(d[83]), "+f"(d[84]), "+f"(d[85]), "+f"(d[86]), "+f"(d[87]),
+          "+f"(d[88]), "+f"(d[89]), "+f"(d[90]), "+f"(d[91]), "+f"(d[92]), "+f"(d[93]), "+f"(d[94]), "+f"(d[95]),
+          "+f"(d[96]), "+f"(d[97]), "+f"(d[98]), "+f"(d[99]), "+f"(d[100]), "+f"(d[101]), "+f"(d[102]), "+f"(d[103]),
+          "+f"(d[104]), "+f"(d[105]), "+f"(d[106]), "+f"(d[107]), "+f"(d[108]), "+f"(d[109]), "+f"(d[110]), "+f"(d[111]),
+          "+f"(d[112]), "+f"(d[113]), "+f"(d[114]), "+f"(d[115]), "+f"(d[116]), "+f"(d[117]), "+f"(d[118]), "+f"(d[119]),
+          "+f"(d[120]), "+f"(d[121]), "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), "+f"(d[127])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "l"(b), "r"(1));
+}
+
+
+#endif
+
+template <typename T, bool ZERO_POINTS, int BT>
+__device__ __forceinline__ void hopper_gemm(const T* __restrict__ x, long long ldx, int m, int k, int n, const uint32_t* __restrict__ codes,
+                                            const T* __restrict__ scales, const uint32_t* __restrict__ zeros, int group_size,
+                                            const T* __restrict__ bias, T* __restrict__ out, float* __restrict__ partials, int stages_per_split) {
+#if defined(__CUDA_ARCH_FEAT_SM90_ALL)
+    using N = Numbers<T>;
+    using P = typename N::Pair;
+    using S = HopperStage<BT>;
+    extern __shared__ unsigned char hopper_shared[];
+    const unsigned raw = static_cast<unsigned>(__cvta_generic_to_shared(hopper_shared));
+    const unsigned base = (raw + 1023) & ~1023u;
+    unsigned char* const shared = hopper_shared + (base - raw);
+
+    const int column_blocks = (n + HOPPER_N - 1) / HOPPER_N;
+    const int column0 = (blockIdx.x % column_blocks) * HOPPER_N;
+    const int split = blockIdx.x / column_blocks;
+    const int token0 = blockIdx.y * BT;
+    const int total_stages = k / HOPPER_STAGE_K;
+    const int first_stage = split * stages_per_split;
+    const int stages = min(stages_per_split, total_stages - first_stage);
+    const bool one_group = group_size >= k;
+    const int groups_per_stage = one_group ? 1 : max(1, HOPPER_STAGE_K / group_size);
+    const int chunks = min(2, (n - column0) / 64);  // 1 in the last column block when N % 128 == 64
+
+    const int thread = threadIdx.x;
+    const int chunk = thread / 128;        // the warpgroup's 64 columns
+    const int j = (thread % 128) / 32;     // the warp's 16-column sub-tile
+    const int lane = thread % 32;
+    const int g = lane / 4;
+    const int t = lane % 4;
+    const bool active = chunk < chunks;
+
+    // this thread's word copy: 16 bytes `piece` of tile `word_tile` (the two chunks' 128 words back to back)
+    const int word_tile = thread / 64;
+    const int word_piece = thread % 64;
+    const bool word_copy = word_piece < 32 * chunks;
+    const uint32_t* word_source = codes + (size_t)(first_stage * HOPPER_TILES + word_tile) * 2 * n + 2 * column0 + word_piece * 4;
+    const size_t word_step = (size_t)HOPPER_TILES * 2 * n;
+
+    auto load_stage = [&](int s, int slot) {
+        const unsigned stage = base + slot * S::BYTES;
+        const int kstage = first_stage + s;
+#pragma unroll
+        for (int item = thread; item < BT * 8 * HOPPER_SLICES; item += HOPPER_THREADS) {
+            const int row = item / (8 * HOPPER_SLICES);
+            const int piece = item % (8 * HOPPER_SLICES);
+            const int token = token0 + row;
+            const T* source = x + (size_t)min(token, m - 1) * ldx + kstage * HOPPER_STAGE_K + piece * 8;
+            copy_16(stage + (piece / 8) * BT * 128 + row * 128 + (((piece % 8) ^ (row % 8)) * 16), source, token < m ? 16 : 0);
+        }
+#pragma unroll
+        for (int tile = word_tile; tile < HOPPER_TILES; tile += HOPPER_THREADS / 64) {
+            if (word_copy) {
+                copy_16(stage + S::X_BYTES + tile * 1024 + word_piece * 16, word_source + s * word_step + (size_t)(tile - word_tile) * 2 * n, 16);
+            }
+        }
+        const int group0 = one_group ? 0 : kstage * HOPPER_STAGE_K / group_size;
+        if (thread < 16 * groups_per_stage && thread % 16 < 8 * chunks) {
+            const int row = thread / 16;
+            copy_16(stage + S::X_BYTES + S::W_BYTES + row * 256 + (thread % 16) * 16, scales + (size_t)(group0 + row) * n + column0 + (thread % 16) * 8, 16);
+        }
+        if (ZERO_POINTS && thread >= 32 && thread < 32 + 4 * groups_per_stage && thread % 4 < 2 * chunks) {
+            const int row = (thread - 32) / 4;
+            copy_16(stage + S::X_BYTES + S::W_BYTES + S::S_BYTES + row * 64 + (thread % 4) * 16,
+                    zeros + (size_t)(group0 + row) * (n / 8) + column0 / 8 + (thread % 4) * 4, 16);
+        }
+    };
+
+    float sums[BT / 2];
+#pragma unroll
+    for (int i = 0; i < BT / 2; ++i) sums[i] = 0.0f;
+
+#pragma unroll
+    for (int s = 0; s < S::STAGES - 2; ++s) {
+        if (s < stages) load_stage(s, s);
+        commit_copies();
+    }
+
+    uint32_t a[HOPPER_TILES][4];
+    for (int s = 0; s < stages; ++s) {
+        wait_copies<S::STAGES - 3>();
+        fence_async_shared();
+        __syncthreads();
+        // the slot read two stages ago: its MMAs are done (every warpgroup waited for all but its latest)
+        const int ahead = s + S::STAGES - 2;
+        if (ahead < stages) load_stage(ahead, ahead % S::STAGES);
+        commit_copies();
+        if (!active) {
+            continue;
+        }
+        const int slot = s % S::STAGES;
+        const unsigned stage_address = base + slot * S::BYTES;
+        const unsigned char* stage = shared + slot * S::BYTES;
+        const uint32_t* words = reinterpret_cast<const uint32_t*>(stage + S::X_BYTES);
+        const unsigned char* scale_rows = stage + S::X_BYTES + S::W_BYTES;
+        const unsigned char* zero_rows = scale_rows + S::S_BYTES;
+        const uint64_t descriptor = swizzled_descriptor(stage_address);
+
+        P scale[2], zero[2][2];
+        auto group_pairs = [&](int group_row) {
+            if (one_group) {
+                const T* row = reinterpret_cast<const T*>(scale_rows);
+                const T low = row[single_scale_position(64 * chunk + 16 * j + g)];
+                const T high = row[single_scale_position(64 * chunk + 16 * j + 8 + g)];
+                scale[0] = P(low, low);
+                scale[1] = P(high, high);
+            }
+            else {
+                const P both = as_pair<P>(reinterpret_cast<const uint32_t*>(scale_rows + group_row * 256 + chunk * 128)[grouped_scale_position(j, g) / 2]);
+                scale[0] = P(both.x, both.x);
+                scale[1] = P(both.y, both.y);
+            }
+            if constexpr (ZERO_POINTS) {
+                const uint32_t zero_word = reinterpret_cast<const uint32_t*>(zero_rows + group_row * 64)[8 * chunk + g] >> (4 * j);
+                const P even = as_pair<P>(lop3_and_or(zero_word, 0x000F000Fu, N::MAGIC));
+                const P odd = as_pair<P>(lop3_and_or(zero_word << N::ODD_SHIFT, N::ODD_MASK, N::ODD_MAGIC));
+                zero[0][0] = P(even.x, even.x);
+                zero[0][1] = P(even.y, even.y);
+                zero[1][0] = P(odd.x, odd.x);
+                zero[1][1] = P(odd.y, odd.y);
+            }
+            else {
+                zero[0][0] = zero[0][1] = as_pair<P>(N::BIASED);
+                zero[1][0] = zero[1][1] = as_pair<P>(N::ODD_BIASED);
+            }
+        };
+        const bool stage_group = one_group || group_size >= HOPPER_STAGE_K;
+        if (stage_group) {
+            group_pairs(0);
+        }
+#pragma unroll
+        for (int tile = 0; tile < HOPPER_TILES; ++tile) {
+            if (!stage_group) {
+                group_pairs(tile * 16 / group_size);
+            }
+            const uint32_t word = words[tile * HOPPER_TILE_WORDS + 128 * chunk + 32 * j + lane];
+            uint32_t (&fragment)[4] = a[tile];
+            // A fragment: a0 / a1 rows g / g + 8 (column halves 0 / 1) of K pairs 2t; a2 / a3 the same of 2t + 8
+#pragma unroll
+            for (int h = 0; h < 2; ++h) {
+                const uint32_t shifted = word >> (8 * h);
+                const P even_rows = as_pair<P>(lop3_and_or(shifted, 0x000F000Fu, N::MAGIC));
+                const P odd_rows = as_pair<P>(lop3_and_or(shifted >> N::ODD_RIGHT, N::ODD_MASK, N::ODD_MAGIC));
+                fragment[h] = as_bits(__hmul2(__hsub2(even_rows, zero[0][h]), scale[h]));
+                fragment[2 + h] = as_bits(__hmul2(__hsub2(odd_rows, zero[1][h]), scale[h]));
+            }
+            wgmma_fence();
+            keep_registers(sums);
+            // + a slice's bytes every 64 rows of K, + 32 bytes a 16-row step within the slice
+            wgmma_rs<T, BT>(sums, fragment, descriptor + (tile / 4) * (BT * 128 >> 4) + 2 * (tile % 4));
+            wgmma_commit();
+            keep_registers(sums);
+            wgmma_wait<HOPPER_IN_FLIGHT>();
+        }
+    }
+    wgmma_wait<0>();
+    keep_registers(sums);
+    wait_copies<0>();
+    __syncthreads();
+
+    // the sums through shared memory, [token][column], then whole rows out
+    float* tile = reinterpret_cast<float*>(shared);
+    if (active) {
+#pragma unroll
+        for (int i = 0; i < BT / 2; ++i) {
+            const int column = 64 * chunk + 16 * j + g + 8 * ((i / 2) % 2);
+            const int token = 8 * (i / 4) + 2 * t + i % 2;
+            tile[token * HOPPER_OUT_STRIDE + column] = sums[i];
+        }
+    }
+    __syncthreads();
+    const int quads = chunks * 16;
+    for (int item = thread; item < BT * 32; item += HOPPER_THREADS) {
+        const int row = item / 32;
+        const int quad = item % 32;
+        const int token = token0 + row;
+        if (token >= m || quad >= quads) {
+            continue;
+        }
+        const float4 v = *reinterpret_cast<const float4*>(tile + row * HOPPER_OUT_STRIDE + 4 * quad);
+        const int column = column0 + 4 * quad;
+        if (partials != nullptr) {
+            *reinterpret_cast<float4*>(partials + ((size_t)split * m + token) * n + column) = v;
+        }
+        else {
+            float b[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+            if (bias != nullptr) {
+#pragma unroll
+                for (int e = 0; e < 4; ++e) b[e] = static_cast<float>(bias[column + e]);
+            }
+            P low, high;
+            low.x = T(v.x + b[0]);
+            low.y = T(v.y + b[1]);
+            high.x = T(v.z + b[2]);
+            high.y = T(v.w + b[3]);
+            // pairs: the output is only 4-byte aligned (MarlinLauncher)
+            P* target = reinterpret_cast<P*>(out + (size_t)token * n + column);
+            target[0] = low;
+            target[1] = high;
+        }
+    }
+#else
+    __trap();  // the sm_90a image only: MarlinPlan never picks this kernel elsewhere
+#endif
+}
+
 }  // namespace
 
 // The repack: one thread per output word; gptq holds the codes as int32 [K/8, N], row 8w + i of column c at bits 4i of
@@ -966,6 +1413,27 @@ MARLIN_GEMM(marlin_gemm_f16_mb4, __half, false, 4)
 MARLIN_GEMM(marlin_gemm_f16_zp_mb4, __half, true, 4)
 MARLIN_GEMM(marlin_gemm_bf16_mb4, __nv_bfloat16, false, 4)
 MARLIN_GEMM(marlin_gemm_bf16_zp_mb4, __nv_bfloat16, true, 4)
+
+// Above 16 rows on sm_90a: 64, 128 or 256 tokens a block (MarlinPlan picks; the other images trap).
+#define MARLIN_HOPPER(NAME, T, ZP, BT)                                                                                                   \
+    extern "C" __global__ void __launch_bounds__(HOPPER_THREADS, HopperStage<BT>::BLOCKS_PER_SM) NAME(                                   \
+            const T* x, long long ldx, int m, int k, int n, const uint32_t* codes, const T* scales, const uint32_t* zeros, int group_size, \
+            const T* bias, T* out, float* partials, int stages_per_split) {                                                               \
+        hopper_gemm<T, ZP, BT>(x, ldx, m, k, n, codes, scales, zeros, group_size, bias, out, partials, stages_per_split);                \
+    }
+
+MARLIN_HOPPER(marlin_hopper_f16_t64, __half, false, 64)
+MARLIN_HOPPER(marlin_hopper_f16_t128, __half, false, 128)
+MARLIN_HOPPER(marlin_hopper_f16_t256, __half, false, 256)
+MARLIN_HOPPER(marlin_hopper_f16_zp_t64, __half, true, 64)
+MARLIN_HOPPER(marlin_hopper_f16_zp_t128, __half, true, 128)
+MARLIN_HOPPER(marlin_hopper_f16_zp_t256, __half, true, 256)
+MARLIN_HOPPER(marlin_hopper_bf16_t64, __nv_bfloat16, false, 64)
+MARLIN_HOPPER(marlin_hopper_bf16_t128, __nv_bfloat16, false, 128)
+MARLIN_HOPPER(marlin_hopper_bf16_t256, __nv_bfloat16, false, 256)
+MARLIN_HOPPER(marlin_hopper_bf16_zp_t64, __nv_bfloat16, true, 64)
+MARLIN_HOPPER(marlin_hopper_bf16_zp_t128, __nv_bfloat16, true, 128)
+MARLIN_HOPPER(marlin_hopper_bf16_zp_t256, __nv_bfloat16, true, 256)
 
 extern "C" __global__ void marlin_reduce_f16(const float* partials, int splits, int m, int n, const __half* bias, __half* out) {
     reduce<__half>(partials, splits, m, n, bias, out);

@@ -67,6 +67,65 @@ Plan plan_of(int m, int k, int n, int sms) {
 }
 
 template <typename T>
+using GemmKernelH = void (*)(const T*, long long, int, int, int, const uint32_t*, const T*, const uint32_t*, int, const T*, T*, float*, int);
+
+// ---- the Hopper kernel's plan: the same arithmetic as dev.qlinear.marlin.HopperPlan ----
+bool g_hopper = false;   // MARLIN_HOPPER=1: the Hopper kernel runs M > 16
+int g_forced_tokens = 0; // a token tile other than the plan's (64, 128 or 256)
+
+struct HPlan {
+    int bt, m_blocks, splits, stages_per_split;
+};
+
+int hopper_blocks_per_sm(int bt) {
+    return bt == 64 ? HopperStage<64>::BLOCKS_PER_SM : bt == 128 ? HopperStage<128>::BLOCKS_PER_SM : HopperStage<256>::BLOCKS_PER_SM;
+}
+
+int hopper_shared_bytes(int bt) {
+    return bt == 64 ? HopperStage<64>::SHARED : bt == 128 ? HopperStage<128>::SHARED : HopperStage<256>::SHARED;
+}
+
+HPlan hopper_plan_of(int m, int k, int n, int sms) {
+    HPlan p{};
+    p.bt = g_forced_tokens > 0 ? g_forced_tokens : m <= 64 ? 64 : m <= 128 ? 128 : 256;
+    p.m_blocks = (m + p.bt - 1) / p.bt;
+    const int stages = k / HOPPER_STAGE_K;
+    const long tiles = (long)((n + HOPPER_N - 1) / HOPPER_N) * p.m_blocks;
+    const long resident = (long)hopper_blocks_per_sm(p.bt) * sms;
+    int best = 1;
+    double best_efficiency = 0;
+    for (int s = 1; s <= 16 && stages / s >= 8; ++s) {
+        const long blocks = tiles * s;
+        const double efficiency = (double)blocks / ((blocks + resident - 1) / resident * resident);
+        if (efficiency > best_efficiency + 0.02) {
+            best = s;
+            best_efficiency = efficiency;
+        }
+    }
+    if (g_forced_splits > 0) best = std::min(g_forced_splits, stages);
+    p.stages_per_split = (stages + best - 1) / best;
+    p.splits = (stages + p.stages_per_split - 1) / p.stages_per_split;
+    return p;
+}
+
+template <typename T>
+GemmKernelH<T> hopper_kernel(bool zp, int bt);
+
+template <>
+GemmKernelH<__half> hopper_kernel<__half>(bool zp, int bt) {
+    if (bt == 64) return zp ? marlin_hopper_f16_zp_t64 : marlin_hopper_f16_t64;
+    if (bt == 128) return zp ? marlin_hopper_f16_zp_t128 : marlin_hopper_f16_t128;
+    return zp ? marlin_hopper_f16_zp_t256 : marlin_hopper_f16_t256;
+}
+
+template <>
+GemmKernelH<__nv_bfloat16> hopper_kernel<__nv_bfloat16>(bool zp, int bt) {
+    if (bt == 64) return zp ? marlin_hopper_bf16_zp_t64 : marlin_hopper_bf16_t64;
+    if (bt == 128) return zp ? marlin_hopper_bf16_zp_t128 : marlin_hopper_bf16_t128;
+    return zp ? marlin_hopper_bf16_zp_t256 : marlin_hopper_bf16_t256;
+}
+
+template <typename T>
 using GemmKernel = void (*)(const T*, long long, int, int, int, const uint32_t*, const T*, const uint32_t*, int, const T*, T*, float*, int);
 
 template <typename T>
@@ -97,6 +156,7 @@ void set_shared(bool zp) {
     CUDA_OK(cudaFuncSetAttribute(gemm_kernel<T>(zp, 4), cudaFuncAttributeMaxDynamicSharedMemorySize, shared_bytes(4)));
     CUDA_OK(cudaFuncSetAttribute(decode_kernel<T>(zp, 1), cudaFuncAttributeMaxDynamicSharedMemorySize, DecodeStage<1>::SHARED));
     CUDA_OK(cudaFuncSetAttribute(decode_kernel<T>(zp, 2), cudaFuncAttributeMaxDynamicSharedMemorySize, DecodeStage<2>::SHARED));
+    for (int bt : {64, 128, 256}) CUDA_OK(cudaFuncSetAttribute(hopper_kernel<T>(zp, bt), cudaFuncAttributeMaxDynamicSharedMemorySize, hopper_shared_bytes(bt)));
 }
 
 template <typename T>
@@ -195,6 +255,14 @@ void run_gemm(const Plan& p, const T* x, int m, int k, int n, const uint32_t* co
               const T* bias, T* out, float* partials, cudaStream_t stream) {
     if (m <= 16) {
         run_decode<T>(x, m, k, n, codes, scales, zeros, zp, group_size, bias, out, partials, stream, g_sms);
+        return;
+    }
+    if (g_hopper) {
+        const HPlan h = hopper_plan_of(m, k, n, g_sms);
+        dim3 hgrid(((n + HOPPER_N - 1) / HOPPER_N) * h.splits, h.m_blocks);
+        hopper_kernel<T>(zp, h.bt)<<<hgrid, HOPPER_THREADS, hopper_shared_bytes(h.bt), stream>>>(x, k, m, k, n, codes, scales, zeros, group_size, bias, out,
+                                                                                       h.splits > 1 ? partials : nullptr, h.stages_per_split);
+        if (h.splits > 1) launch_reduce<T>(partials, h.splits, m, n, bias, out, stream);
         return;
     }
     dim3 grid((n / BLOCK_N) * p.splits, p.m_blocks);
@@ -415,7 +483,9 @@ void check_case(std::mt19937& rng, int sms, int k, int n, int group_size, bool z
     CUDA_OK(cudaMalloc(&partials, std::max<size_t>((size_t)16 * max_m * n, (size_t)2 * DECODE_BLOCKS_PER_SM * sms * 16 * DECODE_N) * sizeof(float)));
     for (int m : ms) {
         const std::vector<float> ref = reference(l, x_host, m, bias_host);
-        for (int forced : {0, 1, 3, 5}) {
+        for (int variant = 0; variant < (g_hopper && m > 16 ? 12 : 4); ++variant) {
+            const int forced = std::vector<int>{0, 1, 3, 5}[variant % 4];
+            g_forced_tokens = g_hopper ? std::vector<int>{64, 128, 256}[variant / 4] : 0;
             g_forced_splits = forced;
             g_forced_blocks = forced;
             const Plan p = plan_of(m, k, n, sms);
@@ -433,6 +503,8 @@ void check_case(std::mt19937& rng, int sms, int k, int n, int group_size, bool z
             run_gemm<T>(p, input, m, k, n, codes, scales, zeros, zp, group_size, bias, out, partials, 0);
             g_forced_splits = 0;
             g_forced_blocks = 0;
+            const int tokens = g_forced_tokens;
+            g_forced_tokens = 0;
             CUDA_OK(cudaDeviceSynchronize());
             std::vector<T> got((size_t)m * n);
             CUDA_OK(cudaMemcpy(got.data(), out, got.size() * sizeof(T), cudaMemcpyDeviceToHost));
@@ -450,8 +522,8 @@ void check_case(std::mt19937& rng, int sms, int k, int n, int group_size, bool z
             const bool ok = finite && relative < tolerance;
             if (!ok) ++g_failures;
             if (!ok || std::getenv("MARLIN_VERBOSE")) {
-                std::printf("%s %s K=%d N=%d G=%d zp=%d act=%d M=%d mb=%d splits=%d x%d: mean rel err %.2e%s\n", ok ? "ok  " : "FAIL", type, k, n,
-                            group_size, zp, act_order, m, p.mb, p.splits, p.stages_per_split, relative, finite ? "" : " (non-finite)");
+                std::printf("%s %s K=%d N=%d G=%d zp=%d act=%d M=%d mb=%d splits=%d x%d tokens=%d: mean rel err %.2e%s\n", ok ? "ok  " : "FAIL", type, k, n,
+                            group_size, zp, act_order, m, p.mb, p.splits, p.stages_per_split, tokens, relative, finite ? "" : " (non-finite)");
             }
         }
     }
@@ -576,7 +648,10 @@ int bench() {
     const double copy_gbs = 2.0 * copy_bytes / copy_us / 1e3;
     std::printf("copy %.0f GB/s\n%-12s %5s %9s %9s %7s %7s %6s %s\n", copy_gbs, "layer", "M", "cuBLAS", "marlin", "speedup", "GB/s", "%copy", "plan");
     std::mt19937 rng(7);
+    const char* only_layer = std::getenv("MARLIN_BENCH_LAYER");  // bench one layer (its name), at MARLIN_BENCH_M rows
+    const char* only_m = std::getenv("MARLIN_BENCH_M");
     for (const Shape& s : shapes) {
+        if (only_layer != nullptr && std::string(only_layer) != s.name) continue;
         const RotatedWeights w(s.k, s.n);
         const size_t word_bytes = w.word_bytes, scale_bytes = w.scale_bytes;
         const int copies = w.copies;
@@ -590,17 +665,43 @@ int bench() {
         }
         __half *x, *out;
         float* partials;
-        CUDA_OK(cudaMalloc(&x, (size_t)256 * s.k * 2));
-        CUDA_OK(cudaMemset(x, 0x1C, (size_t)256 * s.k * 2));
-        CUDA_OK(cudaMalloc(&out, (size_t)256 * s.n * 2));
+        const int rows = g_hopper ? 4096 : 256;
+        CUDA_OK(cudaMalloc(&x, (size_t)rows * s.k * 2));
+        CUDA_OK(cudaMemset(x, 0x1C, (size_t)rows * s.k * 2));
+        CUDA_OK(cudaMalloc(&out, (size_t)rows * s.n * 2));
         CUDA_OK(cudaMalloc(&partials, std::max<size_t>((size_t)16 * 256 * s.n, (size_t)2 * DECODE_BLOCKS_PER_SM * sms * 16 * DECODE_N) * 4));
-        for (int m : {1, 16, 64, 256}) {
+        const std::vector<int> bench_ms = g_hopper ? std::vector<int>{64, 128, 256, 1024, 4096} : std::vector<int>{1, 16, 64, 256};
+        for (int m : bench_ms) {
+            if (only_m != nullptr && std::atoi(only_m) != m) continue;
             const float one = 1, zero = 0;
             const double dense_us = median_us(20, [&](int i) {
                 cublasGemmEx(cublas, CUBLAS_OP_N, CUBLAS_OP_N, s.n, m, s.k, &one, dense[i % dense_copies], CUDA_R_16F, s.n, x, CUDA_R_16F, s.k, &zero, out,
                              CUDA_R_16F, s.n, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
             });
             const Plan p = plan_of(m, s.k, s.n, sms);
+            if (g_hopper) {
+                // every token tile that keeps the partial sums within the buffer; the plan's first
+                std::printf("%-12s %5d %9.1f", s.name, m, dense_us);
+                for (int bt : {0, 64, 128, 256}) {
+                    g_forced_tokens = bt;
+                    g_forced_splits = std::getenv("MARLIN_SPLITS") ? std::atoi(std::getenv("MARLIN_SPLITS")) : 0;
+                    const HPlan h = hopper_plan_of(m, s.k, s.n, sms);
+                    if (h.splits > 1 && (size_t)h.splits * m * s.n > (size_t)16 * 256 * s.n) {
+                        std::printf("  t%d:-", bt);
+                        continue;
+                    }
+                    const double us = median_us(20, [&](int i) {
+                        run_gemm<__half>(p, x, m, s.k, s.n, codes[i % copies], scales[i % copies], nullptr, false, 128, nullptr, out, partials, 0);
+                    });
+                    const double bytes = word_bytes + scale_bytes + 2.0 * m * s.k + 2.0 * m * s.n;
+                    std::printf("  t%d/x%d %.1fus %.2fx %.0f%%copy %.0fTF", h.bt, h.splits, us, m < 256 ? dense_us / us : us / dense_us,
+                                100.0 * bytes / us / 1e3 / copy_gbs, 2.0 * m * s.n * s.k / us / 1e6);
+                }
+                g_forced_tokens = 0;
+                g_forced_splits = 0;
+                std::printf("\n");
+                continue;
+            }
             const double us = median_us(20, [&](int i) {
                 run_gemm<__half>(p, x, m, s.k, s.n, codes[i % copies], scales[i % copies], nullptr, false, 128, nullptr, out, partials, 0);
             });
@@ -673,7 +774,8 @@ int timeline() {
 int main(int argc, char** argv) {
     const std::string mode = argc > 1 ? argv[1] : "check";
     if (const char* value = std::getenv("MARLIN_PDL")) g_pdl = std::atoi(value) != 0;
-    if (const char* value = std::getenv("MARLIN_DECODE_GRID")) g_forced_blocks = std::atoi(value);  // bench: a grid other than the plan's
+    if (const char* value = std::getenv("MARLIN_DECODE_GRID")) g_forced_blocks = std::atoi(value);
+    if (const char* value = std::getenv("MARLIN_HOPPER")) g_hopper = std::atoi(value) != 0;  // bench: a grid other than the plan's
     if (mode == "check") return check(false);
     if (mode == "check-small") return check(true);
     if (mode == "bench") return bench();

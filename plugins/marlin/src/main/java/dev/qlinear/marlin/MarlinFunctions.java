@@ -21,6 +21,8 @@ import static java.util.Objects.requireNonNull;
  *
  * @param gemm {@code marlin_gemm_{f16,bf16}[_zp]_mb4}: float16, float16 with zero points, bfloat16, bfloat16 with zero
  *        points
+ * @param warpgroupGemm {@code marlin_hopper_{f16,bf16}[_zp]_t{64,128,256}}: the same four, each for blocks of 64, 128
+ *        and 256 rows; the warpgroup kernel, which traps outside the sm_90a image
  * @param decode {@code marlin_decode_{f16,bf16}[_zp]_tt{1,2}}: the same four, each for 1 and 2 tiles of 8 tokens; the
  *        persistent stream-K kernel of up to 16 rows ({@link DecodePlan})
  * @param decodeReduce {@code marlin_decode_reduce_{f16,bf16}}: the sum of the column blocks the decode kernel split,
@@ -31,7 +33,7 @@ import static java.util.Objects.requireNonNull;
  * @param addBias {@code marlin_add_bias_{f16,bf16}}: the bias after the dense GEMM
  * @param repack {@code marlin_repack_w4}: GPTQ words into the marlin layout, at prepare
  */
-record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<GpuFunction> decodeReduce, List<GpuFunction> reduce, List<GpuFunction> dequantize,
+record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> warpgroupGemm, List<GpuFunction> decode, List<GpuFunction> decodeReduce, List<GpuFunction> reduce, List<GpuFunction> dequantize,
         List<GpuFunction> gather, List<GpuFunction> addBias, GpuFunction repack) {
 
     /** The fatbin {@code plugins/build-cuda.sh} compiles {@code src/main/cuda/marlin.cu} into, in the jar. */
@@ -64,6 +66,11 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
     /** The names of {@link #gemm()}, in its order. */
     static final List<String> GEMM_NAMES = TYPES.stream()
             .flatMap(type -> ZERO_POINTS.stream().map(zeroPoints -> "marlin_gemm_" + type + zeroPoints + "_mb4")).toList();
+    /** The names of {@link #warpgroupGemm()}, in its order. */
+    static final List<String> WARPGROUP_GEMM_NAMES = TYPES.stream()
+            .flatMap(type -> ZERO_POINTS.stream().flatMap(zeroPoints -> MarlinPlan.WARPGROUP_BLOCK_ROWS.stream()
+                    .map(rows -> "marlin_hopper_" + type + zeroPoints + "_t" + rows)))
+            .toList();
     /** The names of {@link #decode()}, in its order. */
     static final List<String> DECODE_NAMES = TYPES.stream()
             .flatMap(type -> ZERO_POINTS.stream().flatMap(zeroPoints -> TOKEN_TILES.stream().map(tiles -> "marlin_decode_" + type + zeroPoints + "_tt" + tiles)))
@@ -78,6 +85,7 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
 
     MarlinFunctions {
         gemm = List.copyOf(requireNonNull(gemm, "gemm is null"));
+        warpgroupGemm = List.copyOf(requireNonNull(warpgroupGemm, "warpgroupGemm is null"));
         decode = List.copyOf(requireNonNull(decode, "decode is null"));
         decodeReduce = List.copyOf(requireNonNull(decodeReduce, "decodeReduce is null"));
         reduce = List.copyOf(requireNonNull(reduce, "reduce is null"));
@@ -86,6 +94,7 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
         addBias = List.copyOf(requireNonNull(addBias, "addBias is null"));
         requireNonNull(repack, "repack is null");
         requireCount(gemm, GEMM_NAMES.size(), "gemm");
+        requireCount(warpgroupGemm, WARPGROUP_GEMM_NAMES.size(), "warpgroupGemm");
         requireCount(decode, DECODE_NAMES.size(), "decode");
         requireCount(decodeReduce, DECODE_REDUCE_NAMES.size(), "decodeReduce");
         requireCount(reduce, REDUCE_NAMES.size(), "reduce");
@@ -103,6 +112,7 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
     /** Every entry point the plugin launches. */
     static List<String> entryPoints() {
         List<String> names = new ArrayList<>(GEMM_NAMES);
+        names.addAll(WARPGROUP_GEMM_NAMES);
         names.addAll(DECODE_NAMES);
         names.addAll(DECODE_REDUCE_NAMES);
         names.addAll(REDUCE_NAMES);
@@ -127,7 +137,8 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
 
     /** Looks every entry point up in a loaded image. */
     static MarlinFunctions of(GpuModule module) {
-        return new MarlinFunctions(GEMM_NAMES.stream().map(module::function).toList(), DECODE_NAMES.stream().map(module::function).toList(),
+        return new MarlinFunctions(GEMM_NAMES.stream().map(module::function).toList(), WARPGROUP_GEMM_NAMES.stream().map(module::function).toList(),
+                DECODE_NAMES.stream().map(module::function).toList(),
                 DECODE_REDUCE_NAMES.stream().map(module::function).toList(), REDUCE_NAMES.stream().map(module::function).toList(),
                 DEQUANTIZE_NAMES.stream().map(module::function).toList(), GATHER_NAMES.stream().map(module::function).toList(),
                 ADD_BIAS_NAMES.stream().map(module::function).toList(), module.function(REPACK_NAME));
@@ -136,6 +147,15 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> decode, List<Gp
     /** The GEMM kernel for activations of {@code type}, with or without zero points. */
     GpuFunction gemm(ScalarType type, boolean zeroPoints) {
         return gemm.get(2 * typeIndex(type) + (zeroPoints ? 1 : 0));
+    }
+
+    /** The warpgroup kernel for activations of {@code type}, with or without zero points, for blocks of {@code blockRows} rows. */
+    GpuFunction warpgroupGemm(ScalarType type, boolean zeroPoints, int blockRows) {
+        int rows = MarlinPlan.WARPGROUP_BLOCK_ROWS.indexOf(blockRows);
+        if (rows < 0) {
+            throw new IllegalArgumentException("the warpgroup kernel takes blocks of " + MarlinPlan.WARPGROUP_BLOCK_ROWS + " rows, got " + blockRows);
+        }
+        return warpgroupGemm.get(MarlinPlan.WARPGROUP_BLOCK_ROWS.size() * (2 * typeIndex(type) + (zeroPoints ? 1 : 0)) + rows);
     }
 
     /** The decode kernel for activations of {@code type}, with or without zero points, for 1 or 2 tiles of 8 tokens. */

@@ -64,8 +64,12 @@ import static java.util.Objects.requireNonNull;
  * multiplies them. A second kernel adds the partial sums of the column blocks the blocks split, in block order, plus
  * the bias; where the sm_90a image runs, both launches overlap the work ahead of them
  * ({@value MarlinSettings#OVERLAP_PROPERTY}). Above that, up to
- * {@value MarlinSettings#KERNEL_MAX_ROWS_PROPERTY} rows (default {@value MarlinSettings#DEFAULT_KERNEL_MAX_ROWS}), and for
- * every M of an act-order layer or on a device without a dense GEMM, the GEMM kernel ({@link MarlinPlan}): blocks of 64
+ * {@value MarlinSettings#KERNEL_MAX_ROWS_PROPERTY} rows (default {@value MarlinSettings#DEFAULT_WARPGROUP_KERNEL_MAX_ROWS}
+ * where the sm_90a image runs, else {@value MarlinSettings#DEFAULT_KERNEL_MAX_ROWS}), and for every M of an act-order
+ * layer or on a device without a dense GEMM, a GEMM kernel ({@link MarlinPlan}). Where the sm_90a image runs, the
+ * warpgroup kernel: blocks of two warpgroups over 128 columns by 64, 128 or 256 rows; each warp dequantizes a word into
+ * the A fragment of {@code wgmma.m64nNk16} in registers, the activations are its B operand in shared memory.
+ * Elsewhere the sync-MMA kernel: blocks of 64
  * columns by 64 rows stream the words once through a cp.async ring with the activation rows, dequantize them in
  * registers (the codes as exact halves by the magic-number trick, minus the zero point, times the group's scale,
  * rounded once in the activation type) and multiply with {@code mma.sync.m16n8k16}, float32 accumulation. It splits K

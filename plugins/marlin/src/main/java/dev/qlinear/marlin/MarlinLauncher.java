@@ -17,8 +17,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Queues one prepared layer's kernels on a stream: up to {@value DecodePlan#MAX_ROWS} rows the decode kernel (and the
- * sum of the column blocks it split); up to {@code kernelRows} rows the GEMM kernel (and the split-K sum when K is
- * split), in chunks of at most {@value #CHUNK_ROWS} rows; both after a gather of the activation under act-order or when
+ * sum of the column blocks it split); up to {@code kernelRows} rows a GEMM kernel, the warpgroup kernel where the sm_90a
+ * image runs and the sync-MMA kernel elsewhere (and the split-K sum when K is split), in chunks of at most {@value #CHUNK_ROWS} rows; both after a gather of the activation under act-order or when
  * the kernel cannot stream it as it is. Above, dequantize + the device's dense GEMM (+ bias). The arguments and plans
  * are made once and refilled per call, so a call allocates no memory of its own and never waits for the device; calls
  * on one layer are serialized, since they share the arguments.
@@ -48,11 +48,13 @@ final class MarlinLauncher {
     private final long partialFloatBudget;
     private final boolean hasBias;
     private final boolean actOrder;
+    private final boolean warpgroupKernel;
     private final boolean overlappingDecode;
     private final ScalarType type;
     private final Device device;
     private final Optional<DenseGemm> gemm;
     private final GpuFunction gemmFunction;
+    private final GpuFunction[] warpgroupFunctions;
     private final GpuFunction[] decodeFunctions;
     private final GpuFunction decodeReduceFunction;
     private final GpuFunction reduceFunction;
@@ -77,11 +79,12 @@ final class MarlinLauncher {
      * @param tensors the prepared layer's device tensors
      * @param gemm the dense GEMM of the large-M path, when it is used
      * @param kernelRows the largest M the GEMM kernel runs; larger M goes to {@code gemm}
+     * @param warpgroupKernel whether the warpgroup kernel runs the GEMM path (the sm_90a image runs here)
      * @param overlappingDecode whether the decode kernel that runs here waits for the work ahead of it (the sm_90a
      *        image does), so that its launches may overlap that work
      */
     MarlinLauncher(WeightOnlyConfig config, int groupSize, PreparedTensors tensors, Device device, MarlinFunctions functions, Optional<DenseGemm> gemm,
-            int kernelRows, int maxRows, int multiprocessors, boolean overlappingDecode) {
+            int kernelRows, int maxRows, int multiprocessors, boolean warpgroupKernel, boolean overlappingDecode) {
         requireNonNull(config, "config is null");
         requireNonNull(tensors, "tensors is null");
         requireNonNull(functions, "functions is null");
@@ -98,10 +101,13 @@ final class MarlinLauncher {
         this.partialFloatBudget = partialFloatBudget(n, kernelRows);
         this.hasBias = tensors.bias() != 0;
         this.actOrder = config.actOrder();
+        this.warpgroupKernel = warpgroupKernel;
         this.overlappingDecode = overlappingDecode;
         this.type = config.activationType();
         boolean zeroPoints = tensors.zeros() != 0;
         this.gemmFunction = functions.gemm(type, zeroPoints);
+        this.warpgroupFunctions = MarlinPlan.WARPGROUP_BLOCK_ROWS.stream().map(rows -> functions.warpgroupGemm(type, zeroPoints, rows))
+                .toArray(GpuFunction[]::new);
         this.decodeFunctions = new GpuFunction[] {functions.decode(type, zeroPoints, 1), functions.decode(type, zeroPoints, 2)};
         this.decodeReduceFunction = functions.decodeReduce(type);
         this.reduceFunction = functions.reduce(type);
@@ -237,7 +243,8 @@ final class MarlinLauncher {
             long out = output.address() + (long) ELEMENT_BYTES * first * n;
             gemmArguments.setPointer(0, rowsX).setLong(1, rowsStride).setInt(2, rows).setPointer(10, out).setPointer(11, plan.splits() > 1 ? partials : 0)
                     .setInt(12, plan.stagesPerSplit());
-            gemmFunction.launch(plan.gemm(), gemmArguments, stream);
+            GpuFunction function = plan.warpgroup() ? warpgroupFunctions[MarlinPlan.WARPGROUP_BLOCK_ROWS.indexOf(plan.blockRows())] : gemmFunction;
+            function.launch(plan.gemm(), gemmArguments, stream);
             if (plan.reduce().isPresent()) {
                 reduce.setPointer(0, partials).setInt(1, plan.splits()).setInt(2, rows).setPointer(5, out);
                 reduceFunction.launch(plan.reduce().get(), reduce, stream);
@@ -260,7 +267,9 @@ final class MarlinLauncher {
     private MarlinPlan plan(int rows) {
         MarlinPlan plan = plans[rows];
         if (plan == null) {
-            plan = MarlinPlan.of(rows, k, n, multiprocessors, partialFloatBudget);
+            plan = warpgroupKernel
+                    ? MarlinPlan.warpgroup(rows, k, n, multiprocessors, partialFloatBudget)
+                    : MarlinPlan.of(rows, k, n, multiprocessors, partialFloatBudget);
             plans[rows] = plan;
         }
         return plan;

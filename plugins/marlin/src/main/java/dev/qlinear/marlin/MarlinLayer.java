@@ -118,7 +118,7 @@ final class MarlinLayer extends DeviceLayer<WeightOnlyConfig> {
         }
     }
 
-    /** Whether the sm_90a image runs here (a 9.0 device): the overlapping decode launches need it. */
+    /** Whether the sm_90a image runs here (a 9.0 device): the warpgroup kernel and the overlapping decode launches need it. */
     private boolean runsArchitectureSpecific(KernelImages images) {
         return device().platform().architecture() instanceof Architecture.Cuda cuda && images.runsArchitectureSpecific(cuda.capability());
     }
@@ -128,15 +128,16 @@ final class MarlinLayer extends DeviceLayer<WeightOnlyConfig> {
         WeightOnlyConfig config = config();
         Device device = device();
         int groupSize = config.groupCount() == 1 ? config.k() : config.groupSize();
-        boolean dense = settings.kernelMaxRows() < settings.maxRows() && !config.actOrder();
+        int kernelMaxRows = settings.kernelMaxRows(architectureSpecific);
+        boolean dense = kernelMaxRows < settings.maxRows() && !config.actOrder();
         Optional<DenseGemm> gemm = dense ? device.denseGemm() : Optional.empty();
-        int kernelRows = gemm.isPresent() ? settings.kernelMaxRows() : settings.maxRows();
+        int kernelRows = gemm.isPresent() ? kernelMaxRows : settings.maxRows();
         int multiprocessors = device.platform().device().map(DeviceProperties::computeUnits).orElse(DEFAULT_MULTIPROCESSORS);
         device.reserveWorkspace(MarlinLauncher.workspaceBytes(config.k(), config.n(), kernelRows, gemm.isPresent(), multiprocessors));
         MarlinLauncher.PreparedTensors addresses = new MarlinLauncher.PreparedTensors(codes.address(), scales.address(), zeros.map(Tensor::address).orElse(0L),
                 order.address(), bias.map(Tensor::address).orElse(0L));
         return new MarlinLauncher(config, groupSize, addresses, device, functions, gemm, kernelRows, settings.maxRows(), multiprocessors,
-                architectureSpecific && settings.overlapLaunches());
+                architectureSpecific, architectureSpecific && settings.overlapLaunches());
     }
 
     private Tensor uploadIdentity(int k) {

@@ -2,33 +2,41 @@ package dev.qlinear.marlin;
 
 import dev.qlinear.spi.device.LaunchConfig;
 
+import java.util.List;
 import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * How the GEMM kernel ({@code marlin_gemm_*_mb4}) runs M &gt; {@value DecodePlan#MAX_ROWS} rows of a layer (the decode
- * kernel runs fewer): blocks of {@value #THREADS} threads, each {@value #BLOCK_N} columns by {@value #BLOCK_ROWS} rows
- * over a range of whole stages of {@value #STAGE_K} rows of K.
+ * How a GEMM kernel runs M &gt; {@value DecodePlan#MAX_ROWS} rows of a layer (the decode kernel runs fewer), over a range of
+ * whole stages of K a block. The sync-MMA kernel ({@code marlin_gemm_*_mb4}, {@link #of}) takes blocks of
+ * {@value #THREADS} threads, each {@value #BLOCK_N} columns by {@value #BLOCK_ROWS} rows over stages of
+ * {@value #STAGE_K} rows of K; the warpgroup kernel of the sm_90a image ({@code marlin_hopper_*_t{64,128,256}},
+ * {@link #warpgroup}) blocks of {@value #THREADS} threads, each {@value #WARPGROUP_BLOCK_N} columns by 64, 128 or 256
+ * rows (the fewest that hold M, 256 at most) over stages of {@value #STAGE_K} rows of K.
  * K is split over {@code splits} blocks when the column and row blocks alone fill the resident slots of the GPU badly:
- * the split count (1 to {@value #MAX_SPLITS}, each split at least {@value #MIN_STAGES_PER_SPLIT} stages) that fills the
- * last wave best, a larger count taken only when it fills at least 2 % more. The splits' float32 partial sums then go
- * through the workspace to {@code marlin_reduce_*}, which adds them in split order, so results do not depend on timing.
- * This is {@code plan_of} of {@code src/test/cuda/marlin_check.cu}, which verified the kernels with it on an H100,
- * plus one rule of the plugin's own: splits whose partial sums would exceed the workspace reserved for them are
- * reduced until they fit (never the case up to {@value MarlinLauncher#PARTIAL_ROWS} rows, for which it is reserved).
+ * the split count (1 to {@value #MAX_SPLITS}, each split at least {@value #MIN_STAGES_PER_SPLIT} stages, or
+ * {@value #WARPGROUP_MIN_STAGES_PER_SPLIT} for the warpgroup kernel) that fills the last wave best, a larger count
+ * taken only when it fills at least 2 % more. The splits' float32 partial sums then go through the workspace to
+ * {@code marlin_reduce_*}, which adds them in split order, so results do not depend on timing.
+ * This is {@code plan_of} and {@code hopper_plan_of} of {@code src/test/cuda/marlin_check.cu}, which verified the
+ * kernels with it on an H100, plus one rule of the plugin's own: splits whose partial sums would exceed the workspace
+ * reserved for them are reduced until they fit (never the case up to {@value MarlinLauncher#PARTIAL_ROWS} rows, for
+ * which it is reserved).
  *
- * @param rowBlocks blocks along M ({@code m_blocks})
+ * @param warpgroup whether the warpgroup kernel runs the plan (else the sync-MMA kernel)
+ * @param blockRows rows of M a block
+ * @param rowBlocks blocks along M
  * @param splits blocks along K
  * @param stagesPerSplit stages of K per split (the last split may have fewer)
- * @param gemm the GEMM kernel's launch: grid ({@code N / 64 * splits}, {@code rowBlocks}), dynamic shared memory of
- *        {@link #SHARED_BYTES}
+ * @param gemm the GEMM kernel's launch: grid (column blocks times {@code splits}, {@code rowBlocks}) and its dynamic
+ *        shared memory
  * @param reduce the launch of the split-K sum, when K is split: one thread per 4 outputs
  * @param gather the launch of {@code marlin_gather_*}, one thread per element of the M x K activation, for an
  *        act-order layer or an activation the kernel cannot stream as it is
  * @param partialFloats float32 workspace elements the partial sums take, {@code splits * M * N} when split
  */
-record MarlinPlan(int rowBlocks, int splits, int stagesPerSplit, LaunchConfig gemm, Optional<LaunchConfig> reduce, LaunchConfig gather,
+record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, int stagesPerSplit, LaunchConfig gemm, Optional<LaunchConfig> reduce, LaunchConfig gather,
         long partialFloats) {
 
     static final int THREADS = 256;
@@ -40,6 +48,12 @@ record MarlinPlan(int rowBlocks, int splits, int stagesPerSplit, LaunchConfig ge
     static final int MIN_STAGES_PER_SPLIT = 4;
     /** A split count is taken over a smaller one only when it fills the resident slots by this much more. */
     static final double SPLIT_GAIN = 0.02;
+    /** Two warpgroups of 64 columns: {@code HOPPER_N}. */
+    static final int WARPGROUP_BLOCK_N = 128;
+    /** Fewer splits than the sync-MMA kernel: each one's partial sums cost as much traffic as its words at M = 64. */
+    static final int WARPGROUP_MIN_STAGES_PER_SPLIT = 8;
+    /** Rows of M a warpgroup block takes: the N of {@code wgmma.m64nNk16}. */
+    static final List<Integer> WARPGROUP_BLOCK_ROWS = List.of(64, 128, 256);
 
     MarlinPlan {
         requireNonNull(gemm, "gemm is null");
@@ -55,19 +69,40 @@ record MarlinPlan(int rowBlocks, int splits, int stagesPerSplit, LaunchConfig ge
      * @param partialFloatBudget float32 workspace elements reserved for partial sums
      */
     static MarlinPlan of(int m, int k, int n, int multiprocessors, long partialFloatBudget) {
+        requireShape(m, k, n);
+        int rowBlocks = ceilDiv(m, BLOCK_ROWS);
+        int stages = k / STAGE_K;
+        long blockTiles = (long) (n / BLOCK_N) * rowBlocks;
+        int splits = splits(m, n, stages, blockTiles, (long) RESIDENT_BLOCKS * multiprocessors, MIN_STAGES_PER_SPLIT, partialFloatBudget);
+        return plan(false, m, k, n, BLOCK_ROWS, rowBlocks, n / BLOCK_N, stages, splits, SHARED_BYTES);
+    }
+
+    /** The warpgroup kernel's plan (the sm_90a image's {@code marlin_hopper_*}). */
+    static MarlinPlan warpgroup(int m, int k, int n, int multiprocessors, long partialFloatBudget) {
+        requireShape(m, k, n);
+        int blockRows = WARPGROUP_BLOCK_ROWS.stream().filter(rows -> rows >= m).findFirst().orElse(WARPGROUP_BLOCK_ROWS.getLast());
+        int rowBlocks = ceilDiv(m, blockRows);
+        int stages = k / STAGE_K;
+        int columnBlocks = ceilDiv(n, WARPGROUP_BLOCK_N);
+        long resident = (long) warpgroupResidentBlocks(blockRows) * multiprocessors;
+        int splits = splits(m, n, stages, (long) columnBlocks * rowBlocks, resident, WARPGROUP_MIN_STAGES_PER_SPLIT, partialFloatBudget);
+        return plan(true, m, k, n, blockRows, rowBlocks, columnBlocks, stages, splits, warpgroupSharedBytes(blockRows));
+    }
+
+    private static void requireShape(int m, int k, int n) {
         if (m <= DecodePlan.MAX_ROWS) {
             throw new IllegalArgumentException("the GEMM kernel runs more than " + DecodePlan.MAX_ROWS + " rows (the decode kernel fewer), got M=" + m);
         }
         if (k % STAGE_K != 0 || k < STAGE_K || n % BLOCK_N != 0 || n < BLOCK_N) {
             throw new IllegalArgumentException("the GEMM kernel tiles K by " + STAGE_K + " and N by " + BLOCK_N + ", got K=" + k + " N=" + n);
         }
-        int rowBlocks = ceilDiv(m, BLOCK_ROWS);
-        int stages = k / STAGE_K;
-        long blockTiles = (long) (n / BLOCK_N) * rowBlocks;
-        long resident = (long) RESIDENT_BLOCKS * multiprocessors;
+    }
+
+    /** The split count that fills the last wave of resident blocks best, cut to what the partial-sum budget holds. */
+    private static int splits(int m, int n, int stages, long blockTiles, long resident, int minStagesPerSplit, long partialFloatBudget) {
         int best = 1;
         double bestEfficiency = 0;
-        for (int splits = 1; splits <= MAX_SPLITS && stages / splits >= MIN_STAGES_PER_SPLIT; splits++) {
+        for (int splits = 1; splits <= MAX_SPLITS && stages / splits >= minStagesPerSplit; splits++) {
             long blocks = blockTiles * splits;
             double efficiency = (double) blocks / (ceilDiv(blocks, resident) * resident);
             if (efficiency > bestEfficiency + SPLIT_GAIN) {
@@ -79,14 +114,37 @@ record MarlinPlan(int rowBlocks, int splits, int stagesPerSplit, LaunchConfig ge
         if (best > 1 && best * perSplit > partialFloatBudget) {
             best = (int) Math.max(1, partialFloatBudget / perSplit);
         }
-        int stagesPerSplit = ceilDiv(stages, best);
+        return best;
+    }
+
+    private static MarlinPlan plan(boolean warpgroup, int m, int k, int n, int blockRows, int rowBlocks, int columnBlocks, int stages, int splitCount,
+            int sharedBytes) {
+        int stagesPerSplit = ceilDiv(stages, splitCount);
         int splits = ceilDiv(stages, stagesPerSplit);
-        LaunchConfig gemm = new LaunchConfig(Math.multiplyExact(n / BLOCK_N, splits), rowBlocks, 1, THREADS, 1, 1, SHARED_BYTES);
+        long perSplit = (long) m * n;
+        LaunchConfig gemm = new LaunchConfig(Math.multiplyExact(columnBlocks, splits), rowBlocks, 1, THREADS, 1, 1, sharedBytes);
         Optional<LaunchConfig> reduce = splits > 1
                 ? Optional.of(LaunchConfig.linear(Math.toIntExact(ceilDiv(perSplit / 4, THREADS)), THREADS, 0))
                 : Optional.empty();
         LaunchConfig gather = LaunchConfig.linear(Math.toIntExact(ceilDiv((long) m * k, THREADS)), THREADS, 0);
-        return new MarlinPlan(rowBlocks, splits, stagesPerSplit, gemm, reduce, gather, splits > 1 ? splits * perSplit : 0);
+        return new MarlinPlan(warpgroup, blockRows, rowBlocks, splits, stagesPerSplit, gemm, reduce, gather, splits > 1 ? splits * perSplit : 0);
+    }
+
+    /** {@code HopperStage<rows>::BLOCKS_PER_SM}: two blocks of 64 rows share a multiprocessor, larger ones have one. */
+    static int warpgroupResidentBlocks(int blockRows) {
+        return blockRows == 64 ? 2 : 1;
+    }
+
+    /**
+     * {@code HopperStage<rows>::SHARED}: its stages (4, 4 and 3 for 64, 128 and 256 rows), each the activation rows of
+     * {@value #STAGE_K} halves, the words of 8 tiles of 16 rows by {@value #WARPGROUP_BLOCK_N} columns, and 4 group rows
+     * of scales and of 4-bit zero points, rounded up to 1 KB; plus 1 KB to align the ring.
+     */
+    static int warpgroupSharedBytes(int blockRows) {
+        int stages = blockRows == 256 ? 3 : 4;
+        int stageBytes = blockRows * STAGE_K * 2 + STAGE_K / 16 * 2 * WARPGROUP_BLOCK_N * 4 + STAGE_K / 32 * WARPGROUP_BLOCK_N * 2
+                + STAGE_K / 32 * WARPGROUP_BLOCK_N / 2;
+        return stages * ceilDiv(stageBytes, 1024) * 1024 + 1024;
     }
 
     /** Blocks resident per multiprocessor: the kernel's launch bounds ({@code Stage<4>::BLOCKS_PER_SM}). */

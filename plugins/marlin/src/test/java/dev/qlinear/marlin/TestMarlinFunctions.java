@@ -53,8 +53,9 @@ final class TestMarlinFunctions {
     void looksUpEveryEntryPointOfTheImageOnce() {
         NamedModule module = new NamedModule();
         MarlinFunctions.of(module);
-        assertThat(module.lookedUp).containsExactlyInAnyOrderElementsOf(MarlinFunctions.entryPoints()).hasSize(25);
-        assertThat(MarlinFunctions.entryPoints()).doesNotHaveDuplicates().contains("marlin_gemm_f16_mb4", "marlin_gemm_bf16_zp_mb4", "marlin_decode_f16_tt1",
+        assertThat(module.lookedUp).containsExactlyInAnyOrderElementsOf(MarlinFunctions.entryPoints()).hasSize(37);
+        assertThat(MarlinFunctions.entryPoints()).doesNotHaveDuplicates().contains("marlin_gemm_f16_mb4", "marlin_gemm_bf16_zp_mb4", "marlin_hopper_f16_t64",
+                "marlin_hopper_bf16_zp_t256", "marlin_decode_f16_tt1",
                 "marlin_decode_bf16_zp_tt2", "marlin_decode_reduce_f16", "marlin_decode_reduce_bf16", "marlin_reduce_bf16", "marlin_dequantize_f16_zp",
                 "marlin_gather_f16", "marlin_add_bias_bf16", "marlin_repack_w4");
     }
@@ -66,6 +67,10 @@ final class TestMarlinFunctions {
             String suffix = type.equals(FLOAT16) ? "f16" : "bf16";
             for (boolean zeroPoints : List.of(false, true)) {
                 assertThat(functions.gemm(type, zeroPoints).name()).isEqualTo("marlin_gemm_" + suffix + (zeroPoints ? "_zp" : "") + "_mb4");
+                for (int blockRows : new int[] {64, 128, 256}) {
+                    assertThat(functions.warpgroupGemm(type, zeroPoints, blockRows).name())
+                            .isEqualTo("marlin_hopper_" + suffix + (zeroPoints ? "_zp" : "") + "_t" + blockRows);
+                }
                 for (int tokenTiles : new int[] {1, 2}) {
                     assertThat(functions.decode(type, zeroPoints, tokenTiles).name())
                             .isEqualTo("marlin_decode_" + suffix + (zeroPoints ? "_zp" : "") + "_tt" + tokenTiles);
@@ -78,6 +83,8 @@ final class TestMarlinFunctions {
             assertThat(functions.addBias(type).name()).isEqualTo("marlin_add_bias_" + suffix);
         }
         assertThat(functions.repack().name()).isEqualTo("marlin_repack_w4");
+        assertThatThrownBy(() -> functions.warpgroupGemm(FLOAT16, false, 32)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("the warpgroup kernel takes blocks of [64, 128, 256] rows, got 32");
         assertThatThrownBy(() -> functions.reduce(ScalarType.FLOAT32)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the kernels take float16 or bfloat16 activations, got float32");
     }

@@ -3,6 +3,7 @@ package dev.qlinear.marlin;
 import org.junit.jupiter.api.Test;
 
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,14 +11,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 final class TestMarlinSettings {
 
     @Test
-    void defaultsTo64KernelRowsOf65536AndOverlappingLaunches() {
-        assertThat(MarlinSettings.of(Optional.empty(), Optional.empty())).isEqualTo(new MarlinSettings(64, 65536, true));
+    void defaultsToEachKernelsRowsOf65536AndOverlappingLaunches() {
+        MarlinSettings defaults = MarlinSettings.of(Optional.empty(), Optional.empty());
+        assertThat(defaults).isEqualTo(new MarlinSettings(OptionalInt.empty(), 65536, true));
+        assertThat(defaults.kernelMaxRows(false)).isEqualTo(64);
+        assertThat(defaults.kernelMaxRows(true)).isEqualTo(256);
     }
 
     @Test
     void readsTheSwitchPointFromItsProperty() {
-        assertThat(MarlinSettings.of(Optional.of(" 16 "), Optional.empty()).kernelMaxRows()).isEqualTo(16);
-        assertThat(MarlinSettings.of(Optional.of("65536"), Optional.empty()).kernelMaxRows()).isEqualTo(65536);
+        MarlinSettings sixteen = MarlinSettings.of(Optional.of(" 16 "), Optional.empty());
+        assertThat(sixteen.kernelMaxRows(false)).isEqualTo(16);
+        assertThat(sixteen.kernelMaxRows(true)).isEqualTo(16);
+        assertThat(MarlinSettings.of(Optional.of("65536"), Optional.empty()).kernelMaxRows(true)).isEqualTo(65536);
     }
 
     @Test
