@@ -1205,16 +1205,27 @@ __device__ __forceinline__ void hopper_gemm(const T* __restrict__ x, long long l
     const uint32_t* word_source = codes + (size_t)(first_stage * HOPPER_TILES + word_tile) * 2 * n + 2 * column0 + word_piece * 4;
     const size_t word_step = (size_t)HOPPER_TILES * 2 * n;
 
+    // this thread's activation copies: 16 bytes `x_piece` of rows x_row, x_row + X_ROW_STEP, ... of each stage (the
+    // step a multiple of 8, so one swizzle for all); rows past M are zero-filled from a valid address
+    constexpr int X_PIECES = 8 * HOPPER_SLICES;
+    constexpr int X_ROW_STEP = HOPPER_THREADS / X_PIECES;
+    constexpr int X_COPIES = BT / X_ROW_STEP;
+    static_assert(X_ROW_STEP % 8 == 0 && BT % X_ROW_STEP == 0, "a thread's activation rows share their swizzle");
+    const int x_piece = thread % X_PIECES;
+    const int x_row = thread / X_PIECES;
+    const T* x_source = x + (size_t)min(token0 + x_row, m - 1) * ldx + (size_t)first_stage * HOPPER_STAGE_K + x_piece * 8;
+    const size_t x_row_step = (size_t)X_ROW_STEP * ldx;
+    const int x_rows = m - token0 - x_row <= 0 ? 0 : (m - token0 - x_row + X_ROW_STEP - 1) / X_ROW_STEP;
+    const unsigned x_target = (x_piece / 8) * BT * 128 + x_row * 128 + (((x_piece % 8) ^ (x_row % 8)) * 16);
+
     auto load_stage = [&](int s, int slot) {
         const unsigned stage = base + slot * S::BYTES;
         const int kstage = first_stage + s;
+        const T* rows = x_source + (size_t)s * HOPPER_STAGE_K;
 #pragma unroll
-        for (int item = thread; item < BT * 8 * HOPPER_SLICES; item += HOPPER_THREADS) {
-            const int row = item / (8 * HOPPER_SLICES);
-            const int piece = item % (8 * HOPPER_SLICES);
-            const int token = token0 + row;
-            const T* source = x + (size_t)min(token, m - 1) * ldx + kstage * HOPPER_STAGE_K + piece * 8;
-            copy_16(stage + (piece / 8) * BT * 128 + row * 128 + (((piece % 8) ^ (row % 8)) * 16), source, token < m ? 16 : 0);
+        for (int i = 0; i < X_COPIES; ++i) {
+            const bool valid = i < x_rows;
+            copy_16(stage + x_target + i * X_ROW_STEP * 128, valid ? rows + i * x_row_step : x_source, valid ? 16 : 0);
         }
 #pragma unroll
         for (int tile = word_tile; tile < HOPPER_TILES; tile += HOPPER_THREADS / 64) {
