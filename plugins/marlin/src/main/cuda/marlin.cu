@@ -933,14 +933,16 @@ __device__ __forceinline__ void decode_reduce(const float* __restrict__ partials
 // columns by 16 rows of K (see the decode kernel), so warp j of a warpgroup dequantizes the word of sub-tile j
 // ((code - zero) * scale, rounded once in the activation type, as the reference's weights are) and the warpgroup's
 // four warps form the m64 of wgmma.m64nBTk16: a 64-column chunk by BT tokens. A block is two warpgroups (128
-// columns) by BT tokens over a range of whole stages of 128 rows of K; each stage (activations in 128-byte swizzled
-// slices of 64 rows of K, as wgmma's K-major layout takes them, then the words, scales and zero points) comes through
-// a cp.async ring that every thread feeds. A word is dequantized while the MMA before it runs (a fragment set a tile,
-// wgmma.wait_group HOPPER_IN_FLIGHT), so a slot is refilled two stages after it was read. K is split as the GEMM kernel
-// splits it, the float32 partial sums added by marlin_reduce. The sums leave through shared memory so that each row is
-// written whole. Measured on an H100 (docs/perf/raw/marlin-hopper-kernel-h100-2026-11-22.txt): the activations'
-// cp.async copies, not the MMAs or the dequantization, bound it at large M.
-constexpr int HOPPER_THREADS = 256;
+// columns) by BT tokens over a range of whole stages of 128 rows of K, plus a producer warp that feeds a ring of
+// stages: the activations by the tensor memory accelerator (two 64-row slices of K, 128-byte swizzled as wgmma's
+// K-major layout takes them, rows past M read as zeros), the words, scales and zero points as bulk copies, all counted
+// on the stage's full barrier; the consumers free a slot on its empty barrier once its MMAs are done. A word is
+// dequantized while the MMA before it runs (a fragment set a tile, wgmma.wait_group HOPPER_IN_FLIGHT). Blocks take
+// token tiles fastest, so that those sharing a column block's words run together and read them once from DRAM. K is
+// split as the GEMM kernel splits it, the float32 partial sums added by marlin_reduce. The sums leave through shared
+// memory so that each row is written whole. Measured on an H100: docs/perf/raw/marlin-hopper-kernel-h100-2026-11-22.txt.
+constexpr int HOPPER_CONSUMERS = 256;                  // two warpgroups
+constexpr int HOPPER_THREADS = HOPPER_CONSUMERS + 32;  // and the producer warp that feeds the ring
 constexpr int HOPPER_N = 128;                      // two warpgroups, a 64-column chunk each
 #ifndef MARLIN_HOPPER_STAGE_K
 #define MARLIN_HOPPER_STAGE_K 128
@@ -977,7 +979,7 @@ struct HopperStage {
     static constexpr int BYTES = (X_BYTES + W_BYTES + S_BYTES + Z_BYTES + 1023) / 1024 * 1024;
     static constexpr int STAGES = BT == 64 ? MARLIN_HOPPER_STAGES_64 : BT == 128 ? MARLIN_HOPPER_STAGES_128 : MARLIN_HOPPER_STAGES_256;
     static_assert(STAGES >= 3, "a slot is refilled two stages after it was read");
-    static constexpr int SHARED = STAGES * BYTES + 1024;              // + the alignment of the ring to 1 KB
+    static constexpr int SHARED = STAGES * BYTES + 16 * STAGES + 1024;  // + the ring's full and empty barriers, + its alignment to 1 KB
     static constexpr int BLOCKS_PER_SM = 2 * (SHARED + 1024) <= 228 * 1024 ? 2 : 1;
     static_assert(BT * HOPPER_OUT_STRIDE * 4 <= STAGES * BYTES, "the epilogue tile fits the ring");
     static_assert(BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
@@ -1003,10 +1005,51 @@ __device__ __forceinline__ void wgmma_wait() {
     asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(PENDING) : "memory");
 }
 
-// cp.async writes through the generic proxy, wgmma reads through the async one
+// orders the stage the copies wrote (async proxy) before the words are read and wgmma reads it
 __device__ __forceinline__ void fence_async_shared() {
     asm volatile("fence.proxy.async.shared::cta;" ::: "memory");
 }
+
+__device__ __forceinline__ void barrier_init(unsigned barrier, int count) {
+    asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(barrier), "r"(count) : "memory");
+}
+
+__device__ __forceinline__ void barrier_arrive(unsigned barrier) {
+    asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(barrier) : "memory");
+}
+
+// arrives on the barrier and adds `bytes` to the transfer its phase waits for
+__device__ __forceinline__ void barrier_expect(unsigned barrier, unsigned bytes) {
+    asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(barrier), "r"(bytes) : "memory");
+}
+
+// `bytes` (a multiple of 16, both ends 16-byte aligned) global -> shared, counted on the barrier
+__device__ __forceinline__ void bulk_copy(unsigned target, const void* source, unsigned bytes, unsigned barrier) {
+    asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(target), "l"(source), "r"(bytes),
+                 "r"(barrier)
+                 : "memory");
+}
+
+// the box at (inner, outer) of a 2-D tensor map, swizzled as the map says, counted on the barrier
+__device__ __forceinline__ void tensor_copy(unsigned target, const CUtensorMap* map, int inner, int outer, unsigned barrier) {
+    asm volatile("cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1, {%2, %3}], [%4];" ::"r"(target),
+                 "l"(reinterpret_cast<uint64_t>(map)), "r"(inner), "r"(outer), "r"(barrier)
+                 : "memory");
+}
+
+__device__ __forceinline__ void barrier_wait(unsigned barrier, int parity) {
+    asm volatile(
+        "{\n.reg .pred done;\n"
+        "WAIT_%=:\n"
+        "mbarrier.try_wait.parity.shared::cta.b64 done, [%0], %1;\n"
+        "@!done bra WAIT_%=;\n}\n" ::"r"(barrier), "r"(parity) : "memory");
+}
+
+// the consumers' own barrier, which the producer warp does not join
+__device__ __forceinline__ void consumers_sync() {
+    asm volatile("bar.sync 1, %0;" ::"n"(HOPPER_CONSUMERS) : "memory");
+}
+
 
 template <int R>
 __device__ __forceinline__ void keep_registers(float (&d)[R]) {
@@ -1099,9 +1142,9 @@ MARLIN_WGMMA_RS_N256(__nv_bfloat16, "bf16")
 #endif
 
 template <typename T, bool ZERO_POINTS, int BT>
-__device__ __forceinline__ void hopper_gemm(const T* __restrict__ x, long long ldx, int m, int k, int n, const uint32_t* __restrict__ codes,
-                                            const T* __restrict__ scales, const uint32_t* __restrict__ zeros, int group_size,
-                                            const T* __restrict__ bias, T* __restrict__ out, float* __restrict__ partials, int stages_per_split) {
+__device__ __forceinline__ void hopper_gemm(const CUtensorMap* x_map, int m, int k, int n, const uint32_t* __restrict__ codes, const T* __restrict__ scales,
+                                            const uint32_t* __restrict__ zeros, int group_size, const T* __restrict__ bias, T* __restrict__ out,
+                                            float* __restrict__ partials, int stages_per_split) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
     using N = Numbers<T>;
     using P = typename N::Pair;
@@ -1110,11 +1153,14 @@ __device__ __forceinline__ void hopper_gemm(const T* __restrict__ x, long long l
     const unsigned raw = static_cast<unsigned>(__cvta_generic_to_shared(hopper_shared));
     const unsigned base = (raw + 1023) & ~1023u;
     unsigned char* const shared = hopper_shared + (base - raw);
+    const unsigned full_barriers = base + S::STAGES * S::BYTES;  // full[i] at + 8 i, empty[i] at + 8 (STAGES + i)
+    const unsigned empty_barriers = full_barriers + 8 * S::STAGES;
 
+    // token tiles fastest: the blocks that share a column block's words run together and read them once from DRAM
     const int column_blocks = (n + HOPPER_N - 1) / HOPPER_N;
-    const int column0 = (blockIdx.x % column_blocks) * HOPPER_N;
-    const int split = blockIdx.x / column_blocks;
-    const int token0 = blockIdx.y * BT;
+    const int column0 = (blockIdx.y % column_blocks) * HOPPER_N;
+    const int split = blockIdx.y / column_blocks;
+    const int token0 = blockIdx.x * BT;
     const int total_stages = k / HOPPER_STAGE_K;
     const int first_stage = split * stages_per_split;
     const int stages = min(stages_per_split, total_stages - first_stage);
@@ -1130,76 +1176,69 @@ __device__ __forceinline__ void hopper_gemm(const T* __restrict__ x, long long l
     const int t = lane % 4;
     const bool active = chunk < chunks;
 
-    // this thread's word copy: 16 bytes `piece` of tile `word_tile` (the two chunks' 128 words back to back)
-    const int word_tile = thread / 64;
-    const int word_piece = thread % 64;
-    const bool word_copy = word_piece < 32 * chunks;
-    const uint32_t* word_source = codes + (size_t)(first_stage * HOPPER_TILES + word_tile) * 2 * n + 2 * column0 + word_piece * 4;
-    const size_t word_step = (size_t)HOPPER_TILES * 2 * n;
-
-    // this thread's activation copies: 16 bytes `x_piece` of rows x_row, x_row + X_ROW_STEP, ... of each stage (the
-    // step a multiple of 8, so one swizzle for all); rows past M are zero-filled from a valid address
-    constexpr int X_PIECES = 8 * HOPPER_SLICES;
-    constexpr int X_ROW_STEP = HOPPER_THREADS / X_PIECES;
-    constexpr int X_COPIES = BT / X_ROW_STEP;
-    static_assert(X_ROW_STEP % 8 == 0 && BT % X_ROW_STEP == 0, "a thread's activation rows share their swizzle");
-    const int x_piece = thread % X_PIECES;
-    const int x_row = thread / X_PIECES;
-    const T* x_source = x + (size_t)min(token0 + x_row, m - 1) * ldx + (size_t)first_stage * HOPPER_STAGE_K + x_piece * 8;
-    const size_t x_row_step = (size_t)X_ROW_STEP * ldx;
-    const int x_rows = m - token0 - x_row <= 0 ? 0 : (m - token0 - x_row + X_ROW_STEP - 1) / X_ROW_STEP;
-    const unsigned x_target = (x_piece / 8) * BT * 128 + x_row * 128 + (((x_piece % 8) ^ (x_row % 8)) * 16);
-
-    auto load_stage = [&](int s, int slot) {
-        const unsigned stage = base + slot * S::BYTES;
-        const int kstage = first_stage + s;
-        const T* rows = x_source + (size_t)s * HOPPER_STAGE_K;
-#pragma unroll
-        for (int i = 0; i < X_COPIES; ++i) {
-            const bool valid = i < x_rows;
-            copy_16(stage + x_target + i * X_ROW_STEP * 128, valid ? rows + i * x_row_step : x_source, valid ? 16 : 0);
+    if (thread == 0) {
+        for (int i = 0; i < S::STAGES; ++i) {
+            barrier_init(full_barriers + 8 * i, 1);
+            barrier_init(empty_barriers + 8 * i, HOPPER_CONSUMERS);
         }
-#pragma unroll
-        for (int tile = word_tile; tile < HOPPER_TILES; tile += HOPPER_THREADS / 64) {
-            if (word_copy) {
-                copy_16(stage + S::X_BYTES + tile * 1024 + word_piece * 16, word_source + s * word_step + (size_t)(tile - word_tile) * 2 * n, 16);
+    }
+    __syncthreads();
+
+    if (thread >= HOPPER_CONSUMERS) {
+        // the producer warp: lane 0 announces the stage's bytes, then lanes 0 and 1 copy the two activation slices by
+        // the tensor map (rows past M read as zeros), lanes 2-9 a 16-row tile of words each, lanes 10-13 the scale rows
+        // and 14-17 the zero-point rows, all as bulk copies counted on the full barrier
+        const unsigned bytes = HOPPER_SLICES * BT * 128 + chunks * (HOPPER_TILES * 512 + groups_per_stage * (128 + (ZERO_POINTS ? 32 : 0)));
+        for (int s = 0; s < stages; ++s) {
+            const int slot = s % S::STAGES;
+            if (s >= S::STAGES) {
+                barrier_wait(empty_barriers + 8 * slot, (s / S::STAGES - 1) & 1);
+            }
+            const unsigned stage = base + slot * S::BYTES;
+            const unsigned full = full_barriers + 8 * slot;
+            const int kstage = first_stage + s;
+            const int group0 = one_group ? 0 : kstage * HOPPER_STAGE_K / group_size;
+            if (lane == 0) {
+                barrier_expect(full, bytes);
+            }
+            __syncwarp();
+            if (lane < HOPPER_SLICES) {
+                tensor_copy(stage + lane * BT * 128, x_map, kstage * HOPPER_STAGE_K + 64 * lane, token0, full);
+            }
+            else if (lane < 2 + HOPPER_TILES) {
+                const int tile = lane - 2;
+                bulk_copy(stage + S::X_BYTES + tile * 1024, codes + ((size_t)kstage * HOPPER_TILES + tile) * 2 * n + 2 * column0, chunks * 512, full);
+            }
+            else if (lane < 2 + HOPPER_TILES + S::MAX_GROUPS) {
+                const int row = lane - 2 - HOPPER_TILES;
+                if (row < groups_per_stage) {
+                    bulk_copy(stage + S::X_BYTES + S::W_BYTES + row * 256, scales + (size_t)(group0 + row) * n + column0, chunks * 128, full);
+                }
+            }
+            else if (ZERO_POINTS && lane < 2 + HOPPER_TILES + 2 * S::MAX_GROUPS) {
+                const int row = lane - 2 - HOPPER_TILES - S::MAX_GROUPS;
+                if (row < groups_per_stage) {
+                    bulk_copy(stage + S::X_BYTES + S::W_BYTES + S::S_BYTES + row * 64, zeros + (size_t)(group0 + row) * (n / 8) + column0 / 8, chunks * 32,
+                              full);
+                }
             }
         }
-        const int group0 = one_group ? 0 : kstage * HOPPER_STAGE_K / group_size;
-        if (thread < 16 * groups_per_stage && thread % 16 < 8 * chunks) {
-            const int row = thread / 16;
-            copy_16(stage + S::X_BYTES + S::W_BYTES + row * 256 + (thread % 16) * 16, scales + (size_t)(group0 + row) * n + column0 + (thread % 16) * 8, 16);
-        }
-        if (ZERO_POINTS && thread >= 32 && thread < 32 + 4 * groups_per_stage && thread % 4 < 2 * chunks) {
-            const int row = (thread - 32) / 4;
-            copy_16(stage + S::X_BYTES + S::W_BYTES + S::S_BYTES + row * 64 + (thread % 4) * 16,
-                    zeros + (size_t)(group0 + row) * (n / 8) + column0 / 8 + (thread % 4) * 4, 16);
-        }
-    };
+        return;
+    }
 
     float sums[BT / 2];
 #pragma unroll
     for (int i = 0; i < BT / 2; ++i) sums[i] = 0.0f;
 
-#pragma unroll
-    for (int s = 0; s < S::STAGES - 2; ++s) {
-        if (s < stages) load_stage(s, s);
-        commit_copies();
-    }
-
     uint32_t a[HOPPER_TILES][4];
     for (int s = 0; s < stages; ++s) {
-        wait_copies<S::STAGES - 3>();
+        const int slot = s % S::STAGES;
+        barrier_wait(full_barriers + 8 * slot, (s / S::STAGES) & 1);
         fence_async_shared();
-        __syncthreads();
-        // the slot read two stages ago: its MMAs are done (every warpgroup waited for all but its latest)
-        const int ahead = s + S::STAGES - 2;
-        if (ahead < stages) load_stage(ahead, ahead % S::STAGES);
-        commit_copies();
         if (!active) {
+            if (s > 0) barrier_arrive(empty_barriers + 8 * ((s - 1) % S::STAGES));
             continue;
         }
-        const int slot = s % S::STAGES;
         const unsigned stage_address = base + slot * S::BYTES;
         const unsigned char* stage = shared + slot * S::BYTES;
         const uint32_t* words = reinterpret_cast<const uint32_t*>(stage + S::X_BYTES);
@@ -1262,12 +1301,15 @@ __device__ __forceinline__ void hopper_gemm(const T* __restrict__ x, long long l
             wgmma_commit();
             keep_registers(sums);
             wgmma_wait<HOPPER_IN_FLIGHT>();
+            if (tile == HOPPER_IN_FLIGHT - 1 && s > 0) {
+                // the stage before's MMAs are done: every consumer thread frees its slot after its own reads
+                barrier_arrive(empty_barriers + 8 * ((s - 1) % S::STAGES));
+            }
         }
     }
     wgmma_wait<0>();
     keep_registers(sums);
-    wait_copies<0>();
-    __syncthreads();
+    consumers_sync();
 
     // the sums through shared memory, [token][column], then whole rows out
     float* tile = reinterpret_cast<float*>(shared);
@@ -1279,9 +1321,9 @@ __device__ __forceinline__ void hopper_gemm(const T* __restrict__ x, long long l
             tile[token * HOPPER_OUT_STRIDE + column] = sums[i];
         }
     }
-    __syncthreads();
+    consumers_sync();
     const int quads = chunks * 16;
-    for (int item = thread; item < BT * 32; item += HOPPER_THREADS) {
+    for (int item = thread; item < BT * 32; item += HOPPER_CONSUMERS) {
         const int row = item / 32;
         const int quad = item % 32;
         const int token = token0 + row;
@@ -1360,9 +1402,9 @@ MARLIN_GEMM(marlin_gemm_bf16_zp_mb4, __nv_bfloat16, true, 4)
 // Above 16 rows on sm_90a: 64, 128 or 256 tokens a block (MarlinPlan picks; the other images trap).
 #define MARLIN_HOPPER(NAME, T, ZP, BT)                                                                                                   \
     extern "C" __global__ void __launch_bounds__(HOPPER_THREADS, HopperStage<BT>::BLOCKS_PER_SM) NAME(                                   \
-            const T* x, long long ldx, int m, int k, int n, const uint32_t* codes, const T* scales, const uint32_t* zeros, int group_size, \
-            const T* bias, T* out, float* partials, int stages_per_split) {                                                               \
-        hopper_gemm<T, ZP, BT>(x, ldx, m, k, n, codes, scales, zeros, group_size, bias, out, partials, stages_per_split);                \
+            const __grid_constant__ CUtensorMap x_map, int m, int k, int n, const uint32_t* codes, const T* scales, const uint32_t* zeros,   \
+            int group_size, const T* bias, T* out, float* partials, int stages_per_split) {                                               \
+        hopper_gemm<T, ZP, BT>(&x_map, m, k, n, codes, scales, zeros, group_size, bias, out, partials, stages_per_split);                \
     }
 
 MARLIN_HOPPER(marlin_hopper_f16_t64, __half, false, 64)

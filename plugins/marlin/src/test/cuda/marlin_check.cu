@@ -4,7 +4,7 @@
 // reference of x times the dequantized weights, and times the kernels (decode up to 16 rows, GEMM above) next to cuBLAS
 // fp16 and a device copy.
 //
-//   nvcc -O3 -std=c++17 -gencode arch=compute_90a,code=sm_90a -o marlin_check marlin_check.cu -lcublas
+//   nvcc -O3 -std=c++17 -gencode arch=compute_90a,code=sm_90a -o marlin_check marlin_check.cu -lcublas -lcuda
 //   ./marlin_check check | bench
 
 #include "../../main/cuda/marlin.cu"
@@ -67,7 +67,7 @@ Plan plan_of(int m, int k, int n, int sms) {
 }
 
 template <typename T>
-using GemmKernelH = void (*)(const T*, long long, int, int, int, const uint32_t*, const T*, const uint32_t*, int, const T*, T*, float*, int);
+using GemmKernelH = void (*)(const CUtensorMap, int, int, int, const uint32_t*, const T*, const uint32_t*, int, const T*, T*, float*, int);
 
 // ---- the Hopper kernel's plan: the same arithmetic as dev.qlinear.marlin.HopperPlan ----
 bool g_hopper = false;   // MARLIN_HOPPER=1: the Hopper kernel runs M > 16
@@ -259,8 +259,21 @@ void run_gemm(const Plan& p, const T* x, int m, int k, int n, const uint32_t* co
     }
     if (g_hopper) {
         const HPlan h = hopper_plan_of(m, k, n, g_sms);
-        dim3 hgrid(((n + HOPPER_N - 1) / HOPPER_N) * h.splits, h.m_blocks);
-        hopper_kernel<T>(zp, h.bt)<<<hgrid, HOPPER_THREADS, hopper_shared_bytes(h.bt), stream>>>(x, k, m, k, n, codes, scales, zeros, group_size, bias, out,
+        // the activation [M, K] as the kernel's tensor map: boxes of 64 K by the token tile, 128-byte swizzle
+        CUtensorMap x_map;
+        const cuuint64_t dims[2] = {(cuuint64_t)k, (cuuint64_t)m};
+        const cuuint64_t strides[1] = {(cuuint64_t)k * 2};
+        const cuuint32_t box[2] = {64, (cuuint32_t)h.bt};
+        const cuuint32_t element_strides[2] = {1, 1};
+        const CUresult encoded = cuTensorMapEncodeTiled(&x_map, std::is_same<T, __half>::value ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16 : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
+                                                        2, const_cast<T*>(x), dims, strides, box, element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                                                        CU_TENSOR_MAP_SWIZZLE_128B, CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+        if (encoded != CUDA_SUCCESS) {
+            std::fprintf(stderr, "cuTensorMapEncodeTiled failed: %d (M=%d K=%d bt=%d)\n", (int)encoded, m, k, h.bt);
+            std::exit(2);
+        }
+        dim3 hgrid(h.m_blocks, ((n + HOPPER_N - 1) / HOPPER_N) * h.splits);
+        hopper_kernel<T>(zp, h.bt)<<<hgrid, HOPPER_THREADS, hopper_shared_bytes(h.bt), stream>>>(x_map, m, k, n, codes, scales, zeros, group_size, bias, out,
                                                                                        h.splits > 1 ? partials : nullptr, h.stages_per_split);
         if (h.splits > 1) launch_reduce<T>(partials, h.splits, m, n, bias, out, stream);
         return;

@@ -13,6 +13,7 @@ import java.util.List;
 import static dev.qlinear.spi.device.KernelArguments.Kind.INT32;
 import static dev.qlinear.spi.device.KernelArguments.Kind.INT64;
 import static dev.qlinear.spi.device.KernelArguments.Kind.POINTER;
+import static dev.qlinear.spi.device.KernelArguments.Kind.TENSOR_MAP;
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -44,6 +45,9 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> warpgroupGemm, 
     /** x, ldx, m, k, n, codes, scales, zeros, group size, bias, out, partials, stages per split. */
     static final List<KernelArguments.Kind> GEMM = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
             INT32);
+    /** x as a tensor map, m, k, n, codes, scales, zeros, group size, bias, out, partials, stages per split. */
+    static final List<KernelArguments.Kind> WARPGROUP_GEMM = List.of(TENSOR_MAP, INT32, INT32, INT32, POINTER, POINTER, POINTER, INT32, POINTER, POINTER,
+            POINTER, INT32);
     /** x, ldx, m, k, n, codes, scales, zeros, group size, bias, out, partials. */
     static final List<KernelArguments.Kind> DECODE = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, POINTER, INT32, POINTER, POINTER, POINTER);
     /** partials, m, n, units per column, decode blocks, bias, out. */

@@ -64,6 +64,7 @@ final class MarlinLauncher {
     private final KernelArguments decode = new KernelArguments(MarlinFunctions.DECODE);
     private final KernelArguments decodeReduce = new KernelArguments(MarlinFunctions.DECODE_REDUCE);
     private final KernelArguments gemmArguments = new KernelArguments(MarlinFunctions.GEMM);
+    private final KernelArguments warpgroupArguments = new KernelArguments(MarlinFunctions.WARPGROUP_GEMM);
     private final KernelArguments reduce = new KernelArguments(MarlinFunctions.REDUCE);
     private final KernelArguments gather = new KernelArguments(MarlinFunctions.GATHER);
     private final KernelArguments dequantize = new KernelArguments(MarlinFunctions.DEQUANTIZE);
@@ -123,6 +124,8 @@ final class MarlinLauncher {
         decodeReduce.setInt(2, n).setPointer(5, tensors.bias());
         gemmArguments.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setPointer(7, tensors.zeros())
                 .setInt(8, groupSize).setPointer(9, tensors.bias());
+        warpgroupArguments.setInt(2, k).setInt(3, n).setPointer(4, tensors.codes()).setPointer(5, tensors.scales()).setPointer(6, tensors.zeros())
+                .setInt(7, groupSize).setPointer(8, tensors.bias());
         reduce.setInt(3, n).setPointer(4, tensors.bias());
         gather.setInt(3, k).setPointer(4, tensors.order());
         dequantize.setPointer(0, tensors.codes()).setPointer(1, tensors.scales()).setPointer(2, tensors.zeros()).setInt(3, groupSize).setInt(4, k).setInt(5, n);
@@ -241,10 +244,17 @@ final class MarlinLauncher {
                 rowsStride = k;
             }
             long out = output.address() + (long) ELEMENT_BYTES * first * n;
-            gemmArguments.setPointer(0, rowsX).setLong(1, rowsStride).setInt(2, rows).setPointer(10, out).setPointer(11, plan.splits() > 1 ? partials : 0)
-                    .setInt(12, plan.stagesPerSplit());
-            GpuFunction function = plan.warpgroup() ? warpgroupFunctions[MarlinPlan.WARPGROUP_BLOCK_ROWS.indexOf(plan.blockRows())] : gemmFunction;
-            function.launch(plan.gemm(), gemmArguments, stream);
+            long rowPartials = plan.splits() > 1 ? partials : 0;
+            if (plan.activation().isPresent()) {
+                warpgroupArguments.setTensorMap(0, plan.activation().get(), rowsX, rows, ELEMENT_BYTES * rowsStride).setInt(1, rows).setPointer(9, out)
+                        .setPointer(10, rowPartials).setInt(11, plan.stagesPerSplit());
+                warpgroupFunctions[MarlinPlan.WARPGROUP_BLOCK_ROWS.indexOf(plan.blockRows())].launch(plan.gemm(), warpgroupArguments, stream);
+            }
+            else {
+                gemmArguments.setPointer(0, rowsX).setLong(1, rowsStride).setInt(2, rows).setPointer(10, out).setPointer(11, rowPartials)
+                        .setInt(12, plan.stagesPerSplit());
+                gemmFunction.launch(plan.gemm(), gemmArguments, stream);
+            }
             if (plan.reduce().isPresent()) {
                 reduce.setPointer(0, partials).setInt(1, plan.splits()).setInt(2, rows).setPointer(5, out);
                 reduceFunction.launch(plan.reduce().get(), reduce, stream);
@@ -268,7 +278,7 @@ final class MarlinLauncher {
         MarlinPlan plan = plans[rows];
         if (plan == null) {
             plan = warpgroupKernel
-                    ? MarlinPlan.warpgroup(rows, k, n, multiprocessors, partialFloatBudget)
+                    ? MarlinPlan.warpgroup(rows, k, n, type, multiprocessors, partialFloatBudget)
                     : MarlinPlan.of(rows, k, n, multiprocessors, partialFloatBudget);
             plans[rows] = plan;
         }

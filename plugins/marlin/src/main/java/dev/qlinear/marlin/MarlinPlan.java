@@ -1,6 +1,8 @@
 package dev.qlinear.marlin;
 
 import dev.qlinear.spi.device.LaunchConfig;
+import dev.qlinear.spi.device.TensorMapLayout;
+import dev.qlinear.spi.type.ScalarType;
 
 import java.util.List;
 import java.util.Optional;
@@ -12,8 +14,9 @@ import static java.util.Objects.requireNonNull;
  * whole stages of K a block. The sync-MMA kernel ({@code marlin_gemm_*_mb4}, {@link #of}) takes blocks of
  * {@value #THREADS} threads, each {@value #BLOCK_N} columns by {@value #BLOCK_ROWS} rows over stages of
  * {@value #STAGE_K} rows of K; the warpgroup kernel of the sm_90a image ({@code marlin_hopper_*_t{64,128,256}},
- * {@link #warpgroup}) blocks of {@value #THREADS} threads, each {@value #WARPGROUP_BLOCK_N} columns by 64, 128 or 256
- * rows (the fewest that hold M, 256 at most) over stages of {@value #STAGE_K} rows of K.
+ * {@link #warpgroup}) blocks of {@value #WARPGROUP_THREADS} threads (two warpgroups and a producer warp), each
+ * {@value #WARPGROUP_BLOCK_N} columns by 64, 128 or 256 rows (the fewest that hold M, 256 at most) over stages of
+ * {@value #STAGE_K} rows of K, the activation read through a tensor map.
  * K is split over {@code splits} blocks when the column and row blocks alone fill the resident slots of the GPU badly:
  * the split count (1 to {@value #MAX_SPLITS}, each split at least {@value #MIN_STAGES_PER_SPLIT} stages, or
  * {@value #WARPGROUP_MIN_STAGES_PER_SPLIT} for the warpgroup kernel) that fills the last wave best, a larger count
@@ -29,15 +32,17 @@ import static java.util.Objects.requireNonNull;
  * @param rowBlocks blocks along M
  * @param splits blocks along K
  * @param stagesPerSplit stages of K per split (the last split may have fewer)
- * @param gemm the GEMM kernel's launch: grid (column blocks times {@code splits}, {@code rowBlocks}) and its dynamic
- *        shared memory
+ * @param gemm the GEMM kernel's launch: grid (column blocks times {@code splits}, {@code rowBlocks}), for the warpgroup
+ *        kernel ({@code rowBlocks}, column blocks times {@code splits}), and its dynamic shared memory
+ * @param activation the warpgroup kernel's tensor map of the activation: boxes of 64 elements of K by {@code blockRows}
+ *        rows, 128-byte swizzled
  * @param reduce the launch of the split-K sum, when K is split: one thread per 4 outputs
  * @param gather the launch of {@code marlin_gather_*}, one thread per element of the M x K activation, for an
  *        act-order layer or an activation the kernel cannot stream as it is
  * @param partialFloats float32 workspace elements the partial sums take, {@code splits * M * N} when split
  */
 record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, int stagesPerSplit, LaunchConfig gemm, Optional<LaunchConfig> reduce, LaunchConfig gather,
-        long partialFloats) {
+        long partialFloats, Optional<TensorMapLayout> activation) {
 
     static final int THREADS = 256;
     static final int BLOCK_N = 64;
@@ -48,6 +53,8 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
     static final int MIN_STAGES_PER_SPLIT = 4;
     /** A split count is taken over a smaller one only when it fills the resident slots by this much more. */
     static final double SPLIT_GAIN = 0.02;
+    /** Two warpgroups and the producer warp: {@code HOPPER_THREADS}. */
+    static final int WARPGROUP_THREADS = 288;
     /** Two warpgroups of 64 columns: {@code HOPPER_N}. */
     static final int WARPGROUP_BLOCK_N = 128;
     /** Fewer splits than the sync-MMA kernel: each one's partial sums cost as much traffic as its words at M = 64. */
@@ -59,6 +66,10 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
         requireNonNull(gemm, "gemm is null");
         requireNonNull(reduce, "reduce is null");
         requireNonNull(gather, "gather is null");
+        requireNonNull(activation, "activation is null");
+        if (activation.isPresent() != warpgroup) {
+            throw new IllegalArgumentException("the warpgroup kernel, and only it, reads the activation through a tensor map");
+        }
         if (reduce.isPresent() != splits > 1) {
             throw new IllegalArgumentException("a plan reduces exactly when K is split, got " + splits + " splits");
         }
@@ -74,11 +85,11 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
         int stages = k / STAGE_K;
         long blockTiles = (long) (n / BLOCK_N) * rowBlocks;
         int splits = splits(m, n, stages, blockTiles, (long) RESIDENT_BLOCKS * multiprocessors, MIN_STAGES_PER_SPLIT, partialFloatBudget);
-        return plan(false, m, k, n, BLOCK_ROWS, rowBlocks, n / BLOCK_N, stages, splits, SHARED_BYTES);
+        return plan(Optional.empty(), m, k, n, BLOCK_ROWS, rowBlocks, n / BLOCK_N, stages, splits, SHARED_BYTES);
     }
 
-    /** The warpgroup kernel's plan (the sm_90a image's {@code marlin_hopper_*}). */
-    static MarlinPlan warpgroup(int m, int k, int n, int multiprocessors, long partialFloatBudget) {
+    /** The warpgroup kernel's plan (the sm_90a image's {@code marlin_hopper_*}) for activations of {@code type}. */
+    static MarlinPlan warpgroup(int m, int k, int n, ScalarType type, int multiprocessors, long partialFloatBudget) {
         requireShape(m, k, n);
         int blockRows = WARPGROUP_BLOCK_ROWS.stream().filter(rows -> rows >= m).findFirst().orElse(WARPGROUP_BLOCK_ROWS.getLast());
         int rowBlocks = ceilDiv(m, blockRows);
@@ -86,7 +97,8 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
         int columnBlocks = ceilDiv(n, WARPGROUP_BLOCK_N);
         long resident = (long) warpgroupResidentBlocks(blockRows) * multiprocessors;
         int splits = splits(m, n, stages, (long) columnBlocks * rowBlocks, resident, WARPGROUP_MIN_STAGES_PER_SPLIT, partialFloatBudget);
-        return plan(true, m, k, n, blockRows, rowBlocks, columnBlocks, stages, splits, warpgroupSharedBytes(blockRows));
+        TensorMapLayout activation = new TensorMapLayout(type, k, 64, blockRows, TensorMapLayout.Swizzle.BYTES_128);
+        return plan(Optional.of(activation), m, k, n, blockRows, rowBlocks, columnBlocks, stages, splits, warpgroupSharedBytes(blockRows));
     }
 
     private static void requireShape(int m, int k, int n) {
@@ -117,17 +129,21 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
         return best;
     }
 
-    private static MarlinPlan plan(boolean warpgroup, int m, int k, int n, int blockRows, int rowBlocks, int columnBlocks, int stages, int splitCount,
-            int sharedBytes) {
+    private static MarlinPlan plan(Optional<TensorMapLayout> activation, int m, int k, int n, int blockRows, int rowBlocks, int columnBlocks, int stages,
+            int splitCount, int sharedBytes) {
+        boolean warpgroup = activation.isPresent();
         int stagesPerSplit = ceilDiv(stages, splitCount);
         int splits = ceilDiv(stages, stagesPerSplit);
         long perSplit = (long) m * n;
-        LaunchConfig gemm = new LaunchConfig(Math.multiplyExact(columnBlocks, splits), rowBlocks, 1, THREADS, 1, 1, sharedBytes);
+        int splitColumns = Math.multiplyExact(columnBlocks, splits);
+        LaunchConfig gemm = warpgroup
+                ? new LaunchConfig(rowBlocks, splitColumns, 1, WARPGROUP_THREADS, 1, 1, sharedBytes)
+                : new LaunchConfig(splitColumns, rowBlocks, 1, THREADS, 1, 1, sharedBytes);
         Optional<LaunchConfig> reduce = splits > 1
                 ? Optional.of(LaunchConfig.linear(Math.toIntExact(ceilDiv(perSplit / 4, THREADS)), THREADS, 0))
                 : Optional.empty();
         LaunchConfig gather = LaunchConfig.linear(Math.toIntExact(ceilDiv((long) m * k, THREADS)), THREADS, 0);
-        return new MarlinPlan(warpgroup, blockRows, rowBlocks, splits, stagesPerSplit, gemm, reduce, gather, splits > 1 ? splits * perSplit : 0);
+        return new MarlinPlan(warpgroup, blockRows, rowBlocks, splits, stagesPerSplit, gemm, reduce, gather, splits > 1 ? splits * perSplit : 0, activation);
     }
 
     /** {@code HopperStage<rows>::BLOCKS_PER_SM}: two blocks of 64 rows share a multiprocessor, larger ones have one. */
@@ -138,13 +154,13 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
     /**
      * {@code HopperStage<rows>::SHARED}: its stages (4, 4 and 3 for 64, 128 and 256 rows), each the activation rows of
      * {@value #STAGE_K} halves, the words of 8 tiles of 16 rows by {@value #WARPGROUP_BLOCK_N} columns, and 4 group rows
-     * of scales and of 4-bit zero points, rounded up to 1 KB; plus 1 KB to align the ring.
+     * of scales and of 4-bit zero points, rounded up to 1 KB; a full and an empty barrier a stage; 1 KB to align the ring.
      */
     static int warpgroupSharedBytes(int blockRows) {
         int stages = blockRows == 256 ? 3 : 4;
         int stageBytes = blockRows * STAGE_K * 2 + STAGE_K / 16 * 2 * WARPGROUP_BLOCK_N * 4 + STAGE_K / 32 * WARPGROUP_BLOCK_N * 2
                 + STAGE_K / 32 * WARPGROUP_BLOCK_N / 2;
-        return stages * ceilDiv(stageBytes, 1024) * 1024 + 1024;
+        return stages * ceilDiv(stageBytes, 1024) * 1024 + 16 * stages + 1024;
     }
 
     /** Blocks resident per multiprocessor: the kernel's launch bounds ({@code Stage<4>::BLOCKS_PER_SM}). */

@@ -27,11 +27,11 @@ record MarlinSettings(OptionalInt kernelMaxRows, int maxRows, boolean overlapLau
      */
     static final int DEFAULT_KERNEL_MAX_ROWS = 64;
     /**
-     * Measured for the warpgroup kernel on an H100 (docs/perf/raw/marlin-hopper-kernel-h100-2026-11-22.txt): at
-     * M = 256 it took 54, 214-228 and 98 µs on Llama-3 8B qkv, 8B gate_up and 70B o where the dense path took 60, 225
-     * and 127; at M = 1024 the dense path is faster (8B gate_up 502 against 604 µs).
+     * Measured for the warpgroup kernel on an H100 (docs/perf/raw/marlin-hopper-kernel-h100-2026-11-22.txt, 10:45 UTC):
+     * at M = 1024 it took 1.07-1.44x cuBLAS fp16's time on the Llama-3 8B and 70B layers where the dense path took
+     * 1.36-1.40x; at M = 4096 1.13-1.64x against the dense path's 1.09-1.13x.
      */
-    static final int DEFAULT_WARPGROUP_KERNEL_MAX_ROWS = 256;
+    static final int DEFAULT_WARPGROUP_KERNEL_MAX_ROWS = 1024;
     /** The largest M of a call, as exllama declares it. */
     static final int MAX_ROWS = 1 << 16;
 

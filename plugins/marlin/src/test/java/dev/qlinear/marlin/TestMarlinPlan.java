@@ -1,6 +1,8 @@
 package dev.qlinear.marlin;
 
 import dev.qlinear.spi.device.LaunchConfig;
+import dev.qlinear.spi.device.TensorMapLayout;
+import dev.qlinear.spi.type.ScalarType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -103,44 +105,48 @@ final class TestMarlinPlan {
     @ParameterizedTest(name = "warpgroup M={0} -> blocks of {1} rows, {2} of them")
     @CsvSource({"17, 64, 1", "64, 64, 1", "65, 128, 1", "128, 128, 1", "129, 256, 1", "256, 256, 1", "257, 256, 2", "1024, 256, 4"})
     void theWarpgroupKernelTakesTheFewestRowsThatHoldM(int m, int blockRows, int rowBlocks) {
-        MarlinPlan plan = MarlinPlan.warpgroup(m, 4096, 4096, 132, budget(4096));
+        MarlinPlan plan = MarlinPlan.warpgroup(m, 4096, 4096, ScalarType.FLOAT16, 132, budget(4096));
         assertThat(plan.warpgroup()).isTrue();
         assertThat(plan.blockRows()).isEqualTo(blockRows);
         assertThat(plan.rowBlocks()).isEqualTo(rowBlocks);
-        assertThat(plan.gemm().gridY()).isEqualTo(rowBlocks);
+        assertThat(plan.gemm().gridX()).isEqualTo(rowBlocks);
+        assertThat(plan.gemm().blockX()).isEqualTo(288);
         assertThat(plan.gemm().dynamicSharedBytes()).isEqualTo(MarlinPlan.warpgroupSharedBytes(blockRows));
-        assertThat(MarlinPlan.of(m, 4096, 4096, 132, budget(4096)).warpgroup()).isFalse();
+        assertThat(plan.activation()).contains(new TensorMapLayout(ScalarType.FLOAT16, 4096, 64, blockRows, TensorMapLayout.Swizzle.BYTES_128));
+        MarlinPlan sync = MarlinPlan.of(m, 4096, 4096, 132, budget(4096));
+        assertThat(sync.warpgroup()).isFalse();
+        assertThat(sync.activation()).isEmpty();
     }
 
     @Test
     void theWarpgroupKernelSplitsAsTheHarnessMeasuredIt() {
         // M = 64, blocks of 128 columns by 64 rows, 2 resident a multiprocessor (264 slots on 132 SMs), splits of at
         // least 8 stages of 128. 8B gate_up: 224 blocks fill 0.85 of a wave and no split count fills more: 1
-        MarlinPlan gateUp = MarlinPlan.warpgroup(64, 4096, 28672, 132, budget(28672));
+        MarlinPlan gateUp = MarlinPlan.warpgroup(64, 4096, 28672, ScalarType.FLOAT16, 132, budget(28672));
         assertThat(gateUp.splits()).isEqualTo(1);
         assertThat(gateUp.reduce()).isEmpty();
-        assertThat(gateUp.gemm()).isEqualTo(new LaunchConfig(224, 1, 1, 256, 1, 1, 107520));
+        assertThat(gateUp.gemm()).isEqualTo(new LaunchConfig(1, 224, 1, 288, 1, 1, 107520 + 64));
         // 8B qkv: 48 blocks fill 0.18, 0.36, 0.55, 0.73 with 1..4 splits (32 stages allow 4): 4 of 8 stages
-        MarlinPlan qkv = MarlinPlan.warpgroup(64, 4096, 6144, 132, budget(6144));
+        MarlinPlan qkv = MarlinPlan.warpgroup(64, 4096, 6144, ScalarType.FLOAT16, 132, budget(6144));
         assertThat(qkv.splits()).isEqualTo(4);
         assertThat(qkv.stagesPerSplit()).isEqualTo(8);
-        assertThat(qkv.gemm().gridX()).isEqualTo(48 * 4);
+        assertThat(qkv.gemm().gridY()).isEqualTo(48 * 4);
         // 70B o: 64 blocks; 4 splits fill 0.97 and 8 no more: 4 of 16
-        MarlinPlan o = MarlinPlan.warpgroup(64, 8192, 8192, 132, budget(8192));
+        MarlinPlan o = MarlinPlan.warpgroup(64, 8192, 8192, ScalarType.FLOAT16, 132, budget(8192));
         assertThat(o.splits()).isEqualTo(4);
         assertThat(o.stagesPerSplit()).isEqualTo(16);
         assertThat(o.partialFloats()).isEqualTo(4L * 64 * 8192);
         // N = 192: the second block of 128 columns has one warpgroup's 64
-        assertThat(MarlinPlan.warpgroup(17, 1024, 192, 132, budget(192)).gemm().gridX()).isEqualTo(2);
+        assertThat(MarlinPlan.warpgroup(17, 1024, 192, ScalarType.FLOAT16, 132, budget(192)).gemm().gridY()).isEqualTo(2);
     }
 
     @Test
     void theWarpgroupKernelsSharedMemoryIsItsStagesTimesTheirBytes() {
         // HopperStage<BT>: 4, 4, 3 stages of (BT x 128 halves + 8 x 1 KB words + 4 x 128 scales + 4 x 128 nibbles),
-        // each rounded up to 1 KB, + 1 KB to align the ring
-        assertThat(MarlinPlan.warpgroupSharedBytes(64)).isEqualTo(4 * 26 * 1024 + 1024);
-        assertThat(MarlinPlan.warpgroupSharedBytes(128)).isEqualTo(4 * 42 * 1024 + 1024);
-        assertThat(MarlinPlan.warpgroupSharedBytes(256)).isEqualTo(3 * 74 * 1024 + 1024);
+        // each rounded up to 1 KB, + a full and an empty 8-byte barrier a stage, + 1 KB to align the ring
+        assertThat(MarlinPlan.warpgroupSharedBytes(64)).isEqualTo(4 * 26 * 1024 + 4 * 16 + 1024);
+        assertThat(MarlinPlan.warpgroupSharedBytes(128)).isEqualTo(4 * 42 * 1024 + 4 * 16 + 1024);
+        assertThat(MarlinPlan.warpgroupSharedBytes(256)).isEqualTo(3 * 74 * 1024 + 3 * 16 + 1024);
         for (int rows : MarlinPlan.WARPGROUP_BLOCK_ROWS) {
             int resident = MarlinPlan.warpgroupResidentBlocks(rows);
             // the kernel's static_assert, and two blocks exactly when two fit
@@ -153,14 +159,15 @@ final class TestMarlinPlan {
     @CsvSource({"17, 128, 64, 132", "20, 4096, 6144, 132", "30, 4096, 28672, 114", "100, 14336, 4096, 132", "256, 8192, 8192, 132",
             "33, 28672, 8192, 132", "200, 8192, 57344, 132", "48, 2048, 192, 66", "1024, 4096, 4288, 132", "700, 11008, 2048, 108"})
     void theWarpgroupKernelCoversEveryStageAndColumnOnce(int m, int k, int n, int multiprocessors) {
-        MarlinPlan plan = MarlinPlan.warpgroup(m, k, n, multiprocessors, budget(n));
+        MarlinPlan plan = MarlinPlan.warpgroup(m, k, n, ScalarType.FLOAT16, multiprocessors, budget(n));
         int stages = k / 128;
         assertThat((long) plan.splits() * plan.stagesPerSplit()).isGreaterThanOrEqualTo(stages);
         assertThat((long) (plan.splits() - 1) * plan.stagesPerSplit()).isLessThan(stages);
         assertThat(plan.stagesPerSplit()).isGreaterThanOrEqualTo(Math.min(8, stages));
         assertThat(plan.partialFloats()).isLessThanOrEqualTo(budget(n));
-        // blockIdx.x % ceil(N / 128) is the column block, blockIdx.x / ceil(N / 128) the split
-        assertThat((long) plan.gemm().gridX()).isEqualTo((long) (n + 127) / 128 * plan.splits());
+        // blockIdx.x is the token tile; blockIdx.y % ceil(N / 128) the column block, blockIdx.y / ceil(N / 128) the split
+        assertThat((long) plan.gemm().gridY()).isEqualTo((long) (n + 127) / 128 * plan.splits());
+        assertThat(plan.gemm().gridX()).isEqualTo(plan.rowBlocks());
         assertThat((long) plan.rowBlocks() * plan.blockRows()).isGreaterThanOrEqualTo(m);
         assertThat((long) (plan.rowBlocks() - 1) * plan.blockRows()).isLessThan(m);
     }
@@ -171,9 +178,9 @@ final class TestMarlinPlan {
                 .hasMessage("the GEMM kernel runs more than 16 rows (the decode kernel fewer), got M=16");
         assertThatThrownBy(() -> MarlinPlan.of(17, 2112, 64, 132, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the GEMM kernel tiles K by 128 and N by 64, got K=2112 N=64");
-        assertThatThrownBy(() -> MarlinPlan.warpgroup(16, 128, 64, 132, 0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> MarlinPlan.warpgroup(16, 128, 64, ScalarType.FLOAT16, 132, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the GEMM kernel runs more than 16 rows (the decode kernel fewer), got M=16");
-        assertThatThrownBy(() -> MarlinPlan.warpgroup(17, 128, 96, 132, 0)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> MarlinPlan.warpgroup(17, 128, 96, ScalarType.FLOAT16, 132, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("the GEMM kernel tiles K by 128 and N by 64, got K=128 N=96");
     }
 

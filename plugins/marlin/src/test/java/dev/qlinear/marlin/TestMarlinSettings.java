@@ -15,7 +15,7 @@ final class TestMarlinSettings {
         MarlinSettings defaults = MarlinSettings.of(Optional.empty(), Optional.empty());
         assertThat(defaults).isEqualTo(new MarlinSettings(OptionalInt.empty(), 65536, true));
         assertThat(defaults.kernelMaxRows(false)).isEqualTo(64);
-        assertThat(defaults.kernelMaxRows(true)).isEqualTo(256);
+        assertThat(defaults.kernelMaxRows(true)).isEqualTo(1024);
     }
 
     @Test
