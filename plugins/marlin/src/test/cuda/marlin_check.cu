@@ -85,22 +85,28 @@ int hopper_shared_bytes(int bt) {
     return bt == 64 ? HopperStage<64>::SHARED : bt == 128 ? HopperStage<128>::SHARED : HopperStage<256>::SHARED;
 }
 
+// MarlinPlan.warpgroupCost: the time in stage times, waves of blocks times a split's stages or the words' streaming,
+// plus the partial sums' traffic
+double hopper_cost(int m, int k, int n, int bt, long tiles, int sms, int splits) {
+    const int per_sm = hopper_blocks_per_sm(bt);
+    const double stage_bytes = 2.5 / 5.4 * per_sm * bt * HOPPER_STAGE_K * HOPPER_N * 2.0;
+    const double waves = (double)((tiles * splits + (long)per_sm * sms - 1) / ((long)per_sm * sms));
+    const double compute = waves * ((k / HOPPER_STAGE_K + splits - 1) / splits);
+    const double words = (double)n * k / 2 / stage_bytes;
+    const double partials = splits > 1 ? 8.0 * splits * m * n / stage_bytes : 0;
+    return std::max(compute, words) + partials;
+}
+
 HPlan hopper_plan_of(int m, int k, int n, int sms) {
     HPlan p{};
     p.bt = g_forced_tokens > 0 ? g_forced_tokens : m <= 64 ? 64 : m <= 128 ? 128 : 256;
     p.m_blocks = (m + p.bt - 1) / p.bt;
     const int stages = k / HOPPER_STAGE_K;
     const long tiles = (long)((n + HOPPER_N - 1) / HOPPER_N) * p.m_blocks;
-    const long resident = (long)hopper_blocks_per_sm(p.bt) * sms;
+    const long budget = 16L * 64 * n;  // MarlinLauncher.partialFloatBudget
     int best = 1;
-    double best_efficiency = 0;
-    for (int s = 1; s <= 16 && stages / s >= 8; ++s) {
-        const long blocks = tiles * s;
-        const double efficiency = (double)blocks / ((blocks + resident - 1) / resident * resident);
-        if (efficiency > best_efficiency + 0.02) {
-            best = s;
-            best_efficiency = efficiency;
-        }
+    for (int s = 2; s <= 16 && stages / s >= 8; ++s) {
+        if ((long)s * m * n <= budget && hopper_cost(m, k, n, p.bt, tiles, sms, s) < hopper_cost(m, k, n, p.bt, tiles, sms, best)) best = s;
     }
     if (g_forced_splits > 0) best = std::min(g_forced_splits, stages);
     p.stages_per_split = (stages + best - 1) / best;

@@ -17,11 +17,14 @@ import static java.util.Objects.requireNonNull;
  * {@link #warpgroup}) blocks of {@value #WARPGROUP_THREADS} threads (two warpgroups and a producer warp), each
  * {@value #WARPGROUP_BLOCK_N} columns by 64, 128 or 256 rows (the fewest that hold M, 256 at most) over stages of
  * {@value #STAGE_K} rows of K, the activation read through a tensor map.
- * K is split over {@code splits} blocks when the column and row blocks alone fill the resident slots of the GPU badly:
- * the split count (1 to {@value #MAX_SPLITS}, each split at least {@value #MIN_STAGES_PER_SPLIT} stages, or
- * {@value #WARPGROUP_MIN_STAGES_PER_SPLIT} for the warpgroup kernel) that fills the last wave best, a larger count
- * taken only when it fills at least 2 % more. The splits' float32 partial sums then go through the workspace to
- * {@code marlin_reduce_*}, which adds them in split order, so results do not depend on timing.
+ * K is split over {@code splits} blocks when the column and row blocks alone fill the resident slots of the GPU badly.
+ * The sync-MMA kernel takes the split count (1 to {@value #MAX_SPLITS}, each split at least
+ * {@value #MIN_STAGES_PER_SPLIT} stages) that fills the last wave best, a larger count taken only when it fills at least
+ * 2 % more. The warpgroup kernel weighs what a split costs too: its float32 partial sums, written and read once more,
+ * move {@code 8 M N} bytes a split, as much as the whole layer's words at M = K / 16; it takes the count (each split at
+ * least {@value #WARPGROUP_MIN_STAGES_PER_SPLIT} stages) of the least {@link #warpgroupCost}. The splits' partial sums
+ * go through the workspace to {@code marlin_reduce_*}, which adds them in split order, so results do not depend on
+ * timing.
  * This is {@code plan_of} and {@code hopper_plan_of} of {@code src/test/cuda/marlin_check.cu}, which verified the
  * kernels with it on an H100, plus one rule of the plugin's own: splits whose partial sums would exceed the workspace
  * reserved for them are reduced until they fit (never the case up to {@value MarlinLauncher#PARTIAL_ROWS} rows, for
@@ -57,8 +60,14 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
     static final int WARPGROUP_THREADS = 288;
     /** Two warpgroups of 64 columns: {@code HOPPER_N}. */
     static final int WARPGROUP_BLOCK_N = 128;
-    /** Fewer splits than the sync-MMA kernel: each one's partial sums cost as much traffic as its words at M = 64. */
+    /** Splits of at least 1024 rows of K. */
     static final int WARPGROUP_MIN_STAGES_PER_SPLIT = 8;
+    /**
+     * Bytes the device moves while a multiprocessor does one FLOP on its tensor cores, for the warpgroup kernel's split
+     * cost: on an H100, 2.5 TB/s sustained against about 5.4 TFLOP/s a multiprocessor (989 TFLOP/s dense fp16 over 132,
+     * at the 75 % the kernel reaches). It puts the partial sums' traffic and the weights' streaming in stage times.
+     */
+    static final double BYTES_PER_MULTIPROCESSOR_FLOP = 2.5 / 5.4;
     /** Rows of M a warpgroup block takes: the N of {@code wgmma.m64nNk16}. */
     static final List<Integer> WARPGROUP_BLOCK_ROWS = List.of(64, 128, 256);
 
@@ -95,8 +104,14 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
         int rowBlocks = ceilDiv(m, blockRows);
         int stages = k / STAGE_K;
         int columnBlocks = ceilDiv(n, WARPGROUP_BLOCK_N);
-        long resident = (long) warpgroupResidentBlocks(blockRows) * multiprocessors;
-        int splits = splits(m, n, stages, (long) columnBlocks * rowBlocks, resident, WARPGROUP_MIN_STAGES_PER_SPLIT, partialFloatBudget);
+        long blockTiles = (long) columnBlocks * rowBlocks;
+        int splits = 1;
+        for (int candidate = 2; candidate <= MAX_SPLITS && stages / candidate >= WARPGROUP_MIN_STAGES_PER_SPLIT; candidate++) {
+            if ((long) candidate * m * n <= partialFloatBudget
+                    && warpgroupCost(m, k, n, blockRows, blockTiles, multiprocessors, candidate) < warpgroupCost(m, k, n, blockRows, blockTiles, multiprocessors, splits)) {
+                splits = candidate;
+            }
+        }
         TensorMapLayout activation = new TensorMapLayout(type, k, 64, blockRows, TensorMapLayout.Swizzle.BYTES_128);
         return plan(Optional.of(activation), m, k, n, blockRows, rowBlocks, columnBlocks, stages, splits, warpgroupSharedBytes(blockRows));
     }
@@ -108,6 +123,22 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
         if (k % STAGE_K != 0 || k < STAGE_K || n % BLOCK_N != 0 || n < BLOCK_N) {
             throw new IllegalArgumentException("the GEMM kernel tiles K by " + STAGE_K + " and N by " + BLOCK_N + ", got K=" + k + " N=" + n);
         }
+    }
+
+    /**
+     * The warpgroup kernel's time with {@code splits} splits, in the time a block takes for a stage: its waves of
+     * blocks times the stages of a split, or the stages the words take to stream if more, plus the partial sums'
+     * traffic. In a stage time each of a multiprocessor's resident blocks does {@code blockRows * 128 * 128 * 2} FLOPs,
+     * so the device moves {@link #BYTES_PER_MULTIPROCESSOR_FLOP} times their sum in bytes.
+     */
+    static double warpgroupCost(int m, int k, int n, int blockRows, long blockTiles, int multiprocessors, int splits) {
+        int blocksPerMultiprocessor = warpgroupResidentBlocks(blockRows);
+        double stageBytes = BYTES_PER_MULTIPROCESSOR_FLOP * blocksPerMultiprocessor * blockRows * STAGE_K * WARPGROUP_BLOCK_N * 2.0;
+        double waves = ceilDiv(blockTiles * splits, (long) blocksPerMultiprocessor * multiprocessors);
+        double compute = waves * ceilDiv(k / STAGE_K, splits);
+        double words = (double) n * k / 2 / stageBytes;
+        double partials = splits > 1 ? 8.0 * splits * m * n / stageBytes : 0;
+        return Math.max(compute, words) + partials;
     }
 
     /** The split count that fills the last wave of resident blocks best, cut to what the partial-sum budget holds. */

@@ -11,6 +11,7 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 final class TestMarlinPlan {
 
@@ -119,23 +120,34 @@ final class TestMarlinPlan {
     }
 
     @Test
-    void theWarpgroupKernelSplitsAsTheHarnessMeasuredIt() {
-        // M = 64, blocks of 128 columns by 64 rows, 2 resident a multiprocessor (264 slots on 132 SMs), splits of at
-        // least 8 stages of 128. 8B gate_up: 224 blocks fill 0.85 of a wave and no split count fills more: 1
+    void theWarpgroupKernelSplitsWhereItsWavesGainMoreThanThePartialSumsCost() {
+        // M = 64, blocks of 128 columns by 64 rows, 2 resident a multiprocessor (264 slots on 132 SMs). A stage time
+        // moves 2.5 / 5.4 x 2 x 64 x 128 x 128 x 2 = 1.94 MB. 8B gate_up: 224 blocks in one wave of 32 stages; its
+        // 59 MB of words take 30 stage times; 2 splits would make 2 waves of 16 and add 8 x 2 x 64 x 28672 bytes
+        // (15 stage times): 1
         MarlinPlan gateUp = MarlinPlan.warpgroup(64, 4096, 28672, ScalarType.FLOAT16, 132, budget(28672));
         assertThat(gateUp.splits()).isEqualTo(1);
         assertThat(gateUp.reduce()).isEmpty();
         assertThat(gateUp.gemm()).isEqualTo(new LaunchConfig(1, 224, 1, 288, 1, 1, 107520 + 64));
-        // 8B qkv: 48 blocks fill 0.18, 0.36, 0.55, 0.73 with 1..4 splits (32 stages allow 4): 4 of 8 stages
+        assertThat(MarlinPlan.warpgroupCost(64, 4096, 28672, 64, 224, 132, 1)).isCloseTo(32, within(1e-9));
+        assertThat(MarlinPlan.warpgroupCost(64, 4096, 28672, 64, 224, 132, 2)).isCloseTo(32 + 8.0 * 2 * 64 * 28672 / (2.5 / 5.4 * 2 * 64 * 128 * 128 * 2),
+                within(1e-9));
+        // 8B qkv: 48 blocks, a fifth of a wave: 4 splits of 8 stages still one wave, 8 stage times, plus 1.6 of partials
         MarlinPlan qkv = MarlinPlan.warpgroup(64, 4096, 6144, ScalarType.FLOAT16, 132, budget(6144));
         assertThat(qkv.splits()).isEqualTo(4);
         assertThat(qkv.stagesPerSplit()).isEqualTo(8);
         assertThat(qkv.gemm().gridY()).isEqualTo(48 * 4);
-        // 70B o: 64 blocks; 4 splits fill 0.97 and 8 no more: 4 of 16
+        // 70B o: 64 blocks; 4 splits of 16
         MarlinPlan o = MarlinPlan.warpgroup(64, 8192, 8192, ScalarType.FLOAT16, 132, budget(8192));
         assertThat(o.splits()).isEqualTo(4);
         assertThat(o.stagesPerSplit()).isEqualTo(16);
         assertThat(o.partialFloats()).isEqualTo(4L * 64 * 8192);
+        // what the wave rule alone split and the H100 measured slower (docs/perf/raw/marlin-hopper-kernel-h100-2026-11-22.txt):
+        // 8B gate_up at M = 256 (4 splits: 169.6 us, whole: 95.5), 70B gate_up at M = 64 (7: 198.3, whole: 150.8),
+        // 70B qkv at M = 256 (8: 123.0, 3: 80.0)
+        assertThat(MarlinPlan.warpgroup(256, 4096, 28672, ScalarType.FLOAT16, 132, budget(28672)).splits()).isEqualTo(1);
+        assertThat(MarlinPlan.warpgroup(64, 8192, 57344, ScalarType.FLOAT16, 132, budget(57344)).splits()).isEqualTo(1);
+        assertThat(MarlinPlan.warpgroup(256, 8192, 10240, ScalarType.FLOAT16, 132, budget(10240)).splits()).isEqualTo(3);
         // N = 192: the second block of 128 columns has one warpgroup's 64
         assertThat(MarlinPlan.warpgroup(17, 1024, 192, ScalarType.FLOAT16, 132, budget(192)).gemm().gridY()).isEqualTo(2);
     }
