@@ -18,8 +18,9 @@ import static java.util.Objects.requireNonNull;
 /**
  * Queues one prepared layer's kernels on a stream: up to {@value DecodePlan#MAX_ROWS} rows the decode kernel (and the
  * sum of the column blocks it split); up to {@code kernelRows} rows a GEMM kernel, the warpgroup kernel where the sm_90a
- * image runs and the sync-MMA kernel elsewhere (and the split-K sum when K is split), in chunks of at most {@value #CHUNK_ROWS} rows; both after a gather of the activation under act-order or when
- * the kernel cannot stream it as it is. Above, dequantize + the device's dense GEMM (+ bias). The arguments and plans
+ * image runs and the sync-MMA kernel elsewhere (and the split-K sum when K is split), in chunks of at most
+ * {@value #CHUNK_ROWS} rows; both after a gather of the activation under act-order or when the kernel cannot stream it
+ * as it is. Above, dequantize + the device's dense GEMM (+ bias). The arguments and plans
  * are made once and refilled per call, so a call allocates no memory of its own and never waits for the device; calls
  * on one layer are serialized, since they share the arguments.
  */

@@ -30,21 +30,20 @@ import static java.util.Objects.requireNonNull;
  * reserved for them are reduced until they fit (never the case up to {@value MarlinLauncher#PARTIAL_ROWS} rows, for
  * which it is reserved).
  *
- * @param warpgroup whether the warpgroup kernel runs the plan (else the sync-MMA kernel)
  * @param blockRows rows of M a block
  * @param rowBlocks blocks along M
  * @param splits blocks along K
  * @param stagesPerSplit stages of K per split (the last split may have fewer)
  * @param gemm the GEMM kernel's launch: grid (column blocks times {@code splits}, {@code rowBlocks}), for the warpgroup
  *        kernel ({@code rowBlocks}, column blocks times {@code splits}), and its dynamic shared memory
- * @param activation the warpgroup kernel's tensor map of the activation: boxes of 64 elements of K by {@code blockRows}
- *        rows, 128-byte swizzled
+ * @param activation the warpgroup kernel's tensor map of the activation (boxes of 64 elements of K by {@code blockRows}
+ *        rows, 128-byte swizzled); empty for the sync-MMA kernel
  * @param reduce the launch of the split-K sum, when K is split: one thread per 4 outputs
  * @param gather the launch of {@code marlin_gather_*}, one thread per element of the M x K activation, for an
  *        act-order layer or an activation the kernel cannot stream as it is
  * @param partialFloats float32 workspace elements the partial sums take, {@code splits * M * N} when split
  */
-record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, int stagesPerSplit, LaunchConfig gemm, Optional<LaunchConfig> reduce, LaunchConfig gather,
+record MarlinPlan(int blockRows, int rowBlocks, int splits, int stagesPerSplit, LaunchConfig gemm, Optional<LaunchConfig> reduce, LaunchConfig gather,
         long partialFloats, Optional<TensorMapLayout> activation) {
 
     static final int THREADS = 256;
@@ -76,9 +75,6 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
         requireNonNull(reduce, "reduce is null");
         requireNonNull(gather, "gather is null");
         requireNonNull(activation, "activation is null");
-        if (activation.isPresent() != warpgroup) {
-            throw new IllegalArgumentException("the warpgroup kernel, and only it, reads the activation through a tensor map");
-        }
         if (reduce.isPresent() != splits > 1) {
             throw new IllegalArgumentException("a plan reduces exactly when K is split, got " + splits + " splits");
         }
@@ -93,7 +89,7 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
         int rowBlocks = ceilDiv(m, BLOCK_ROWS);
         int stages = k / STAGE_K;
         long blockTiles = (long) (n / BLOCK_N) * rowBlocks;
-        int splits = splits(m, n, stages, blockTiles, (long) RESIDENT_BLOCKS * multiprocessors, MIN_STAGES_PER_SPLIT, partialFloatBudget);
+        int splits = waveFillingSplits(m, n, stages, blockTiles, (long) RESIDENT_BLOCKS * multiprocessors, partialFloatBudget);
         return plan(Optional.empty(), m, k, n, BLOCK_ROWS, rowBlocks, n / BLOCK_N, stages, splits, SHARED_BYTES);
     }
 
@@ -141,11 +137,11 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
         return Math.max(compute, words) + partials;
     }
 
-    /** The split count that fills the last wave of resident blocks best, cut to what the partial-sum budget holds. */
-    private static int splits(int m, int n, int stages, long blockTiles, long resident, int minStagesPerSplit, long partialFloatBudget) {
+    /** The sync-MMA kernel's split count: the one that fills the last wave best, cut to what the partial-sum budget holds. */
+    private static int waveFillingSplits(int m, int n, int stages, long blockTiles, long resident, long partialFloatBudget) {
         int best = 1;
         double bestEfficiency = 0;
-        for (int splits = 1; splits <= MAX_SPLITS && stages / splits >= minStagesPerSplit; splits++) {
+        for (int splits = 1; splits <= MAX_SPLITS && stages / splits >= MIN_STAGES_PER_SPLIT; splits++) {
             long blocks = blockTiles * splits;
             double efficiency = (double) blocks / (ceilDiv(blocks, resident) * resident);
             if (efficiency > bestEfficiency + SPLIT_GAIN) {
@@ -174,7 +170,7 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
                 ? Optional.of(LaunchConfig.linear(Math.toIntExact(ceilDiv(perSplit / 4, THREADS)), THREADS, 0))
                 : Optional.empty();
         LaunchConfig gather = LaunchConfig.linear(Math.toIntExact(ceilDiv((long) m * k, THREADS)), THREADS, 0);
-        return new MarlinPlan(warpgroup, blockRows, rowBlocks, splits, stagesPerSplit, gemm, reduce, gather, splits > 1 ? splits * perSplit : 0, activation);
+        return new MarlinPlan(blockRows, rowBlocks, splits, stagesPerSplit, gemm, reduce, gather, splits > 1 ? splits * perSplit : 0, activation);
     }
 
     /** {@code HopperStage<rows>::BLOCKS_PER_SM}: two blocks of 64 rows share a multiprocessor, larger ones have one. */
@@ -192,6 +188,11 @@ record MarlinPlan(boolean warpgroup, int blockRows, int rowBlocks, int splits, i
         int stageBytes = blockRows * STAGE_K * 2 + STAGE_K / 16 * 2 * WARPGROUP_BLOCK_N * 4 + STAGE_K / 32 * WARPGROUP_BLOCK_N * 2
                 + STAGE_K / 32 * WARPGROUP_BLOCK_N / 2;
         return stages * ceilDiv(stageBytes, 1024) * 1024 + 16 * stages + 1024;
+    }
+
+    /** Whether the warpgroup kernel runs the plan (else the sync-MMA kernel). */
+    boolean warpgroup() {
+        return activation.isPresent();
     }
 
     /** Blocks resident per multiprocessor: the kernel's launch bounds ({@code Stage<4>::BLOCKS_PER_SM}). */
