@@ -484,9 +484,11 @@ __device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, c
 // Weights stream once through a cp.async pipeline of DECODE_STAGES shared-memory stages, so that every block keeps
 // many bytes in flight without holding them in registers. They enter mma.m16n8k16 as A (16 columns of the layer by
 // 16 K) and the activations as B (16 K by 8 tokens), so a token tile of 8 rows costs half the MMAs of the fused
-// kernel's 16-row tiles. Codes enter as exact integers plus a bias (one LOP3 per pair, see biased_codes_4bit); one
-// more MMA per 16 K with a constant A of minus bias and zero point sums what to subtract, the same for every column,
-// and the group's scale multiplies the float32 sums once per group and column instead of every weight.
+// kernel's 16-row tiles. Up to 8 tokens, codes enter as exact integers plus a bias (one LOP3 per pair, see
+// biased_codes_4bit); one more MMA per 16 K with a constant A of minus bias and zero point sums what to subtract, the
+// same for every column. The 4-bit kernel for 16 tokens takes the codes minus the zero point instead (codes_4bit),
+// which costs fewer cycles than two offset MMAs there. The group's scale multiplies the float32 sums once per group
+// and column instead of every weight.
 //
 // Lane (g, t) reads word row 4q + t of the 4 columns c + 4g .. c + 4g + 3 of its warp's 32 (one LDS.128): columns
 // c + 4g + 2j and c + 4g + 2j + 1 are rows g and g + 8 of A tile j. Its B fragment for quad q is 8 consecutive
@@ -912,10 +914,18 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
             const uint4 packed = *reinterpret_cast<const uint4*>(words + (4 * local + t) * DECODE_BLOCK_N + 4 * ((wn * 8 + g) ^ (t << 1)));
             const uint32_t word[4] = {packed.x, packed.y, packed.z, packed.w};
             if constexpr (BITS == 4) {
+                // exact codes cost one more FP16 instruction a pair and save the offset MMAs: 3-10 % faster at 16
+                // tokens, up to 19 % slower at 8 (H100, docs/perf/raw/exllama-decode-offset-h100-2026-11-22.txt)
+                constexpr bool EXACT = TT == 2;
                 uint32_t a[4][4];
 #pragma unroll
                 for (int j = 0; j < 4; ++j) {
-                    biased_codes_4bit(word[j], a[j]);
+                    if constexpr (EXACT) {
+                        codes_4bit(word[j], a[j]);
+                    }
+                    else {
+                        biased_codes_4bit(word[j], a[j]);
+                    }
                 }
 #pragma unroll
                 for (int tt = 0; tt < TT; ++tt) {
@@ -926,9 +936,11 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
                         mma_16816(group[tt][j], a[2 * j][0], a[2 * j + 1][0], a[2 * j][1], a[2 * j + 1][1], b.x, b.y);
                         mma_16816(group[tt][j], a[2 * j][2], a[2 * j + 1][2], a[2 * j][3], a[2 * j + 1][3], b.z, b.w);
                     }
-                    // pairs 0 and 2 (b.x, b.z) carry bias 1024 + zero point 8, pairs 1 and 3 (b.y, b.w) 64 + 8
-                    mma_16816(offset[tt], MINUS_1032, MINUS_1032, MINUS_72, MINUS_72, b.x, b.y);
-                    mma_16816(offset[tt], MINUS_1032, MINUS_1032, MINUS_72, MINUS_72, b.z, b.w);
+                    if constexpr (!EXACT) {
+                        // pairs 0 and 2 (b.x, b.z) carry bias 1024 + zero point 8, pairs 1 and 3 (b.y, b.w) 64 + 8
+                        mma_16816(offset[tt], MINUS_1032, MINUS_1032, MINUS_72, MINUS_72, b.x, b.y);
+                        mma_16816(offset[tt], MINUS_1032, MINUS_1032, MINUS_72, MINUS_72, b.z, b.w);
+                    }
                 }
             }
             else {
