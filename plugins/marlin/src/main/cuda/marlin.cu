@@ -467,6 +467,10 @@ __device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, c
 #ifndef MARLIN_DECODE_BLOCKS_PER_SM
 #define MARLIN_DECODE_BLOCKS_PER_SM 2
 #endif
+// 0: the 16-token kernels take biased codes and the bias MMAs too (the harness's A/B of the exact codes)
+#ifndef MARLIN_DECODE_EXACT
+#define MARLIN_DECODE_EXACT 1
+#endif
 constexpr int DECODE_THREADS = 256;
 constexpr int DECODE_WARPS_N = 4;                          // a 64-column chunk each
 constexpr int DECODE_WARPS_K = 2;                          // half a stage's tiles each
@@ -589,6 +593,9 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
     using B = Biased<T>;
     using P = typename Numbers<T>::Pair;
     using S = DecodeStage<TT>;
+    // 16 tokens: the codes less the zero point, exactly (one more FP16/BF16 instruction a pair), instead of the bias
+    // MMA (and the activation-sum MMA of zero points) per tile and token tile
+    constexpr bool EXACT = TT == 2 && MARLIN_DECODE_EXACT;
     extern __shared__ __align__(16) unsigned char shared[];
     const unsigned base = static_cast<unsigned>(__cvta_generic_to_shared(shared));
     MARLIN_TIMELINE_BEGIN(0)
@@ -658,6 +665,21 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
     const uint32_t bias_a[4] = {ZERO_POINTS ? B::LOW_BIAS : B::LOW_BIAS_8, ZERO_POINTS ? B::LOW_BIAS : B::LOW_BIAS_8,
                                 ZERO_POINTS ? B::HIGH_BIAS : B::HIGH_BIAS_8, ZERO_POINTS ? B::HIGH_BIAS : B::HIGH_BIAS_8};
     const uint32_t ones_a[4] = {B::ONE, B::ONE, B::ONE, B::ONE};
+    // EXACT with zero points: what fragment register h of sub-tile j less, the code bias plus the zero point of its
+    // column (h = 0, 2: column 16j + g; 1, 3: 16j + 8 + g), in both halves
+    uint32_t subtrahends[4][4];
+    auto set_subtrahends = [&](uint32_t zero_word) {
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+            const uint32_t both = (zero_word >> (4 * j)) & 0x000F000Fu;
+            const uint32_t low = __byte_perm(both, 0u, 0x1010u);
+            const uint32_t high = __byte_perm(both, 0u, 0x3232u);
+            subtrahends[j][0] = low | B::LOW_BIAS;
+            subtrahends[j][1] = high | B::LOW_BIAS;
+            subtrahends[j][2] = (low << Numbers<T>::ODD_SHIFT) | B::HIGH_BIAS;
+            subtrahends[j][3] = (high << Numbers<T>::ODD_SHIFT) | B::HIGH_BIAS;
+        }
+    };
 
     // The scales of a group as the lane takes them: word j holds columns 16j + g (low) and 16j + 8 + g (high) of the
     // warp's chunk; and the lane's zero-point word (nibble j: column 16j + g, nibble j + 4: 16j + 8 + g).
@@ -688,8 +710,11 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
             for (int q = 0; q < TT; ++q) {
 #pragma unroll
                 for (int e = 0; e < 4; ++e) {
-                    float corrected = group_sums[j][q][e] - bias_sums[q][e];
-                    if constexpr (ZERO_POINTS) corrected -= zero[e / 2] * x_sums[q][e];
+                    float corrected = group_sums[j][q][e];
+                    if constexpr (!EXACT) {
+                        corrected -= bias_sums[q][e];
+                        if constexpr (ZERO_POINTS) corrected -= zero[e / 2] * x_sums[q][e];
+                    }
                     sums[j][q][e] = fmaf(scale[e / 2], corrected, sums[j][q][e]);
                     group_sums[j][q][e] = 0.0f;
                 }
@@ -808,6 +833,9 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
                 const int tile = wk * DECODE_WARP_TILES + i;
                 uint32_t b[TT][2];
                 const int x_chunk = 2 * tile + b_half;
+                if constexpr (EXACT && ZERO_POINTS) {
+                    if (i == 0 || (two_groups && i == 2)) set_subtrahends(two_groups && i >= 2 ? zero_words[1] : zero_words[0]);
+                }
                 if constexpr (TT == 2) {
                     uint32_t r[4];
                     ldmatrix_x4(r, x_address + b_row * 256 + ((x_chunk ^ (b_row % 8)) * 16));
@@ -823,13 +851,19 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
                 for (int j = 0; j < 4; ++j) {
                     uint32_t a[4];
                     B::codes(words[tile * 2 * DECODE_N + 32 * j], a);
+                    if constexpr (EXACT) {
+#pragma unroll
+                        for (int h = 0; h < 4; ++h) a[h] = as_bits(__hsub2(as_pair<P>(a[h]), as_pair<P>(ZERO_POINTS ? subtrahends[j][h] : bias_a[h])));
+                    }
 #pragma unroll
                     for (int q = 0; q < TT; ++q) mma_16816<T>(group_sums[j][q], a, b[q][0], b[q][1]);
                 }
+                if constexpr (!EXACT) {
 #pragma unroll
-                for (int q = 0; q < TT; ++q) {
-                    mma_16816<T>(bias_sums[q], bias_a, b[q][0], b[q][1]);
-                    if constexpr (ZERO_POINTS) mma_16816<T>(x_sums[q], ones_a, b[q][0], b[q][1]);
+                    for (int q = 0; q < TT; ++q) {
+                        mma_16816<T>(bias_sums[q], bias_a, b[q][0], b[q][1]);
+                        if constexpr (ZERO_POINTS) mma_16816<T>(x_sums[q], ones_a, b[q][0], b[q][1]);
+                    }
                 }
                 // a group ends here, or the warp's share of the stage does
                 if (i == DECODE_WARP_TILES - 1) {
