@@ -104,6 +104,12 @@ __device__ __forceinline__ void ldmatrix_x4(uint32_t (&a)[4], unsigned address) 
                  : "r"(address));
 }
 
+// log2 of the group size: below one group it is 32, 64 or 128 rows (MarlinKernel declares no others), so a row's group
+// is a shift, not an integer division (20-odd instructions each, and the decode kernel did four a stage)
+__device__ __forceinline__ int group_shift_of(int group_size) {
+    return __ffs(group_size) - 1;
+}
+
 // 16 bytes global -> shared, asynchronously; bytes past `valid` (0 or 16) are zero-filled. Weights skip L1.
 __device__ __forceinline__ void copy_16(unsigned target, const void* source, int valid) {
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(target), "l"(source), "r"(valid) : "memory");
@@ -172,6 +178,7 @@ __device__ __forceinline__ void gemm(const T* __restrict__ x, long long ldx, int
     const int stages = min(stages_per_split, total_stages - first_stage);
     const bool one_group = group_size >= k;
     const int groups_per_stage = one_group ? 1 : max(1, STAGE_K / group_size);
+    const int group_shift = group_shift_of(group_size);
 
     const int thread = threadIdx.x;
     const int warp = thread / 32;
@@ -197,7 +204,7 @@ __device__ __forceinline__ void gemm(const T* __restrict__ x, long long ldx, int
             const T* source = x + (size_t)min(token, m - 1) * ldx + kstage * STAGE_K + chunk * 8;
             copy_16(stage + STAGE_WORD_BYTES + row * 256 + ((chunk ^ (row % 8)) * 16), source, token < m ? 16 : 0);
         }
-        const int group0 = one_group ? 0 : kstage * STAGE_K / group_size;
+        const int group0 = one_group ? 0 : (kstage * STAGE_K) >> group_shift;
         if (thread < 8 * groups_per_stage) {
             const int row = thread / 8;
             copy_16(stage + STAGE_WORD_BYTES + S::X_BYTES + row * 128 + (thread % 8) * 16,
@@ -283,7 +290,7 @@ __device__ __forceinline__ void gemm(const T* __restrict__ x, long long ldx, int
         for (int tt = 0; tt < STAGE_TILES / 2; ++tt) {
             const int tile = 2 * tt + parity;
             if (!stage_group) {
-                group_pairs(tile * 16 / group_size);
+                group_pairs((tile * 16) >> group_shift);
             }
             const uint32_t word = words[tile * WORDS_PER_TILE + 32 * j + lane];
             // B fragments: column half h, row half kh at nibbles 2h + kh (even row) and 2h + kh + 4 (odd row); the
@@ -422,7 +429,7 @@ __device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, c
 #pragma unroll
         for (int kh = 0; kh < 2; ++kh) {
             const int row = 2 * t + 8 * kh;
-            const int group = one_group ? 0 : (kt * 16 + row) / group_size;
+            const int group = one_group ? 0 : (kt * 16 + row) >> group_shift_of(group_size);
             const T scale = one_group ? scales[single_scale_position(column)]
                                       : scales[(size_t)group * n + chunk * 64 + grouped_scale_position(j, g) + h];
             P zero = as_pair<P>(N::BIASED);
@@ -817,7 +824,7 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
         unsigned char* stage_bytes = shared + slot * S::BYTES;
         if (chunk < chunks) {
             // groups of 32 rows: two in the warp's 64 rows; one group: its scales serve the whole column block
-            const int first_group = one_group ? 0 : (stage * DECODE_STAGE_K + wk * DECODE_WARP_TILES * 16) / group_size;
+            const int first_group = one_group ? 0 : (stage * DECODE_STAGE_K + wk * DECODE_WARP_TILES * 16) >> group_shift_of(group_size);
             if (!one_group || stage == 0 || index == 0) {
                 scale_words[0] = group_scales(first_group, chunk);
                 zero_words[0] = group_zeros(first_group, chunk);
@@ -869,7 +876,7 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
                 if (i == DECODE_WARP_TILES - 1) {
                     close_group(two_groups ? scale_words[1] : scale_words[0], two_groups ? zero_words[1] : zero_words[0]);
                 }
-                else if (!one_group && (i + 1) * 16 % group_size == 0) {
+                else if (!one_group && (((i + 1) * 16) & (group_size - 1)) == 0) {
                     close_group(scale_words[0], zero_words[0]);
                 }
             }
@@ -1231,7 +1238,7 @@ __device__ __forceinline__ void hopper_gemm(const CUtensorMap* x_map, int m, int
             const unsigned stage = base + slot * S::BYTES;
             const unsigned full = full_barriers + 8 * slot;
             const int kstage = first_stage + s;
-            const int group0 = one_group ? 0 : kstage * HOPPER_STAGE_K / group_size;
+            const int group0 = one_group ? 0 : (kstage * HOPPER_STAGE_K) >> group_shift_of(group_size);
             if (lane == 0) {
                 barrier_expect(full, bytes);
             }
@@ -1315,7 +1322,7 @@ __device__ __forceinline__ void hopper_gemm(const CUtensorMap* x_map, int m, int
 #pragma unroll
         for (int tile = 0; tile < HOPPER_TILES; ++tile) {
             if (!stage_group) {
-                group_pairs(tile * 16 / group_size);
+                group_pairs((tile * 16) >> group_shift_of(group_size));
             }
             const uint32_t word = words[tile * HOPPER_TILE_WORDS + 128 * chunk + 32 * j + lane];
             uint32_t (&fragment)[4] = a[tile];
