@@ -632,6 +632,10 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
                                        float* __restrict__ partials) {
     using S = DecodeShape<BITS, TT>;
     constexpr int SQ = DECODE_STAGE_QUADS;
+    // 4-bit codes at 16 tokens enter exact (less the zero point): one more FP16 instruction a pair instead of the
+    // offset MMAs, 3-10 % faster there and up to 19 % slower at 8 tokens (H100,
+    // docs/perf/raw/exllama-decode-offset-h100-2026-11-22.txt)
+    constexpr bool EXACT = BITS == 4 && TT == 2;
     extern __shared__ __align__(16) unsigned char shared[];
     EXLLAMA_MARK(0);
     bool marked = false;
@@ -735,7 +739,8 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
 #pragma unroll
                 for (int c = 0; c < 4; ++c) {
                     // c0, c1: A row g, column 4g + 2j; c2, c3: row g + 8, column 4g + 2j + 1
-                    sums[tt][j][c] = fmaf(group[tt][j][c] + offset[tt][c], s[2 * j + c / 2], sums[tt][j][c]);
+                    // exact codes have no offset (adding 0.0f is not a no-op the compiler may drop: -0 + 0 = +0)
+                    sums[tt][j][c] = fmaf(EXACT ? group[tt][j][c] : group[tt][j][c] + offset[tt][c], s[2 * j + c / 2], sums[tt][j][c]);
                     group[tt][j][c] = 0.0f;
                 }
             }
@@ -914,9 +919,6 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
             const uint4 packed = *reinterpret_cast<const uint4*>(words + (4 * local + t) * DECODE_BLOCK_N + 4 * ((wn * 8 + g) ^ (t << 1)));
             const uint32_t word[4] = {packed.x, packed.y, packed.z, packed.w};
             if constexpr (BITS == 4) {
-                // exact codes cost one more FP16 instruction a pair and save the offset MMAs: 3-10 % faster at 16
-                // tokens, up to 19 % slower at 8 (H100, docs/perf/raw/exllama-decode-offset-h100-2026-11-22.txt)
-                constexpr bool EXACT = TT == 2;
                 uint32_t a[4][4];
 #pragma unroll
                 for (int j = 0; j < 4; ++j) {
