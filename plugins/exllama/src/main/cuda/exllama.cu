@@ -695,16 +695,29 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
         }
         return stage_of_column;
     };
+    // this thread's 16-byte chunks of a stage's activation rows, found once: as a generic loop the copies cost
+    // more instructions a stage than the 16-token kernel's conversions and MMAs of a quad
+    constexpr int X_CHUNKS = S::STAGE_K / 8;
+    constexpr int X_PER_THREAD = (S::TOKENS * X_CHUNKS + DECODE_THREADS - 1) / DECODE_THREADS;
+    long long x_offset[X_PER_THREAD];
+    int x_target[X_PER_THREAD];
+    int x_chunk[X_PER_THREAD];
+#pragma unroll
+    for (int j = 0; j < X_PER_THREAD; ++j) {
+        const int i = threadIdx.x + j * DECODE_THREADS;
+        const int token = i / X_CHUNKS;
+        x_chunk[j] = token < tokens ? i % X_CHUNKS : X_CHUNKS;  // X_CHUNKS: no copy
+        x_offset[j] = token * ldx + 8 * (i % X_CHUNKS);
+        x_target[j] = token * S::X_STRIDE + 8 * (i % X_CHUNKS);
+    }
     auto load_activations = [&](int index, int stage_of_column) {
         __half* xs = reinterpret_cast<__half*>(shared + (index % DECODE_STAGES) * S::STAGE_BYTES + S::X_OFFSET);
-        constexpr int X_CHUNKS = S::STAGE_K / 8;
         const int x_chunks = min(SQ, quads - stage_of_column * SQ) * S::QUAD_K / 8;
         const __half* x_first = x + (long long)stage_of_column * S::STAGE_K;
-        for (int i = threadIdx.x; i < tokens * X_CHUNKS; i += DECODE_THREADS) {
-            const int token = i / X_CHUNKS;
-            const int chunk = i - token * X_CHUNKS;
-            if (chunk < x_chunks) {
-                copy_async_16(xs + token * S::X_STRIDE + 8 * chunk, x_first + token * ldx + 8 * chunk);
+#pragma unroll
+        for (int j = 0; j < X_PER_THREAD; ++j) {
+            if (x_chunk[j] < x_chunks) {
+                copy_async_16(xs + x_target[j], x_first + x_offset[j]);
             }
         }
     };

@@ -648,12 +648,16 @@ __device__ __forceinline__ void decode(const T* __restrict__ x, long long ldx, i
         }
         return stage;
     };
+    // this thread's 16-byte chunk of a stage's activation rows (16 chunks a row, at most 16 rows: one a thread), found
+    // once rather than by a loop each stage
+    static_assert(16 * 8 * TT <= DECODE_THREADS, "a thread copies at most one chunk of a stage's activations");
+    const bool copies_activations = threadIdx.x < tokens * 16;
+    const int x_row = threadIdx.x / 16, x_chunk = threadIdx.x % 16;
+    const T* const x_source = x + (size_t)x_row * ldx + x_chunk * 8;
+    const unsigned x_target = S::W_BYTES + x_row * 256 + ((x_chunk ^ (x_row % 8)) * 16);
     auto load_activations = [&](int index, int stage) {
-        const unsigned target = base + (index % DECODE_STAGES) * S::BYTES + S::W_BYTES;
-        for (int item = threadIdx.x; item < tokens * 16; item += DECODE_THREADS) {
-            const int row = item / 16;
-            const int chunk = item % 16;
-            copy_16(target + row * 256 + ((chunk ^ (row % 8)) * 16), x + (size_t)row * ldx + stage * DECODE_STAGE_K + chunk * 8, 16);
+        if (copies_activations) {
+            copy_16(base + (index % DECODE_STAGES) * S::BYTES + x_target, x_source + stage * DECODE_STAGE_K, 16);
         }
     };
 
