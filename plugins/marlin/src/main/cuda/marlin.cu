@@ -457,7 +457,8 @@ __device__ __forceinline__ void dequantize(const uint32_t* __restrict__ codes, c
 // The codes enter as exact biased integers, one LOP3 a pair (fp16: 1024 + code for rows 0-7 of a tile, 64 + code for
 // rows 8-15, read in place; bf16: 128 + code); one more MMA per tile with a constant A (the code bias plus the zero
 // point 8) yields the bias times the activations, subtracted from the group's float32 sums before the group's scale
-// multiplies them (zero points: a second MMA with A = 1 yields the activation sums that z multiplies).
+// multiplies them (zero points: a second MMA with A = 1 yields the activation sums that z multiplies). At 16 tokens,
+// where those MMAs double, the codes enter less the bias and zero point instead (see EXACT in decode).
 //
 // A block is 8 warps over 256 columns: warp (wn, wk) takes 64-column chunk wn and tiles [4 wk, 4 wk + 4) of each
 // 128-row stage, the words coming through a cp.async ring of DECODE_STAGES stages. The grid is persistent and the work
