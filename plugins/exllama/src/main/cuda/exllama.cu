@@ -994,11 +994,11 @@ __device__ __forceinline__ void decode(const __half* __restrict__ x, long long l
 // from shared memory (16 K by up to 256 tokens per instruction). A block is TILED_WARPGROUPS consumer warpgroups side
 // by side along N (64 columns each) and one producer warp, over BM tokens. The producer warp streams stages of 64 K
 // into a ring of shared-memory stages: the activation tile through a 2-D tensor map (TMA, 128-byte swizzle: wgmma's
-// K-major layout, tokens past M filled with zeros), the 8 word rows of the block's columns and the stage's row of
-// scales as bulk copies, all completing on the stage's "full" mbarrier with the bytes expected. The consumers wait
-// on it, dequantize, issue the stage's MMAs and, once the MMAs that read a stage completed, arrive on its "empty"
-// mbarrier, which the producer waits on before refilling it. No block-wide barrier in the loop: the producer runs up
-// to a ring ahead, the warpgroups drift freely.
+// K-major layout, tokens past M filled with zeros), the 8 word rows of the block's columns through a second tensor map
+// and the stage's row of scales as a bulk copy, all completing on the stage's "full" mbarrier with the bytes expected.
+// The consumers wait on it, dequantize, issue the stage's MMAs and, once the MMAs that read a stage completed, arrive
+// on its "empty" mbarrier, which the producer waits on before refilling it. No block-wide barrier in the loop: the
+// producer runs up to a ring ahead, the warpgroups drift freely.
 //
 // Lane (g, t) of warp w builds its A fragment of K step s from word rows 2s and 2s + 1 of columns 16w + 2g and
 // 16w + 2g + 1 (A rows g and g + 8), one 8-byte shared-memory load a row: with four 4-byte loads (columns g and g + 8)
@@ -1172,19 +1172,19 @@ __device__ __forceinline__ void tensor_copy(unsigned target, const CUtensorMap* 
                  : "memory");
 }
 
-// The producer: ten lanes issue each stage's copies side by side (lane 0 the activation tile through the tensor map,
-// swizzled by TMA, after announcing the stage's bytes on its full barrier; lanes 1-8 a word row each, lane 9 the scale
-// row, as bulk copies), and the bytes arrive on the full barrier. One lane issuing all ten was 6-15 % slower at 256
-// tokens per block (H100, 2026-11-21).
+// The producer: one lane announces a stage's bytes on its full barrier and issues its three copies, the 8 word rows of
+// the block's columns through their tensor map and the scale row as a bulk copy first (from DRAM; the other order was
+// up to 10 % slower at M = 1024 on 8192 x 28672), then the activation tile through its tensor map, which swizzles it;
+// the bytes arrive on the full barrier. Ten lanes issuing a bulk copy a word row each kept the
+// producer issuing for most of a stage's MMA time (ptxas serializes the copies through the uniform registers), and the
+// consumers waited on full barriers for 15-20 % of their time (ncu, H100, 2026-11-22).
 template <int BM>
-__device__ __forceinline__ void tiled_produce(const CUtensorMap* x_map, int n, int token0, int column0, int first_stage, int stages,
-                                              const uint32_t* codes, const __half* scales, int group_size, unsigned ring, unsigned barriers) {
+__device__ __forceinline__ void tiled_produce(const CUtensorMap* x_map, const CUtensorMap* w_map, int n, int token0, int column0, int first_stage,
+                                              int stages, const __half* scales, int group_size, unsigned ring, unsigned barriers) {
     using S = TiledShape<BM>;
-    const int lane = threadIdx.x % 32;
-    if (lane > TILED_STAGE_K / 8 + 1) {
+    if (threadIdx.x % 32 != 0) {
         return;
     }
-    const uint32_t* w_source = codes + (size_t)first_stage * (TILED_STAGE_K / 8) * n + column0;
     const int stages_per_group = group_size / TILED_STAGE_K;
     int stage_in_group = first_stage % stages_per_group;
     const __half* s_source = scales + (size_t)(first_stage / stages_per_group) * n + column0;
@@ -1196,20 +1196,10 @@ __device__ __forceinline__ void tiled_produce(const CUtensorMap* x_map, int n, i
         }
         const unsigned stage = ring + slot * S::STAGE_BYTES;
         const unsigned full = barriers + 8 * slot;
-        if (lane == 0) {
-            barrier_expect(full, S::X_BYTES + S::W_BYTES + S::S_BYTES);
-        }
-        __syncwarp(0x3FF);
-        if (lane == 0) {
-            tensor_copy(stage, x_map, (first_stage + s) * TILED_STAGE_K, token0, full);
-        }
-        else if (lane <= TILED_STAGE_K / 8) {
-            bulk_copy(stage + S::X_BYTES + (lane - 1) * TILED_BLOCK_N * 4, w_source + (size_t)(lane - 1) * n, TILED_BLOCK_N * 4, full);
-        }
-        else {
-            bulk_copy(stage + S::X_BYTES + S::W_BYTES, s_source, S::S_BYTES, full);
-        }
-        w_source += (size_t)(TILED_STAGE_K / 8) * n;
+        barrier_expect(full, S::X_BYTES + S::W_BYTES + S::S_BYTES);
+        tensor_copy(stage + S::X_BYTES, w_map, column0, (first_stage + s) * (TILED_STAGE_K / 8), full);
+        bulk_copy(stage + S::X_BYTES + S::W_BYTES, s_source, S::S_BYTES, full);
+        tensor_copy(stage, x_map, (first_stage + s) * TILED_STAGE_K, token0, full);
         if (++stage_in_group == stages_per_group) {
             stage_in_group = 0;
             s_source += n;
@@ -1322,16 +1312,17 @@ __device__ __forceinline__ void tiled_consume(const unsigned char* ring, unsigne
 #endif
 
 // x_map: the activation [M, K] (ldx % 8 == 0, 16-byte aligned; the host gathers it otherwise) as a tensor map with a
-// box of 64 K by BM tokens and 128-byte swizzle; K % 64 == 0, N % TILED_BLOCK_N == 0, G % 64 == 0. A tile is BM tokens
-// by a column block; tiles are numbered token tiles fastest, so that the blocks sharing a column block's weights run
-// together and read them once from DRAM. The grid is one-dimensional: first a block per tile of the first
-// whole_columns column blocks, over all of K, writing out; then the tail, the remaining column blocks' tiles split
-// along K, each split of stages_per_split stages a block (all tail tiles' first split, then their second, ...), which
-// writes its float32 sums to partials[split, M, N - whole_columns * TILED_BLOCK_N] for exllama_reduce to add in split
-// order with the bias. Whole waves of whole tiles then a tail spread over the multiprocessors leave fewer idle than
-// whole tiles alone, without every tile paying for a split.
+// box of 64 K by BM tokens and 128-byte swizzle; w_map: the codes [K / 8, N] as 32-bit words, a box of TILED_BLOCK_N
+// words by 8 rows, no swizzle; K % 64 == 0, N % TILED_BLOCK_N == 0, G % 64 == 0. A tile is BM tokens by a column block;
+// tiles are numbered token tiles fastest, so that the blocks sharing a column block's weights run together and read
+// them once from DRAM. The grid is one-dimensional: first a block per tile of the first whole_columns column blocks,
+// over all of K, writing out; then the tail, the remaining column blocks' tiles split along K, each split of
+// stages_per_split stages a block (all tail tiles' first split, then their second, ...), which writes its float32 sums
+// to partials[split, M, N - whole_columns * TILED_BLOCK_N] for exllama_reduce to add in split order with the bias.
+// Whole waves of whole tiles then a tail spread over the multiprocessors leave fewer idle than whole tiles alone,
+// without every tile paying for a split.
 template <int BM>
-__device__ __forceinline__ void tiled(const CUtensorMap* x_map, int m, int k, int n, const uint32_t* __restrict__ codes,
+__device__ __forceinline__ void tiled(const CUtensorMap* x_map, const CUtensorMap* w_map, int m, int k, int n,
                                       const __half* __restrict__ scales, int group_size, const __half* __restrict__ bias, __half* __restrict__ out,
                                       int whole_columns, int stages_per_split, float* __restrict__ partials) {
 #ifdef EXLLAMA_HAS_WGMMA
@@ -1371,7 +1362,7 @@ __device__ __forceinline__ void tiled(const CUtensorMap* x_map, int m, int k, in
     }
     __syncthreads();
     if (threadIdx.x >= TILED_CONSUMERS) {
-        tiled_produce<BM>(x_map, n, token0, column0, first_stage, stages, codes, scales, group_size, ring_address, barriers);
+        tiled_produce<BM>(x_map, w_map, n, token0, column0, first_stage, stages, scales, group_size, ring_address, barriers);
         return;
     }
     float sums[S::VALUES];  // the first MMA ignores them (scale-d 0): zeroing them would make ptxas serialize the MMAs
@@ -1589,9 +1580,9 @@ extern "C" __global__ void exllama_gather(const __half* x, long long ldx, int m,
 
 #define EXLLAMA_TILED(NAME, BM)                                                                                                                \
     extern "C" __global__ void __launch_bounds__(TILED_THREADS, TiledShape<BM>::BLOCKS_PER_SM)                                               \
-        NAME(const __grid_constant__ CUtensorMap x_map, int m, int k, int n, const uint32_t* codes, const __half* scales, int group_size,          \
-             const __half* bias, __half* out, int whole_columns, int stages_per_split, float* partials) {                                        \
-        tiled<BM>(&x_map, m, k, n, codes, scales, group_size, bias, out, whole_columns, stages_per_split, partials);                             \
+        NAME(const __grid_constant__ CUtensorMap x_map, const __grid_constant__ CUtensorMap w_map, int m, int k, int n, const __half* scales,      \
+             int group_size, const __half* bias, __half* out, int whole_columns, int stages_per_split, float* partials) {                        \
+        tiled<BM>(&x_map, &w_map, m, k, n, scales, group_size, bias, out, whole_columns, stages_per_split, partials);                            \
     }
 
 // 4-bit, M > 16 on sm_90a, 64, 128 or 256 tokens per block; dynamic shared memory TiledShape<BM>::SHARED_BYTES

@@ -376,7 +376,7 @@ TiledPlan plan_tiled(int m, int k, int n, int sms, int forced_bm = 0) {
     return {bm, whole, splits, per_split, whole * token_tiles + (columns - whole) * token_tiles * splits};
 }
 
-typedef void (*TiledKernel)(const CUtensorMap, int, int, int, const uint32_t*, const __half*, int, const __half*, __half*, int, int, float*);
+typedef void (*TiledKernel)(const CUtensorMap, const CUtensorMap, int, int, int, const __half*, int, const __half*, __half*, int, int, float*);
 
 // The tiled path (sm_90a, 4-bit): gather x when act-order or unaligned, then the kernel (and the split-K reduction).
 // Partials at the workspace start, the gathered x in its second half.
@@ -413,7 +413,19 @@ void run_tiled(Context& c, const Layer& layer, const DeviceLayer& d, const __hal
         std::fprintf(stderr, "cuTensorMapEncodeTiled failed: %d (M=%d K=%d ldx=%lld bm=%d)\n", (int)encoded, m, layer.k, ldx, p.bm);
         std::exit(1);
     }
-    kernel<<<grid, TILED_THREADS, shared, c.stream>>>(x_map, m, layer.k, layer.n, d.words, d.scales, layer.group_size, d.bias, out, p.whole_columns,
+    // the words [K / 8, N] as rows of N 32-bit words, a box of a column block by a stage's 8 rows
+    CUtensorMap w_map;
+    const cuuint64_t w_dims[2] = {(cuuint64_t)layer.n, (cuuint64_t)layer.k / 8};
+    const cuuint64_t w_strides[1] = {(cuuint64_t)layer.n * 4};
+    const cuuint32_t w_box[2] = {TILED_BLOCK_N, TILED_STAGE_K / 8};
+    const CUresult w_encoded = cuTensorMapEncodeTiled(&w_map, CU_TENSOR_MAP_DATA_TYPE_INT32, 2, const_cast<uint32_t*>(d.words), w_dims, w_strides, w_box,
+                                                      element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                                                      CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+    if (w_encoded != CUDA_SUCCESS) {
+        std::fprintf(stderr, "cuTensorMapEncodeTiled (words) failed: %d (K=%d N=%d)\n", (int)w_encoded, layer.k, layer.n);
+        std::exit(1);
+    }
+    kernel<<<grid, TILED_THREADS, shared, c.stream>>>(x_map, w_map, m, layer.k, layer.n, d.scales, layer.group_size, d.bias, out, p.whole_columns,
                                                       p.stages_per_split, partials);
     CUDA_OK(cudaGetLastError());
     if (p.splits > 1) {

@@ -976,17 +976,19 @@ __device__ __forceinline__ void decode_reduce(const float* __restrict__ partials
 //
 // The decode kernel's orientation on warpgroup MMAs: out^T = W^T x^T with the weights as wgmma's A operand from
 // registers and the activations as its B operand from shared memory. A marlin word is the A fragment of one warp's 16
-// columns by 16 rows of K (see the decode kernel), so warp j of a warpgroup dequantizes the word of sub-tile j
-// ((code - zero) * scale, rounded once in the activation type, as the reference's weights are) and the warpgroup's
-// four warps form the m64 of wgmma.m64nBTk16: a 64-column chunk by BT tokens. A block is two warpgroups (128
-// columns) by BT tokens over a range of whole stages of 128 rows of K, plus a producer warp that feeds a ring of
-// stages: the activations by the tensor memory accelerator (two 64-row slices of K, 128-byte swizzled as wgmma's
-// K-major layout takes them, rows past M read as zeros), the words, scales and zero points as bulk copies, all counted
-// on the stage's full barrier; the consumers free a slot on its empty barrier once its MMAs are done. A word is
-// dequantized while the MMA before it runs (a fragment set a tile, wgmma.wait_group HOPPER_IN_FLIGHT). Blocks take
-// token tiles fastest, so that those sharing a column block's words run together and read them once from DRAM. K is
-// split as the GEMM kernel splits it, the float32 partial sums added by marlin_reduce. The sums leave through shared
-// memory so that each row is written whole. Measured on an H100: docs/perf/raw/marlin-hopper-kernel-h100-2026-11-22.txt.
+// columns by 16 rows of K (see the decode kernel), so warp j of a warpgroup dequantizes the word of sub-tile j ((code -
+// zero) * scale, rounded once in the activation type, as the reference's weights are) and the warpgroup's four warps
+// form the m64 of wgmma.m64nBTk16: a 64-column chunk by BT tokens. A block is two warpgroups (128 columns) by BT tokens
+// over a range of whole stages of 128 rows of K, plus a producer warp that feeds a ring of stages: the activations by
+// the tensor memory accelerator (two 64-row slices of K, 128-byte swizzled as wgmma's K-major layout takes them, rows
+// past M read as zeros), the words and scales through tensor maps as well below 256 tokens (words [K / 16, 2N] in boxes
+// of the block's 256 words by a stage's 8 tiles, scales [groups, N] in boxes of 128 by the stage's group rows), as bulk
+// copies at 256, the zero points as bulk copies, all counted on the stage's full barrier; the consumers free a slot on
+// its empty barrier once its MMAs are done. A word is dequantized while the MMA before it runs (a fragment set a tile,
+// wgmma.wait_group HOPPER_IN_FLIGHT). Blocks take token tiles fastest, so that those sharing a column block's words run
+// together and read them once from DRAM. K is split as the GEMM kernel splits it, the float32 partial sums added by
+// marlin_reduce. The sums leave through shared memory so that each row is written whole. Measured on an H100:
+// docs/perf/raw/marlin-hopper-kernel-h100-2026-11-22.txt.
 constexpr int HOPPER_CONSUMERS = 256;                  // two warpgroups
 constexpr int HOPPER_THREADS = HOPPER_CONSUMERS + 32;  // and the producer warp that feeds the ring
 constexpr int HOPPER_N = 128;                      // two warpgroups, a 64-column chunk each
@@ -1027,6 +1029,10 @@ struct HopperStage {
     static_assert(STAGES >= 3, "a slot is refilled two stages after it was read");
     static constexpr int SHARED = STAGES * BYTES + 16 * STAGES + 1024;  // + the ring's full and empty barriers, + its alignment to 1 KB
     static constexpr int BLOCKS_PER_SM = 2 * (SHARED + 1024) <= 228 * 1024 ? 2 : 1;
+    // the words and scales through their tensor maps, one copy each a stage, below 256 tokens: a bulk copy a word tile
+    // and scale row (a lane each, which ptxas serializes) kept the producer issuing for most of a stage there, while
+    // at 256 tokens the maps were 1-4 % slower (H100, 2026-11-22, docs/perf/raw/marlin-hopper-tensor-maps-h100-2026-11-22.txt)
+    static constexpr bool MAPPED = BT < 256;
     static_assert(BT * HOPPER_OUT_STRIDE * 4 <= STAGES * BYTES, "the epilogue tile fits the ring");
     static_assert(BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
 };
@@ -1188,9 +1194,10 @@ MARLIN_WGMMA_RS_N256(__nv_bfloat16, "bf16")
 #endif
 
 template <typename T, bool ZERO_POINTS, int BT>
-__device__ __forceinline__ void hopper_gemm(const CUtensorMap* x_map, int m, int k, int n, const uint32_t* __restrict__ codes, const T* __restrict__ scales,
-                                            const uint32_t* __restrict__ zeros, int group_size, const T* __restrict__ bias, T* __restrict__ out,
-                                            float* __restrict__ partials, int stages_per_split) {
+__device__ __forceinline__ void hopper_gemm(const CUtensorMap* x_map, const CUtensorMap* w_map, const CUtensorMap* s_map, int m, int k, int n,
+                                            const uint32_t* __restrict__ codes, const T* __restrict__ scales, const uint32_t* __restrict__ zeros,
+                                            int group_size, const T* __restrict__ bias, T* __restrict__ out, float* __restrict__ partials,
+                                            int stages_per_split) {
 #if defined(__CUDA_ARCH_FEAT_SM90_ALL)
     using N = Numbers<T>;
     using P = typename N::Pair;
@@ -1231,10 +1238,12 @@ __device__ __forceinline__ void hopper_gemm(const CUtensorMap* x_map, int m, int
     __syncthreads();
 
     if (thread >= HOPPER_CONSUMERS) {
-        // the producer warp: lane 0 announces the stage's bytes, then lanes 0 and 1 copy the two activation slices by
-        // the tensor map (rows past M read as zeros), lanes 2-9 a 16-row tile of words each, lanes 10-13 the scale rows
-        // and 14-17 the zero-point rows, all as bulk copies counted on the full barrier
-        const unsigned bytes = HOPPER_SLICES * BT * 128 + chunks * (HOPPER_TILES * 512 + groups_per_stage * (128 + (ZERO_POINTS ? 32 : 0)));
+        // the producer warp: lane 0 announces the stage's bytes, copies the stage's 8 word tiles and its scale rows
+        // through the tensor maps, then the two activation slices (rows past M read as zeros); lanes 1-4 copy the
+        // zero-point rows as bulk copies; all counted on the full barrier. At 256 tokens lanes 2-9 copy a word tile
+        // and lanes 10-13 a scale row each as bulk copies instead (see HopperStage::MAPPED).
+        const unsigned bytes = HOPPER_SLICES * BT * 128 + (ZERO_POINTS ? chunks * groups_per_stage * 32 : 0)
+                + (S::MAPPED ? HOPPER_TILES * 1024 + groups_per_stage * 256 : chunks * (HOPPER_TILES * 512 + groups_per_stage * 128));
         for (int s = 0; s < stages; ++s) {
             const int slot = s % S::STAGES;
             if (s >= S::STAGES) {
@@ -1246,26 +1255,28 @@ __device__ __forceinline__ void hopper_gemm(const CUtensorMap* x_map, int m, int
             const int group0 = one_group ? 0 : (kstage * HOPPER_STAGE_K) >> group_shift_of(group_size);
             if (lane == 0) {
                 barrier_expect(full, bytes);
-            }
-            __syncwarp();
-            if (lane < HOPPER_SLICES) {
-                tensor_copy(stage + lane * BT * 128, x_map, kstage * HOPPER_STAGE_K + 64 * lane, token0, full);
-            }
-            else if (lane < 2 + HOPPER_TILES) {
-                const int tile = lane - 2;
-                bulk_copy(stage + S::X_BYTES + tile * 1024, codes + ((size_t)kstage * HOPPER_TILES + tile) * 2 * n + 2 * column0, chunks * 512, full);
-            }
-            else if (lane < 2 + HOPPER_TILES + S::MAX_GROUPS) {
-                const int row = lane - 2 - HOPPER_TILES;
-                if (row < groups_per_stage) {
-                    bulk_copy(stage + S::X_BYTES + S::W_BYTES + row * 256, scales + (size_t)(group0 + row) * n + column0, chunks * 128, full);
+                if constexpr (S::MAPPED) {
+                    tensor_copy(stage + S::X_BYTES, w_map, 2 * column0, kstage * HOPPER_TILES, full);
+                    tensor_copy(stage + S::X_BYTES + S::W_BYTES, s_map, column0, group0, full);
+                }
+#pragma unroll
+                for (int slice = 0; slice < HOPPER_SLICES; ++slice) {
+                    tensor_copy(stage + slice * BT * 128, x_map, kstage * HOPPER_STAGE_K + 64 * slice, token0, full);
                 }
             }
-            else if (ZERO_POINTS && lane < 2 + HOPPER_TILES + 2 * S::MAX_GROUPS) {
-                const int row = lane - 2 - HOPPER_TILES - S::MAX_GROUPS;
-                if (row < groups_per_stage) {
-                    bulk_copy(stage + S::X_BYTES + S::W_BYTES + S::S_BYTES + row * 64, zeros + (size_t)(group0 + row) * (n / 8) + column0 / 8, chunks * 32,
-                              full);
+            __syncwarp();
+            if (ZERO_POINTS && lane >= 1 && lane <= groups_per_stage) {
+                const int row = lane - 1;
+                bulk_copy(stage + S::X_BYTES + S::W_BYTES + S::S_BYTES + row * 64, zeros + (size_t)(group0 + row) * (n / 8) + column0 / 8, chunks * 32, full);
+            }
+            if constexpr (!S::MAPPED) {
+                if (lane >= 2 && lane < 2 + HOPPER_TILES) {
+                    const int tile = lane - 2;
+                    bulk_copy(stage + S::X_BYTES + tile * 1024, codes + ((size_t)kstage * HOPPER_TILES + tile) * 2 * n + 2 * column0, chunks * 512, full);
+                }
+                else if (lane >= 2 + HOPPER_TILES && lane < 2 + HOPPER_TILES + groups_per_stage) {
+                    const int row = lane - 2 - HOPPER_TILES;
+                    bulk_copy(stage + S::X_BYTES + S::W_BYTES + row * 256, scales + (size_t)(group0 + row) * n + column0, chunks * 128, full);
                 }
             }
         }
@@ -1448,9 +1459,10 @@ MARLIN_GEMM(marlin_gemm_bf16_zp_mb4, __nv_bfloat16, true, 4)
 // Above 16 rows on sm_90a: 64, 128 or 256 tokens a block (MarlinPlan picks; the other images trap).
 #define MARLIN_HOPPER(NAME, T, ZP, BT)                                                                                                   \
     extern "C" __global__ void __launch_bounds__(HOPPER_THREADS, HopperStage<BT>::BLOCKS_PER_SM) NAME(                                   \
-            const __grid_constant__ CUtensorMap x_map, int m, int k, int n, const uint32_t* codes, const T* scales, const uint32_t* zeros,   \
-            int group_size, const T* bias, T* out, float* partials, int stages_per_split) {                                               \
-        hopper_gemm<T, ZP, BT>(&x_map, m, k, n, codes, scales, zeros, group_size, bias, out, partials, stages_per_split);                \
+            const __grid_constant__ CUtensorMap x_map, const __grid_constant__ CUtensorMap w_map, const __grid_constant__ CUtensorMap s_map, \
+            int m, int k, int n, const uint32_t* codes, const T* scales, const uint32_t* zeros, int group_size, const T* bias, T* out,      \
+            float* partials, int stages_per_split) {                                                                                      \
+        hopper_gemm<T, ZP, BT>(&x_map, &w_map, &s_map, m, k, n, codes, scales, zeros, group_size, bias, out, partials, stages_per_split); \
     }
 
 MARLIN_HOPPER(marlin_hopper_f16_t64, __half, false, 64)

@@ -67,7 +67,8 @@ Plan plan_of(int m, int k, int n, int sms) {
 }
 
 template <typename T>
-using GemmKernelH = void (*)(const CUtensorMap, int, int, int, const uint32_t*, const T*, const uint32_t*, int, const T*, T*, float*, int);
+using GemmKernelH = void (*)(const CUtensorMap, const CUtensorMap, const CUtensorMap, int, int, int, const uint32_t*, const T*, const uint32_t*, int, const T*, T*,
+                             float*, int);
 
 // ---- the Hopper kernel's plan: the same arithmetic as dev.qlinear.marlin.HopperPlan ----
 bool g_hopper = false;   // MARLIN_HOPPER=1: the Hopper kernel runs M > 16
@@ -278,9 +279,31 @@ void run_gemm(const Plan& p, const T* x, int m, int k, int n, const uint32_t* co
             std::fprintf(stderr, "cuTensorMapEncodeTiled failed: %d (M=%d K=%d bt=%d)\n", (int)encoded, m, k, h.bt);
             std::exit(2);
         }
+        // the words [K / 16, 2N] in boxes of a block's 256 words by a stage's tiles; the scales [groups, N] in boxes of
+        // a block's 128 by the stage's group rows
+        const bool one_group = group_size >= k;
+        const cuuint32_t group_rows = one_group ? 1 : std::max(1, HOPPER_STAGE_K / group_size);
+        CUtensorMap w_map, s_map;
+        const cuuint64_t w_dims[2] = {(cuuint64_t)2 * n, (cuuint64_t)k / 16};
+        const cuuint64_t w_strides[1] = {(cuuint64_t)n * 8};
+        const cuuint32_t w_box[2] = {2 * HOPPER_N, HOPPER_TILES};
+        const cuuint64_t s_dims[2] = {(cuuint64_t)n, (cuuint64_t)(one_group ? 1 : k / group_size)};
+        const cuuint64_t s_strides[1] = {(cuuint64_t)n * 2};
+        const cuuint32_t s_box[2] = {HOPPER_N, group_rows};
+        const CUresult w_encoded = cuTensorMapEncodeTiled(&w_map, CU_TENSOR_MAP_DATA_TYPE_INT32, 2, const_cast<uint32_t*>(codes), w_dims, w_strides, w_box,
+                                                          element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE, CU_TENSOR_MAP_SWIZZLE_NONE,
+                                                          CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+        const CUresult s_encoded = cuTensorMapEncodeTiled(&s_map, std::is_same<T, __half>::value ? CU_TENSOR_MAP_DATA_TYPE_FLOAT16 : CU_TENSOR_MAP_DATA_TYPE_BFLOAT16,
+                                                          2, const_cast<T*>(scales), s_dims, s_strides, s_box, element_strides, CU_TENSOR_MAP_INTERLEAVE_NONE,
+                                                          CU_TENSOR_MAP_SWIZZLE_NONE, CU_TENSOR_MAP_L2_PROMOTION_L2_128B, CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+        if (w_encoded != CUDA_SUCCESS || s_encoded != CUDA_SUCCESS) {
+            std::fprintf(stderr, "cuTensorMapEncodeTiled failed: words %d, scales %d (K=%d N=%d G=%d)\n", (int)w_encoded, (int)s_encoded, k, n, group_size);
+            std::exit(2);
+        }
         dim3 hgrid(h.m_blocks, ((n + HOPPER_N - 1) / HOPPER_N) * h.splits);
-        hopper_kernel<T>(zp, h.bt)<<<hgrid, HOPPER_THREADS, hopper_shared_bytes(h.bt), stream>>>(x_map, m, k, n, codes, scales, zeros, group_size, bias, out,
-                                                                                       h.splits > 1 ? partials : nullptr, h.stages_per_split);
+        hopper_kernel<T>(zp, h.bt)<<<hgrid, HOPPER_THREADS, hopper_shared_bytes(h.bt), stream>>>(x_map, w_map, s_map, m, k, n, codes, scales, zeros,
+                                                                                       group_size, bias, out, h.splits > 1 ? partials : nullptr,
+                                                                                       h.stages_per_split);
         if (h.splits > 1) launch_reduce<T>(partials, h.splits, m, n, bias, out, stream);
         return;
     }

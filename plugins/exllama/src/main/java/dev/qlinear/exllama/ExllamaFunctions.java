@@ -47,9 +47,12 @@ record ExllamaFunctions(List<GpuFunction> fused4, List<GpuFunction> fused8, List
     static final List<KernelArguments.Kind> DECODE = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, POINTER);
     /** partials, m, n, units per column block, decode blocks, bias, out. */
     static final List<KernelArguments.Kind> DECODE_REDUCE = List.of(POINTER, INT32, INT32, INT32, INT32, POINTER, POINTER);
-    /** The activation's tensor map, m, k, n, codes, scales, group size, bias, out, whole column blocks, stages per split, partials. */
-    static final List<KernelArguments.Kind> TILED = List.of(TENSOR_MAP, INT32, INT32, INT32, POINTER, POINTER, INT32, POINTER, POINTER, INT32, INT32,
-            POINTER);
+    /**
+     * The activation's and the codes' tensor maps, m, k, n, scales, group size, bias, out, whole column blocks, stages
+     * per split, partials.
+     */
+    static final List<KernelArguments.Kind> TILED = List.of(TENSOR_MAP, TENSOR_MAP, INT32, INT32, INT32, POINTER, INT32, POINTER, POINTER, INT32,
+            INT32, POINTER);
     /** x, ldx, m, k, perm, gathered x. */
     static final List<KernelArguments.Kind> GATHER = List.of(POINTER, INT64, INT32, INT32, POINTER, POINTER);
     /** partials, splits, m, n, first column, bias, out. */

@@ -87,7 +87,10 @@ final class ExllamaLauncher {
 
         decode.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize).setPointer(8, tensors.bias());
         decodeReduce.setInt(2, n).setPointer(5, tensors.bias());
-        tiled.setInt(2, k).setInt(3, n).setPointer(4, tensors.codes()).setPointer(5, tensors.scales()).setInt(6, groupSize).setPointer(7, tensors.bias());
+        if (tiledKernel) {
+            tiled.setTensorMap(1, TiledPlan.words(n), tensors.codes(), k / 8, 4L * n);
+        }
+        tiled.setInt(3, k).setInt(4, n).setPointer(5, tensors.scales()).setInt(6, groupSize).setPointer(7, tensors.bias());
         gather.setInt(3, k).setPointer(4, tensors.perm());
         fused.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setInt(7, groupSize)
                 .setPointer(8, tensors.perm()).setPointer(9, tensors.bias());
@@ -167,7 +170,7 @@ final class ExllamaLauncher {
             ldx = k;
         }
         long partials = plan.splits() > 1 ? scratch.address() : 0;
-        tiled.setTensorMap(0, plan.activation(), x, m, 2 * ldx).setInt(1, m).setPointer(8, output.address()).setInt(9, plan.wholeColumns())
+        tiled.setTensorMap(0, plan.activation(), x, m, 2 * ldx).setInt(2, m).setPointer(8, output.address()).setInt(9, plan.wholeColumns())
                 .setInt(10, plan.stagesPerSplit()).setPointer(11, partials);
         functions.tiled(plan.blockRows()).launch(plan.launch(), tiled, stream);
         if (plan.reduce().isPresent()) {

@@ -12,16 +12,17 @@ import static java.util.Objects.requireNonNull;
  * How the tiled kernel ({@code exllama_tiled_w4_bm*}, sm_90a only) runs {@value DecodePlan#MAX_ROWS} &lt; M &lt;=
  * {@value #MAX_ROWS} rows of a 4-bit layer: tiles of {@value #BLOCK_N} columns by {@code blockRows} tokens, the lowest
  * of 64, 128 and 256 that covers M, each block a producer warp that streams its share of K through TMA into a ring of
- * shared-memory stages and two warpgroups that dequantize and multiply with Hopper's warpgroup MMA. The grid is whole
- * waves of whole tiles (all of K, written straight out), then a tail: the remaining column blocks' tiles, K split so
- * that they fill one wave (at least {@value #MIN_STAGES_PER_SPLIT} stages of {@value #STAGE_K} a split, at most
- * {@value #MAX_SPLITS} splits), whose float32 partial sums {@code exllama_reduce} adds in split order, so results do not
- * depend on timing. A tail of more than half a wave is not split. The constants mirror {@code TiledShape} in
- * {@code exllama.cu}; {@code src/test/cuda/exllama_check.cu} plans the same way, and its {@code tiled} mode measured
- * the choices on the Llama-3 layers (H100, 2026-11-21 and -22): the split tail took 8B qkv at M = 1024 from 103 to 91
- * µs, 70B qkv from 303 to 256 µs, 70B gate_up at M = 256 from 411 to 361 µs; taller blocks or a wave-count model were
- * no faster; up to {@value #MAX_ROWS} rows the kernel is as fast as dequantize + cuBLAS or faster on most layers, and
- * above it dequantize + cuBLAS is.
+ * shared-memory stages (the activation tile and the word rows each through a tensor map) and two warpgroups that
+ * dequantize and multiply with Hopper's warpgroup MMA. The grid is whole waves of whole tiles (all of K, written
+ * straight out), then a tail: the remaining column blocks' tiles, K split so that they fill one wave (at least {@value
+ * #MIN_STAGES_PER_SPLIT} stages of {@value #STAGE_K} a split, at most {@value #MAX_SPLITS} splits), whose float32
+ * partial sums {@code exllama_reduce} adds in split order, so results do not depend on timing. A tail of more than half
+ * a wave is not split. The constants mirror {@code TiledShape} in {@code exllama.cu}; {@code
+ * src/test/cuda/exllama_check.cu} plans the same way, and its {@code tiled} mode measured the choices on the Llama-3
+ * layers (H100, 2026-11-21 and -22): the split tail took 8B qkv at M = 1024 from 103 to 91 µs, 70B qkv from 303 to 256
+ * µs, 70B gate_up at M = 256 from 411 to 361 µs; taller blocks or a wave-count model were no faster; up to {@value
+ * #MAX_ROWS} rows the kernel is as fast as dequantize + cuBLAS or faster on most layers, and above it dequantize +
+ * cuBLAS is.
  *
  * @param blockRows tokens per block: 64, 128 or 256
  * @param wholeColumns column blocks whose tiles run whole, first in the grid
@@ -85,6 +86,14 @@ record TiledPlan(int blockRows, int wholeColumns, int splits, int stagesPerSplit
         LaunchConfig gather = LaunchConfig.linear(Math.toIntExact(FusedPlan.ceilDiv((long) m * k / 8, DecodePlan.GATHER_THREADS)), DecodePlan.GATHER_THREADS, 0);
         TensorMapLayout activation = new TensorMapLayout(ScalarType.FLOAT16, k, STAGE_K, rows, TensorMapLayout.Swizzle.BYTES_128);
         return new TiledPlan(rows, wholeColumns, splits, perSplit, activation, launch, reduce, gather, splits > 1 ? splits * m * tailWidth : 0);
+    }
+
+    /**
+     * The codes' tensor map: rows of N 32-bit words (8 codes of K each), a box of a column block's
+     * {@value #BLOCK_N} words by a stage's 8 rows, unswizzled: the word rows as the consumers read them.
+     */
+    static TensorMapLayout words(int n) {
+        return new TensorMapLayout(ScalarType.INT32, n, BLOCK_N, STAGE_K / 8, TensorMapLayout.Swizzle.NONE);
     }
 
     /** The first column of the tail, where the reduction starts. */

@@ -66,6 +66,14 @@ final class TestTiledPlan {
     }
 
     @Test
+    void theWordsMapCopiesAStagesEightRowsOfTheBlocksColumns() {
+        // TiledShape::W_BYTES in exllama.cu: 8 rows of 128 words, as the consumers read them (no swizzle)
+        TensorMapLayout words = TiledPlan.words(6144);
+        assertThat(words).isEqualTo(new TensorMapLayout(ScalarType.INT32, 6144, 128, 8, TensorMapLayout.Swizzle.NONE));
+        assertThat(words.boxBytes()).isEqualTo(64 / 8 * 128 * 4);
+    }
+
+    @Test
     void gathersEveryRowOfTheActivation() {
         TiledPlan plan = TiledPlan.of(300, 4096, 384, 132);
         assertThat((long) plan.gather().gridX() * plan.gather().blockX() * 8).isGreaterThanOrEqualTo(300L * 4096);

@@ -45,9 +45,12 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> warpgroupGemm, 
     /** x, ldx, m, k, n, codes, scales, zeros, group size, bias, out, partials, stages per split. */
     static final List<KernelArguments.Kind> GEMM = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, POINTER, INT32, POINTER, POINTER, POINTER,
             INT32);
-    /** x as a tensor map, m, k, n, codes, scales, zeros, group size, bias, out, partials, stages per split. */
-    static final List<KernelArguments.Kind> WARPGROUP_GEMM = List.of(TENSOR_MAP, INT32, INT32, INT32, POINTER, POINTER, POINTER, INT32, POINTER, POINTER,
-            POINTER, INT32);
+    /**
+     * x, codes and scales as tensor maps, m, k, n, codes, scales, zeros, group size, bias, out, partials, stages per
+     * split.
+     */
+    static final List<KernelArguments.Kind> WARPGROUP_GEMM = List.of(TENSOR_MAP, TENSOR_MAP, TENSOR_MAP, INT32, INT32, INT32, POINTER, POINTER, POINTER,
+            INT32, POINTER, POINTER, POINTER, INT32);
     /** x, ldx, m, k, n, codes, scales, zeros, group size, bias, out, partials. */
     static final List<KernelArguments.Kind> DECODE = List.of(POINTER, INT64, INT32, INT32, INT32, POINTER, POINTER, POINTER, INT32, POINTER, POINTER, POINTER);
     /** partials, m, n, units per column, decode blocks, bias, out. */

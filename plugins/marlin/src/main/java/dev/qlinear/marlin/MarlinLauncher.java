@@ -125,8 +125,12 @@ final class MarlinLauncher {
         decodeReduce.setInt(2, n).setPointer(5, tensors.bias());
         gemmArguments.setInt(3, k).setInt(4, n).setPointer(5, tensors.codes()).setPointer(6, tensors.scales()).setPointer(7, tensors.zeros())
                 .setInt(8, groupSize).setPointer(9, tensors.bias());
-        warpgroupArguments.setInt(2, k).setInt(3, n).setPointer(4, tensors.codes()).setPointer(5, tensors.scales()).setPointer(6, tensors.zeros())
-                .setInt(7, groupSize).setPointer(8, tensors.bias());
+        if (warpgroupKernel) {
+            warpgroupArguments.setTensorMap(1, MarlinPlan.warpgroupWords(n), tensors.codes(), k / 16, 8L * n)
+                    .setTensorMap(2, MarlinPlan.warpgroupScales(type, n, k, groupSize), tensors.scales(), MarlinPlan.scaleRows(k, groupSize), ELEMENT_BYTES * n);
+        }
+        warpgroupArguments.setInt(4, k).setInt(5, n).setPointer(6, tensors.codes()).setPointer(7, tensors.scales()).setPointer(8, tensors.zeros())
+                .setInt(9, groupSize).setPointer(10, tensors.bias());
         reduce.setInt(3, n).setPointer(4, tensors.bias());
         gather.setInt(3, k).setPointer(4, tensors.order());
         dequantize.setPointer(0, tensors.codes()).setPointer(1, tensors.scales()).setPointer(2, tensors.zeros()).setInt(3, groupSize).setInt(4, k).setInt(5, n);
@@ -247,8 +251,8 @@ final class MarlinLauncher {
             long out = output.address() + (long) ELEMENT_BYTES * first * n;
             long rowPartials = plan.splits() > 1 ? partials : 0;
             if (plan.activation().isPresent()) {
-                warpgroupArguments.setTensorMap(0, plan.activation().get(), rowsX, rows, ELEMENT_BYTES * rowsStride).setInt(1, rows).setPointer(9, out)
-                        .setPointer(10, rowPartials).setInt(11, plan.stagesPerSplit());
+                warpgroupArguments.setTensorMap(0, plan.activation().get(), rowsX, rows, ELEMENT_BYTES * rowsStride).setInt(3, rows).setPointer(11, out)
+                        .setPointer(12, rowPartials).setInt(13, plan.stagesPerSplit());
                 warpgroupFunctions[MarlinPlan.WARPGROUP_BLOCK_ROWS.indexOf(plan.blockRows())].launch(plan.gemm(), warpgroupArguments, stream);
             }
             else {

@@ -112,6 +112,30 @@ record MarlinPlan(int blockRows, int rowBlocks, int splits, int stagesPerSplit, 
         return plan(Optional.of(activation), m, k, n, blockRows, rowBlocks, columnBlocks, stages, splits, warpgroupSharedBytes(blockRows));
     }
 
+    /**
+     * The warpgroup kernel's tensor map of the codes: [K / 16, 2N] 32-bit words (a 16-row tile of the layer a row), a
+     * box of a block's {@code 2 *} {@value #WARPGROUP_BLOCK_N} words by a stage's {@value #STAGE_K} / 16 tiles,
+     * unswizzled.
+     */
+    static TensorMapLayout warpgroupWords(int n) {
+        return new TensorMapLayout(ScalarType.INT32, 2L * n, 2 * WARPGROUP_BLOCK_N, STAGE_K / 16, TensorMapLayout.Swizzle.NONE);
+    }
+
+    /**
+     * The warpgroup kernel's tensor map of the scales: [groups, N] of the activation type, a box of a block's
+     * {@value #WARPGROUP_BLOCK_N} by the group rows a stage of {@value #STAGE_K} rows of K spans (one with a single
+     * group or groups of {@value #STAGE_K}), unswizzled.
+     */
+    static TensorMapLayout warpgroupScales(ScalarType type, int n, int k, int groupSize) {
+        int rows = groupSize >= k ? 1 : Math.max(1, STAGE_K / groupSize);
+        return new TensorMapLayout(type, n, WARPGROUP_BLOCK_N, rows, TensorMapLayout.Swizzle.NONE);
+    }
+
+    /** The rows of the scales: one a group of {@code groupSize} rows of K. */
+    static int scaleRows(int k, int groupSize) {
+        return groupSize >= k ? 1 : k / groupSize;
+    }
+
     private static void requireShape(int m, int k, int n) {
         if (m <= DecodePlan.MAX_ROWS) {
             throw new IllegalArgumentException("the GEMM kernel runs more than " + DecodePlan.MAX_ROWS + " rows (the decode kernel fewer), got M=" + m);

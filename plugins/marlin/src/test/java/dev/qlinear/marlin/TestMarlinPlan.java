@@ -196,6 +196,20 @@ final class TestMarlinPlan {
                 .hasMessage("the GEMM kernel tiles K by 128 and N by 64, got K=128 N=96");
     }
 
+    @ParameterizedTest(name = "K={0} group {1}: {2} scale rows, {3} a stage")
+    @CsvSource({"4096, 32, 128, 4", "4096, 64, 64, 2", "4096, 128, 32, 1", "4096, 4096, 1, 1"})
+    void theWarpgroupKernelsMapsCopyAStagesWordTilesAndScaleRows(int k, int groupSize, int scaleRows, int rowsPerStage) {
+        // HopperStage in marlin.cu: 8 tiles of 16 rows of K by the block's two 64-column chunks (1 KB a tile); scale rows
+        // of 128 a group a stage spans, 256 bytes apart
+        TensorMapLayout words = MarlinPlan.warpgroupWords(8192);
+        assertThat(words).isEqualTo(new TensorMapLayout(ScalarType.INT32, 2 * 8192, 256, 8, TensorMapLayout.Swizzle.NONE));
+        assertThat(words.boxBytes()).isEqualTo(8 * 1024);
+        TensorMapLayout scales = MarlinPlan.warpgroupScales(ScalarType.BFLOAT16, 8192, k, groupSize);
+        assertThat(scales).isEqualTo(new TensorMapLayout(ScalarType.BFLOAT16, 8192, 128, rowsPerStage, TensorMapLayout.Swizzle.NONE));
+        assertThat(scales.boxRowBytes()).isEqualTo(256);
+        assertThat(MarlinPlan.scaleRows(k, groupSize)).isEqualTo(scaleRows);
+    }
+
     @Test
     void theWorkspaceHoldsTheLargestOfTheDecodeKernelsTheGemmKernelsAndTheDenseWeight() {
         // 64 kernel rows: 2 x 64 x K gathered + 4 x 16 x 64 x N partials, more than the decode kernel's 8.8 MB on 132 SMs;
