@@ -1006,6 +1006,9 @@ static_assert(HOPPER_IN_FLIGHT >= 1 && HOPPER_IN_FLIGHT < HOPPER_TILES, "fragmen
 constexpr int HOPPER_TILE_WORDS = 2 * HOPPER_N;    // one 16-row tile of the block's two chunks: 1 KB
 constexpr int HOPPER_OUT_STRIDE = HOPPER_N + 4;    // floats a row of the epilogue tile: conflict-free fragment stores
 
+#ifndef MARLIN_HOPPER_MAPPED_MAX_TOKENS
+#define MARLIN_HOPPER_MAPPED_MAX_TOKENS 128  // the largest block height whose producer copies words and scales through maps
+#endif
 #ifndef MARLIN_HOPPER_STAGES_64
 #define MARLIN_HOPPER_STAGES_64 4
 #endif
@@ -1030,9 +1033,10 @@ struct HopperStage {
     static constexpr int SHARED = STAGES * BYTES + 16 * STAGES + 1024;  // + the ring's full and empty barriers, + its alignment to 1 KB
     static constexpr int BLOCKS_PER_SM = 2 * (SHARED + 1024) <= 228 * 1024 ? 2 : 1;
     // the words and scales through their tensor maps, one copy each a stage, below 256 tokens: a bulk copy a word tile
-    // and scale row (a lane each, which ptxas serializes) kept the producer issuing for most of a stage there, while
-    // at 256 tokens the maps were 1-4 % slower (H100, 2026-11-22, docs/perf/raw/marlin-hopper-tensor-maps-h100-2026-11-22.txt)
-    static constexpr bool MAPPED = BT < 256;
+    // and scale row (a lane each, which ptxas serializes) kept the producer issuing for most of a stage there (2-5 % at
+    // M = 64), while at 256 tokens the maps were never faster (1-4 % slower on constant data, within the runs' spread
+    // on random data; H100, 2026-11-22, docs/perf/raw/marlin-hopper-tensor-maps-h100-2026-11-22.txt)
+    static constexpr bool MAPPED = BT <= MARLIN_HOPPER_MAPPED_MAX_TOKENS;
     static_assert(BT * HOPPER_OUT_STRIDE * 4 <= STAGES * BYTES, "the epilogue tile fits the ring");
     static_assert(BLOCKS_PER_SM * (SHARED + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");
 };

@@ -646,6 +646,36 @@ double median_us(int samples, F&& body, int calls = 10) {
 // not L2; freed with the layer.
 constexpr size_t ROTATE_BYTES = 200ull << 20;
 
+// Random bits for the timed data: at compute-bound sizes the H100 runs at its power limit, and constant bytes (few
+// toggling bits in the tensor cores) ran the kernels and cuBLAS faster than data like a real layer's.
+__device__ uint32_t bench_hash(uint64_t x) {
+    x += 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return (uint32_t)(x ^ (x >> 31));
+}
+
+__global__ void fill_random_words(uint32_t* p, size_t count, uint64_t seed) {
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count; i += (size_t)gridDim.x * blockDim.x) p[i] = bench_hash(seed * 0x100000000ull + i);
+}
+
+// uniform in [low, high)
+__global__ void fill_random_halves(__half* p, size_t count, uint64_t seed, float low, float high) {
+    for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < count; i += (size_t)gridDim.x * blockDim.x) {
+        p[i] = __float2half_rn(low + (high - low) * (bench_hash(seed * 0x100000000ull + i) >> 8) * (1.0f / 16777216.0f));
+    }
+}
+
+void random_words(uint32_t* p, size_t bytes, uint64_t seed) {
+    fill_random_words<<<1024, 256>>>(p, bytes / 4, seed);
+    CUDA_OK(cudaGetLastError());
+}
+
+void random_halves(__half* p, size_t count, uint64_t seed, float low, float high) {
+    fill_random_halves<<<1024, 256>>>(p, count, seed, low, high);
+    CUDA_OK(cudaGetLastError());
+}
+
 struct RotatedWeights {
     size_t word_bytes, scale_bytes;
     int copies;
@@ -657,9 +687,9 @@ struct RotatedWeights {
           copies((int)std::max<size_t>(2, ROTATE_BYTES / (word_bytes + scale_bytes) + 1)), codes(copies), scales(copies) {
         for (int c = 0; c < copies; ++c) {
             CUDA_OK(cudaMalloc(&codes[c], word_bytes));
-            CUDA_OK(cudaMemset(codes[c], 0x5A + c, word_bytes));
+            random_words(codes[c], word_bytes, 2 * c + 1);
             CUDA_OK(cudaMalloc(&scales[c], scale_bytes));
-            CUDA_OK(cudaMemset(scales[c], 0x1C, scale_bytes));
+            random_halves(scales[c], scale_bytes / 2, 2 * c + 2, 0.002f, 0.02f);
         }
     }
     RotatedWeights(const RotatedWeights&) = delete;
@@ -703,13 +733,13 @@ int bench() {
         std::vector<__half*> dense(dense_copies);
         for (auto& d : dense) {
             CUDA_OK(cudaMalloc(&d, (size_t)s.k * s.n * 2));
-            CUDA_OK(cudaMemset(d, 0x1C, (size_t)s.k * s.n * 2));
+            random_halves(d, (size_t)s.k * s.n, 1000 + (&d - dense.data()), -0.16f, 0.16f);  // as the dequantized weights: 8 x 0.02
         }
         __half *x, *out;
         float* partials;
         const int rows = g_hopper ? 4096 : 256;
         CUDA_OK(cudaMalloc(&x, (size_t)rows * s.k * 2));
-        CUDA_OK(cudaMemset(x, 0x1C, (size_t)rows * s.k * 2));
+        random_halves(x, (size_t)rows * s.k, 999, -1.0f, 1.0f);
         CUDA_OK(cudaMalloc(&out, (size_t)rows * s.n * 2));
         CUDA_OK(cudaMalloc(&partials, std::max<size_t>((size_t)16 * 256 * s.n, (size_t)2 * DECODE_BLOCKS_PER_SM * sms * 16 * DECODE_N) * 4));
         const std::vector<int> bench_ms = g_hopper ? std::vector<int>{64, 128, 256, 1024, 4096} : std::vector<int>{1, 16, 64, 256};
@@ -778,7 +808,7 @@ int timeline() {
         __half *x, *out;
         float* partials;
         CUDA_OK(cudaMalloc(&x, (size_t)16 * s.k * 2));
-        CUDA_OK(cudaMemset(x, 0x1C, (size_t)16 * s.k * 2));
+        random_halves(x, (size_t)16 * s.k, 999, -1.0f, 1.0f);
         CUDA_OK(cudaMalloc(&out, (size_t)16 * s.n * 2));
         CUDA_OK(cudaMalloc(&partials, (size_t)2 * DECODE_BLOCKS_PER_SM * sms * 16 * DECODE_N * 4));
         for (int m : {1, 16}) {
