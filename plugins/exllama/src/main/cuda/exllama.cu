@@ -1029,10 +1029,11 @@ struct TiledShape {
     static constexpr int W_BYTES = TILED_STAGE_K / 8 * TILED_BLOCK_N * 4;
     static constexpr int S_BYTES = TILED_BLOCK_N * 2;
     static constexpr int STAGE_BYTES = (X_BYTES + W_BYTES + S_BYTES + 1023) / 1024 * 1024;  // swizzle atoms stay 1024-aligned
-    // 64 and 128 tokens: rings small enough for two blocks per SM, faster than one block with a deeper ring even
-    // where the register cap that two blocks impose makes ptxas serialize the 128-token MMAs (C7512; H100 2026-11-21)
-    static constexpr int STAGES = BM == 256 ? 6 : BM == 128 ? 4 : 6;
-    static constexpr int BLOCKS_PER_SM = BM == 256 ? 1 : 2;  // TiledPlan.residentBlocks in Java
+    // 64 tokens: a ring small enough for two blocks per SM. 128 tokens: one block with 8 stages, about 10 % faster at
+    // M = 128 than two blocks of 4 (whose register cap made ptxas serialize the MMAs, C7512) once the producer copied
+    // the words through a tensor map (H100, 2026-11-22; two blocks had been faster with the ten-lane producer)
+    static constexpr int STAGES = BM == 256 ? 6 : BM == 128 ? 8 : 6;
+    static constexpr int BLOCKS_PER_SM = BM == 64 ? 2 : 1;  // TiledPlan.residentBlocks in Java
     static constexpr int BARRIERS = STAGES * STAGE_BYTES;  // full[i] at + 8 i, empty[i] at + 8 (STAGES + i)
     static constexpr int SHARED_BYTES = STAGES * STAGE_BYTES + 16 * STAGES + 1024;  // TiledPlan.sharedBytes in Java
     static_assert(BLOCKS_PER_SM * (SHARED_BYTES + 1024) <= 228 * 1024, "the blocks' shared memory fits an sm_90 multiprocessor");

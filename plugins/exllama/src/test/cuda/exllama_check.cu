@@ -343,7 +343,7 @@ bool tiled_fits(const Layer& layer) {
 }
 
 // The same plan as dev.qlinear.exllama.TiledPlan: the lowest block height that covers M (64, 128, 256), then, when
-// the blocks leave SMs idle (two blocks fit an SM below 256 tokens), K split so that they fill one wave (at least 16
+// the blocks leave SMs idle (two blocks fit an SM at 64 tokens), K split so that they fill one wave (at least 16
 // stages a split, at most 8 splits).
 struct TiledPlan {
     int bm, whole_columns, splits, stages_per_split, blocks;
@@ -360,7 +360,7 @@ TiledPlan plan_tiled(int m, int k, int n, int sms, int forced_bm = 0) {
     const int token_tiles = ceil_div(m, bm);
     const int columns = n / TILED_BLOCK_N;
     const int tiles = columns * token_tiles;
-    const int resident = sms * (bm == 256 ? 1 : 2);
+    const int resident = sms * (bm == 64 ? 2 : 1);
     int whole = g_tiled_hybrid ? std::min(columns, tiles / resident * resident / token_tiles) : tiles < resident ? 0 : columns;
     int splits = 1;
     if (g_tiled_splits > 0) {

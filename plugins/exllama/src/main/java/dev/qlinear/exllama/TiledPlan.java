@@ -109,9 +109,9 @@ record TiledPlan(int blockRows, int wholeColumns, int splits, int stagesPerSplit
         return 4L * multiprocessors * 256 * BLOCK_N + 2L * MAX_ROWS * k;
     }
 
-    /** Blocks of this height resident per multiprocessor: two below 256 rows, whose rings are sized for it. */
+    /** Blocks of this height resident per multiprocessor: two of 64 rows, whose ring is sized for it, else one. */
     static int residentBlocks(int blockRows) {
-        return blockRows == 256 ? 1 : 2;
+        return blockRows == 64 ? 2 : 1;
     }
 
     /**
@@ -122,7 +122,7 @@ record TiledPlan(int blockRows, int wholeColumns, int splits, int stagesPerSplit
     static int sharedBytes(int blockRows) {
         int stages = switch (blockRows) {
             case 64 -> 6;
-            case 128 -> 4;
+            case 128 -> 8;
             case 256 -> 6;
             default -> throw new IllegalArgumentException("a tiled block has 64, 128 or 256 rows, got " + blockRows);
         };

@@ -16,8 +16,9 @@ final class TestTiledPlan {
 
     @ParameterizedTest(name = "M={0} K={1} N={2} -> {3} rows, {4} whole column blocks, {5} splits of {6} stages")
     @CsvSource({
-            // 70B gate_up: 448 column blocks fill the GPU, K stays whole (tails of more than half a wave are not split)
-            "17, 8192, 57344, 64, 448, 1, 128", "64, 8192, 57344, 64, 448, 1, 128", "65, 8192, 57344, 128, 448, 1, 128",
+            // 70B gate_up: 448 column blocks fill the GPU, K stays whole (tails of more than half a wave are not split);
+            // at 128 rows, one block an SM, three waves of whole tiles and a tail of 52 split in 2
+            "17, 8192, 57344, 64, 448, 1, 128", "64, 8192, 57344, 64, 448, 1, 128", "65, 8192, 57344, 128, 396, 2, 64",
             "512, 8192, 57344, 256, 448, 1, 128", "1024, 8192, 57344, 256, 448, 1, 128",
             // 8B down at M = 64: 32 column blocks, so K splits 8 ways to fill 132 multiprocessors with two blocks each
             "64, 14336, 4096, 64, 0, 8, 28",
@@ -53,10 +54,10 @@ final class TestTiledPlan {
 
     @Test
     void sharedMemoryMatchesTheKernelsStagesAndFitsAnH100() {
-        // TiledShape in exllama.cu: 6, 4 and 6 stages of 1024-rounded (activations + 8 word rows + scales), two
+        // TiledShape in exllama.cu: 6, 8 and 6 stages of 1024-rounded (activations + 8 word rows + scales), two
         // 8-byte barriers a stage, + 1024
         assertThat(TiledPlan.sharedBytes(64)).isEqualTo(6 * 13312 + 16 * 6 + 1024);
-        assertThat(TiledPlan.sharedBytes(128)).isEqualTo(4 * 21504 + 16 * 4 + 1024);
+        assertThat(TiledPlan.sharedBytes(128)).isEqualTo(8 * 21504 + 16 * 8 + 1024);
         assertThat(TiledPlan.sharedBytes(256)).isEqualTo(6 * 37888 + 16 * 6 + 1024);
         for (int rows : List.of(64, 128, 256)) {
             // each resident block also takes 1 KB the system reserves, of the 228 KB an H100 multiprocessor has
