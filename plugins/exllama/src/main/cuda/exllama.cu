@@ -1176,9 +1176,9 @@ __device__ __forceinline__ void tensor_copy(unsigned target, const CUtensorMap* 
 // The producer: one lane announces a stage's bytes on its full barrier and issues its three copies, the 8 word rows of
 // the block's columns through their tensor map and the scale row as a bulk copy first (from DRAM; the other order was
 // up to 10 % slower at M = 1024 on 8192 x 28672), then the activation tile through its tensor map, which swizzles it;
-// the bytes arrive on the full barrier. Ten lanes issuing a bulk copy a word row each kept the
-// producer issuing for most of a stage's MMA time (ptxas serializes the copies through the uniform registers), and the
-// consumers waited on full barriers for 15-20 % of their time (ncu, H100, 2026-11-22).
+// the bytes arrive on the full barrier. Ten lanes issuing a bulk copy a word row each kept the producer issuing for
+// most of a stage's MMA time (ptxas serializes the copies through the uniform registers), and the consumers waited on
+// full barriers for 15-20 % of their time (ncu, H100, 2026-11-22).
 template <int BM>
 __device__ __forceinline__ void tiled_produce(const CUtensorMap* x_map, const CUtensorMap* w_map, int n, int token0, int column0, int first_stage,
                                               int stages, const __half* scales, int group_size, unsigned ring, unsigned barriers) {
