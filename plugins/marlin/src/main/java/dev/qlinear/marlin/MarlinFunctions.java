@@ -9,6 +9,9 @@ import dev.qlinear.spi.type.ScalarType;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import static dev.qlinear.spi.device.KernelArguments.Kind.INT32;
 import static dev.qlinear.spi.device.KernelArguments.Kind.INT64;
@@ -17,25 +20,25 @@ import static dev.qlinear.spi.device.KernelArguments.Kind.TENSOR_MAP;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The entry points of the kernel image loaded on one device, and their signatures (the C parameters of
- * {@code src/main/cuda/marlin.cu}). Lists hold float16 entries before bfloat16 ones.
+ * The entry points of the kernel image loaded on one device, by name, and their signatures (the C parameters of
+ * {@code src/main/cuda/marlin.cu}). The kernels, by the names the static methods give:
+ * <ul>
+ *   <li>{@code marlin_gemm_{f16,bf16}[_zp]_mb4}: the GEMM kernel (mma.sync), with or without zero points;</li>
+ *   <li>{@code marlin_hopper_{f16,bf16}[_zp]_t{64,128,256}}: the warpgroup kernel for blocks of 64, 128 and 256 rows,
+ *       which traps outside the sm_90a image;</li>
+ *   <li>{@code marlin_decode_{f16,bf16}[_zp]_tt{1,2}}: the persistent stream-K kernel of up to 16 rows
+ *       ({@link DecodePlan}) for 1 and 2 tiles of 8 tokens, and {@code marlin_decode_reduce_{f16,bf16}}, the sum of the
+ *       column blocks it split, in block order, plus the bias;</li>
+ *   <li>{@code marlin_reduce_{f16,bf16}}: the GEMM kernels' split-K sum, in split order, plus the bias;</li>
+ *   <li>{@code marlin_dequantize_{f16,bf16}[_zp]}: the weight {@code [K, N]} of the large-M path, and
+ *       {@code marlin_add_bias_{f16,bf16}}, the bias after the dense GEMM;</li>
+ *   <li>{@code marlin_gather_{f16,bf16}}: a contiguous copy of the activation, columns in {@code perm} order;</li>
+ *   <li>{@code marlin_repack_w4}: GPTQ words into the marlin layout, at prepare.</li>
+ * </ul>
  *
- * @param gemm {@code marlin_gemm_{f16,bf16}[_zp]_mb4}: float16, float16 with zero points, bfloat16, bfloat16 with zero
- *        points
- * @param warpgroupGemm {@code marlin_hopper_{f16,bf16}[_zp]_t{64,128,256}}: the same four, each for blocks of 64, 128
- *        and 256 rows; the warpgroup kernel, which traps outside the sm_90a image
- * @param decode {@code marlin_decode_{f16,bf16}[_zp]_tt{1,2}}: the same four, each for 1 and 2 tiles of 8 tokens; the
- *        persistent stream-K kernel of up to 16 rows ({@link DecodePlan})
- * @param decodeReduce {@code marlin_decode_reduce_{f16,bf16}}: the sum of the column blocks the decode kernel split,
- *        in block order, plus the bias
- * @param reduce {@code marlin_reduce_{f16,bf16}}: the GEMM kernel's split-K sum, in split order, plus the bias
- * @param dequantize {@code marlin_dequantize_{f16,bf16}[_zp]}: the weight {@code [K, N]} of the large-M path
- * @param gather {@code marlin_gather_{f16,bf16}}: a contiguous copy of the activation, columns in {@code perm} order
- * @param addBias {@code marlin_add_bias_{f16,bf16}}: the bias after the dense GEMM
- * @param repack {@code marlin_repack_w4}: GPTQ words into the marlin layout, at prepare
+ * @param byName every entry point of {@link #entryPoints()}, by name
  */
-record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> warpgroupGemm, List<GpuFunction> decode, List<GpuFunction> decodeReduce, List<GpuFunction> reduce, List<GpuFunction> dequantize,
-        List<GpuFunction> gather, List<GpuFunction> addBias, GpuFunction repack) {
+record MarlinFunctions(Map<String, GpuFunction> byName) {
 
     /** The fatbin {@code plugins/build-cuda.sh} compiles {@code src/main/cuda/marlin.cu} into, in the jar. */
     static final String IMAGE = "dev/qlinear/marlin/kernels/marlin.fatbin";
@@ -66,66 +69,35 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> warpgroupGemm, 
     /** gptq words, perm, k, n, out. */
     static final List<KernelArguments.Kind> REPACK = List.of(POINTER, POINTER, INT32, INT32, POINTER);
 
-    private static final List<String> TYPES = List.of("f16", "bf16");
-    private static final List<String> ZERO_POINTS = List.of("", "_zp");
+    private static final List<ScalarType> TYPES = List.of(ScalarType.FLOAT16, ScalarType.BFLOAT16);
+    private static final List<Boolean> ZERO_POINTS = List.of(false, true);
     private static final List<Integer> TOKEN_TILES = List.of(1, 2);
-
-    /** The names of {@link #gemm()}, in its order. */
-    static final List<String> GEMM_NAMES = TYPES.stream()
-            .flatMap(type -> ZERO_POINTS.stream().map(zeroPoints -> "marlin_gemm_" + type + zeroPoints + "_mb4")).toList();
-    /** The names of {@link #warpgroupGemm()}, in its order. */
-    static final List<String> WARPGROUP_GEMM_NAMES = TYPES.stream()
-            .flatMap(type -> ZERO_POINTS.stream().flatMap(zeroPoints -> MarlinPlan.WARPGROUP_BLOCK_ROWS.stream()
-                    .map(rows -> "marlin_hopper_" + type + zeroPoints + "_t" + rows)))
-            .toList();
-    /** The names of {@link #decode()}, in its order. */
-    static final List<String> DECODE_NAMES = TYPES.stream()
-            .flatMap(type -> ZERO_POINTS.stream().flatMap(zeroPoints -> TOKEN_TILES.stream().map(tiles -> "marlin_decode_" + type + zeroPoints + "_tt" + tiles)))
-            .toList();
-    static final List<String> DECODE_REDUCE_NAMES = TYPES.stream().map(type -> "marlin_decode_reduce_" + type).toList();
-    static final List<String> REDUCE_NAMES = TYPES.stream().map(type -> "marlin_reduce_" + type).toList();
-    static final List<String> DEQUANTIZE_NAMES = TYPES.stream()
-            .flatMap(type -> ZERO_POINTS.stream().map(zeroPoints -> "marlin_dequantize_" + type + zeroPoints)).toList();
-    static final List<String> GATHER_NAMES = TYPES.stream().map(type -> "marlin_gather_" + type).toList();
-    static final List<String> ADD_BIAS_NAMES = TYPES.stream().map(type -> "marlin_add_bias_" + type).toList();
     static final String REPACK_NAME = "marlin_repack_w4";
 
     MarlinFunctions {
-        gemm = List.copyOf(requireNonNull(gemm, "gemm is null"));
-        warpgroupGemm = List.copyOf(requireNonNull(warpgroupGemm, "warpgroupGemm is null"));
-        decode = List.copyOf(requireNonNull(decode, "decode is null"));
-        decodeReduce = List.copyOf(requireNonNull(decodeReduce, "decodeReduce is null"));
-        reduce = List.copyOf(requireNonNull(reduce, "reduce is null"));
-        dequantize = List.copyOf(requireNonNull(dequantize, "dequantize is null"));
-        gather = List.copyOf(requireNonNull(gather, "gather is null"));
-        addBias = List.copyOf(requireNonNull(addBias, "addBias is null"));
-        requireNonNull(repack, "repack is null");
-        requireCount(gemm, GEMM_NAMES.size(), "gemm");
-        requireCount(warpgroupGemm, WARPGROUP_GEMM_NAMES.size(), "warpgroupGemm");
-        requireCount(decode, DECODE_NAMES.size(), "decode");
-        requireCount(decodeReduce, DECODE_REDUCE_NAMES.size(), "decodeReduce");
-        requireCount(reduce, REDUCE_NAMES.size(), "reduce");
-        requireCount(dequantize, DEQUANTIZE_NAMES.size(), "dequantize");
-        requireCount(gather, GATHER_NAMES.size(), "gather");
-        requireCount(addBias, ADD_BIAS_NAMES.size(), "addBias");
-    }
-
-    private static void requireCount(List<GpuFunction> functions, int count, String what) {
-        if (functions.size() != count) {
-            throw new IllegalArgumentException(what + " needs " + count + " entry points, got " + functions.size());
+        Map<String, GpuFunction> functions = Map.copyOf(requireNonNull(byName, "byName is null"));
+        List<String> missing = entryPoints().stream().filter(name -> !functions.containsKey(name)).toList();
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("the image lacks the entry points " + missing);
         }
+        byName = functions;
     }
 
     /** Every entry point the plugin launches. */
     static List<String> entryPoints() {
-        List<String> names = new ArrayList<>(GEMM_NAMES);
-        names.addAll(WARPGROUP_GEMM_NAMES);
-        names.addAll(DECODE_NAMES);
-        names.addAll(DECODE_REDUCE_NAMES);
-        names.addAll(REDUCE_NAMES);
-        names.addAll(DEQUANTIZE_NAMES);
-        names.addAll(GATHER_NAMES);
-        names.addAll(ADD_BIAS_NAMES);
+        List<String> names = new ArrayList<>();
+        for (ScalarType type : TYPES) {
+            for (boolean zeroPoints : ZERO_POINTS) {
+                names.add(gemmName(type, zeroPoints));
+                MarlinPlan.WARPGROUP_BLOCK_ROWS.forEach(rows -> names.add(warpgroupGemmName(type, zeroPoints, rows)));
+                TOKEN_TILES.forEach(tiles -> names.add(decodeName(type, zeroPoints, tiles)));
+                names.add(dequantizeName(type, zeroPoints));
+            }
+            names.add(decodeReduceName(type));
+            names.add(reduceName(type));
+            names.add(gatherName(type));
+            names.add(addBiasName(type));
+        }
         names.add(REPACK_NAME);
         return List.copyOf(names);
     }
@@ -144,59 +116,97 @@ record MarlinFunctions(List<GpuFunction> gemm, List<GpuFunction> warpgroupGemm, 
 
     /** Looks every entry point up in a loaded image. */
     static MarlinFunctions of(GpuModule module) {
-        return new MarlinFunctions(GEMM_NAMES.stream().map(module::function).toList(), WARPGROUP_GEMM_NAMES.stream().map(module::function).toList(),
-                DECODE_NAMES.stream().map(module::function).toList(),
-                DECODE_REDUCE_NAMES.stream().map(module::function).toList(), REDUCE_NAMES.stream().map(module::function).toList(),
-                DEQUANTIZE_NAMES.stream().map(module::function).toList(), GATHER_NAMES.stream().map(module::function).toList(),
-                ADD_BIAS_NAMES.stream().map(module::function).toList(), module.function(REPACK_NAME));
+        return new MarlinFunctions(entryPoints().stream().collect(Collectors.toMap(Function.identity(), module::function)));
     }
 
     /** The GEMM kernel for activations of {@code type}, with or without zero points. */
     GpuFunction gemm(ScalarType type, boolean zeroPoints) {
-        return gemm.get(2 * typeIndex(type) + (zeroPoints ? 1 : 0));
+        return byName.get(gemmName(type, zeroPoints));
     }
 
     /** The warpgroup kernel for activations of {@code type}, with or without zero points, for blocks of {@code blockRows} rows. */
     GpuFunction warpgroupGemm(ScalarType type, boolean zeroPoints, int blockRows) {
-        int rows = MarlinPlan.WARPGROUP_BLOCK_ROWS.indexOf(blockRows);
-        if (rows < 0) {
-            throw new IllegalArgumentException("the warpgroup kernel takes blocks of " + MarlinPlan.WARPGROUP_BLOCK_ROWS + " rows, got " + blockRows);
-        }
-        return warpgroupGemm.get(MarlinPlan.WARPGROUP_BLOCK_ROWS.size() * (2 * typeIndex(type) + (zeroPoints ? 1 : 0)) + rows);
+        return byName.get(warpgroupGemmName(type, zeroPoints, blockRows));
     }
 
     /** The decode kernel for activations of {@code type}, with or without zero points, for 1 or 2 tiles of 8 tokens. */
     GpuFunction decode(ScalarType type, boolean zeroPoints, int tokenTiles) {
-        return decode.get(4 * typeIndex(type) + (zeroPoints ? 2 : 0) + tokenTiles - 1);
+        return byName.get(decodeName(type, zeroPoints, tokenTiles));
     }
 
     /** The sum of the column blocks the decode kernel split, for activations of {@code type}. */
     GpuFunction decodeReduce(ScalarType type) {
-        return decodeReduce.get(typeIndex(type));
+        return byName.get(decodeReduceName(type));
     }
 
     GpuFunction reduce(ScalarType type) {
-        return reduce.get(typeIndex(type));
+        return byName.get(reduceName(type));
     }
 
     GpuFunction dequantize(ScalarType type, boolean zeroPoints) {
-        return dequantize.get(2 * typeIndex(type) + (zeroPoints ? 1 : 0));
+        return byName.get(dequantizeName(type, zeroPoints));
     }
 
     GpuFunction gather(ScalarType type) {
-        return gather.get(typeIndex(type));
+        return byName.get(gatherName(type));
     }
 
     GpuFunction addBias(ScalarType type) {
-        return addBias.get(typeIndex(type));
+        return byName.get(addBiasName(type));
     }
 
-    private static int typeIndex(ScalarType type) {
+    GpuFunction repack() {
+        return byName.get(REPACK_NAME);
+    }
+
+    static String gemmName(ScalarType type, boolean zeroPoints) {
+        return "marlin_gemm_" + suffix(type) + zeroPointSuffix(zeroPoints) + "_mb4";
+    }
+
+    static String warpgroupGemmName(ScalarType type, boolean zeroPoints, int blockRows) {
+        if (!MarlinPlan.WARPGROUP_BLOCK_ROWS.contains(blockRows)) {
+            throw new IllegalArgumentException("the warpgroup kernel takes blocks of " + MarlinPlan.WARPGROUP_BLOCK_ROWS + " rows, got " + blockRows);
+        }
+        return "marlin_hopper_" + suffix(type) + zeroPointSuffix(zeroPoints) + "_t" + blockRows;
+    }
+
+    static String decodeName(ScalarType type, boolean zeroPoints, int tokenTiles) {
+        if (!TOKEN_TILES.contains(tokenTiles)) {
+            throw new IllegalArgumentException("the decode kernel takes " + TOKEN_TILES + " tiles of 8 tokens, got " + tokenTiles);
+        }
+        return "marlin_decode_" + suffix(type) + zeroPointSuffix(zeroPoints) + "_tt" + tokenTiles;
+    }
+
+    static String decodeReduceName(ScalarType type) {
+        return "marlin_decode_reduce_" + suffix(type);
+    }
+
+    static String reduceName(ScalarType type) {
+        return "marlin_reduce_" + suffix(type);
+    }
+
+    static String dequantizeName(ScalarType type, boolean zeroPoints) {
+        return "marlin_dequantize_" + suffix(type) + zeroPointSuffix(zeroPoints);
+    }
+
+    static String gatherName(ScalarType type) {
+        return "marlin_gather_" + suffix(type);
+    }
+
+    static String addBiasName(ScalarType type) {
+        return "marlin_add_bias_" + suffix(type);
+    }
+
+    private static String zeroPointSuffix(boolean zeroPoints) {
+        return zeroPoints ? "_zp" : "";
+    }
+
+    private static String suffix(ScalarType type) {
         if (type.equals(ScalarType.FLOAT16)) {
-            return 0;
+            return "f16";
         }
         if (type.equals(ScalarType.BFLOAT16)) {
-            return 1;
+            return "bf16";
         }
         throw new IllegalArgumentException("the kernels take float16 or bfloat16 activations, got " + type);
     }
