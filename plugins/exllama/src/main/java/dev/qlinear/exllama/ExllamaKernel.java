@@ -55,7 +55,7 @@ import static java.util.Objects.requireNonNull;
  * into the workspace. Up to {@value TiledPlan#MAX_ROWS} rows on a 9.0 device running the sm_90a image, for 4-bit layers
  * with K and the group a multiple of 64 and N of 128, the tiled kernel: warpgroup MMA ({@code wgmma}) with the
  * dequantized weights as the A operand in registers and the activations as B in 128-byte swizzled shared memory, fed by
- * a producer warp through TMA (the activation as a tensor map, the words and scales as bulk copies) and mbarriers;
+ * a producer warp through TMA (the activation and the words as tensor maps, the scales as a bulk copy) and mbarriers;
  * whole waves of whole tiles, then the remaining tiles with K split to fill a wave and the same split-order reduction
  * ({@link TiledPlan}).
  * Otherwise, up to {@value ExllamaSettings#FUSED_MAX_ROWS_PROPERTY} rows (default

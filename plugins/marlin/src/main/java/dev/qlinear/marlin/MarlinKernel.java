@@ -68,9 +68,9 @@ import static java.util.Objects.requireNonNull;
  * where the sm_90a image runs, else {@value MarlinSettings#DEFAULT_KERNEL_MAX_ROWS}), and for every M of an act-order
  * layer or on a device without a dense GEMM, a GEMM kernel ({@link MarlinPlan}). Where the sm_90a image runs, the
  * warpgroup kernel: blocks of two warpgroups over 128 columns by 64, 128 or 256 rows, and a producer warp that copies
- * each stage by TMA (the activation, through a tensor map) and bulk copies (words, scales, zero points); each warp
- * dequantizes a word into the A fragment of {@code wgmma.m64nNk16} in registers, the activations are its B operand in
- * shared memory.
+ * each stage by TMA (the activation through a tensor map; words and scales through tensor maps below 256 rows,
+ * bulk copies at 256; zero points as bulk copies); each warp dequantizes a word into the A fragment of
+ * {@code wgmma.m64nNk16} in registers, the activations are its B operand in shared memory.
  * Elsewhere the sync-MMA kernel: blocks of 64
  * columns by 64 rows stream the words once through a cp.async ring with the activation rows, dequantize them in
  * registers (the codes as exact halves by the magic-number trick, minus the zero point, times the group's scale,
